@@ -1,0 +1,33 @@
+# stsui: `make demo` to try it, `make test` to check it. Both create .venv and install from PyPI.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: test demo lint screenshots bench clean
+
+$(VENV)/.ok-%: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "stsui needs Python 3.11 or newer; set PYTHON=python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[$*]'
+	@touch $@
+
+lint: $(VENV)/.ok-test
+	$(BIN)/ruff check stsui tests scripts benchmarks
+	$(BIN)/ruff format --check stsui tests scripts benchmarks
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest -n auto -p no:cacheprovider
+
+demo: $(VENV)/.ok-demo
+	$(BIN)/stsui demo
+
+screenshots: $(VENV)/.ok-test
+	$(BIN)/python scripts/export_screenshots.py
+
+bench: $(VENV)/.ok-test
+	$(BIN)/python benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,5 @@
+"""`python -m stsui`."""
+
+from stsui.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,162 @@
+"""The STS gateway on boto3: AssumeRole, GetSessionToken, GetCallerIdentity, with bounded time."""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import UTC
+from typing import Any
+
+import boto3
+import botocore.config
+import botocore.exceptions as bce
+from botocore.parsers import ResponseParserError
+
+from stsui.aws.errors import MalformedResponse, translate
+from stsui.core.model import Credentials, Identity, Role, Session
+
+DEFAULT_REGION = "us-east-1"
+
+CONNECT_TIMEOUT = 3
+READ_TIMEOUT = 5
+MAX_ATTEMPTS = 3
+"""Attempts in all, the first included: a hung endpoint fails after 3 reads of 5 s plus backoff (~16 s)."""
+
+
+def _client_config() -> botocore.config.Config:
+    return botocore.config.Config(
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+        user_agent_extra="stsui",
+    )
+
+
+def _credentials(data: dict[str, Any]) -> Credentials:
+    return Credentials(
+        access_key_id=data["AccessKeyId"],
+        secret_access_key=data["SecretAccessKey"],
+        session_token=data["SessionToken"],
+        expiration=data["Expiration"].astimezone(UTC),
+    )
+
+
+class BotoGateway:
+    """Implements `stsui.core.gateway.Gateway`. Thread-safe: clients are built under a lock and cached."""
+
+    def __init__(self, *, default_region: str | None = None) -> None:
+        self._default_region = default_region
+        self._lock = threading.Lock()
+        self._sessions: dict[str | None, boto3.session.Session] = {}
+        self._clients: dict[tuple[str | None, str], Any] = {}
+
+    def _session(self, profile: str | None) -> boto3.session.Session:
+        if profile not in self._sessions:
+            self._sessions[profile] = boto3.session.Session(profile_name=profile)
+        return self._sessions[profile]
+
+    def _region(self, session: boto3.session.Session, region: str | None) -> str:
+        return region or self._default_region or session.region_name or DEFAULT_REGION
+
+    def _client(self, profile: str | None, region: str | None, source: Credentials | None) -> Any:
+        with self._lock:
+            if source is not None:
+                session = self._session(None)
+                return session.client(
+                    "sts",
+                    region_name=self._region(session, region),
+                    aws_access_key_id=source.access_key_id,
+                    aws_secret_access_key=source.secret_access_key,
+                    aws_session_token=source.session_token,
+                    config=_client_config(),
+                )
+            key = (profile, region or "")
+            if key not in self._clients:
+                session = self._session(profile)
+                self._clients[key] = session.client(
+                    "sts", region_name=self._region(session, region), config=_client_config()
+                )
+            return self._clients[key]
+
+    @staticmethod
+    def _endpoint(client: Any) -> str:
+        return os.environ.get("AWS_ENDPOINT_URL_STS") or getattr(client.meta, "endpoint_url", "STS")
+
+    def _call(self, action: str, make_client: Any, call: Any, read: Any) -> Any:
+        """`call` the client, then `read` the answer; any failure becomes one StsuiError sentence."""
+        client = None
+        try:
+            client = make_client()
+            answer = call(client)
+        except (bce.BotoCoreError, bce.ClientError, ResponseParserError) as error:
+            endpoint = self._endpoint(client) if client is not None else "STS"
+            raise translate(error, action, endpoint) from None
+        except KeyError:  # botocore's XML parser, fed well-formed XML that is no STS answer (an HTML page)
+            raise translate(MalformedResponse(), action, self._endpoint(client)) from None
+        try:
+            return read(answer)
+        except (KeyError, TypeError, AttributeError, ValueError):  # a 200 without the fields STS always sends
+            raise translate(MalformedResponse(), action, self._endpoint(client)) from None
+
+    def assume_role(self, role: Role, *, duration: int, source: Credentials | None) -> Session:
+        params: dict[str, Any] = {
+            "RoleArn": role.role_arn,
+            "RoleSessionName": role.session_name,
+            "DurationSeconds": duration,
+        }
+        if role.external_id:
+            params["ExternalId"] = role.external_id
+        if role.source_identity:
+            params["SourceIdentity"] = role.source_identity
+        if role.tags:
+            params["Tags"] = [{"Key": k, "Value": v} for k, v in role.tags.items()]
+        if role.transitive_tag_keys:
+            params["TransitiveTagKeys"] = list(role.transitive_tag_keys)
+        if role.policy_arns:
+            params["PolicyArns"] = [{"arn": arn} for arn in role.policy_arns]
+        if role.policy:
+            params["Policy"] = role.policy
+        return self._call(
+            f"AssumeRole for role '{role.name}'",
+            lambda: self._client(role.source_profile, role.region, source),
+            lambda client: client.assume_role(**params),
+            lambda answer: Session(
+                role_name=role.name,
+                credentials=_credentials(answer["Credentials"]),
+                assumed_role_arn=answer["AssumedRoleUser"]["Arn"],
+                region=role.region,
+            ),
+        )
+
+    def get_session_token(
+        self, *, source_profile: str | None, region: str | None, serial: str, code: str, duration: int
+    ) -> Credentials:
+        return self._call(
+            f"GetSessionToken with MFA device {serial}",
+            lambda: self._client(source_profile, region, None),
+            lambda client: client.get_session_token(
+                DurationSeconds=duration, SerialNumber=serial, TokenCode=code
+            ),
+            lambda answer: _credentials(answer["Credentials"]),
+        )
+
+    def caller_identity(
+        self,
+        *,
+        profile: str | None = None,
+        credentials: Credentials | None = None,
+        region: str | None = None,
+    ) -> Identity:
+        who = (
+            "a role session"
+            if credentials
+            else f"profile '{profile}'"
+            if profile
+            else "the default credentials"
+        )
+        return self._call(
+            f"GetCallerIdentity for {who}",
+            lambda: self._client(profile, region, credentials),
+            lambda client: client.get_caller_identity(),
+            lambda answer: Identity(account=answer["Account"], arn=answer["Arn"], user_id=answer["UserId"]),
+        )

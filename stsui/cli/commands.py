@@ -1,0 +1,271 @@
+"""One function per command. Each returns an exit code or raises StsuiError."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from stsui.cli.setup import load_engine, load_roles_file
+from stsui.core.engine import Engine, Outcome
+from stsui.core.errors import NeedsMfa, UsageError
+from stsui.core.model import Role, Status, rfc3339
+
+MFA_CODE = re.compile(r"\d{6}")
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, indent=2))
+
+
+def _time_left(expires_at: datetime | None, now: datetime) -> str:
+    from stsui.core.durations import format_time_left
+
+    return "" if expires_at is None else format_time_left((expires_at - now).total_seconds())
+
+
+def _checked_code(code: str | None) -> str | None:
+    if code is not None and not MFA_CODE.fullmatch(code):
+        raise UsageError("The MFA code must be exactly 6 digits; nothing was sent to STS.")
+    return code
+
+
+def _mfa_code(engine: Engine, role: Role, given: str | None, *, fresh: bool = False) -> str | None:
+    """The code to use: the given one, or asked for on a terminal when the role needs one now."""
+    code = _checked_code(given)
+    if code is not None or not engine.needs_mfa_code(role, fresh=fresh):
+        return code
+    root = engine.mfa_root(role)
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"Role '{role.name}' needs an MFA code for {root.mfa_serial}; pass --mfa-code CODE "
+            "(stdin is not a terminal, so stsui cannot ask)."
+        )
+    print(f"MFA code for {root.mfa_serial}: ", end="", file=sys.stderr, flush=True)
+    return _checked_code(sys.stdin.readline().strip())
+
+
+def _warn(outcome: Outcome) -> None:
+    for warning in outcome.warnings:
+        print(f"stsui: warning: {warning}", file=sys.stderr)
+
+
+# -- commands --------------------------------------------------------------------------------------------
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    engine = load_engine(args.config)
+    from stsui.tui.app import run_tui
+
+    return run_tui(engine)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from stsui.cli.demo import run_demo
+
+    return run_demo()
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    engine = load_engine(args.config)
+    entries = engine.entries()
+    now = engine.clock()
+    rows = []
+    for role in engine.config.roles.values():
+        entry = entries.get(role.profile)
+        owned = entry is not None and entry.owner_role == role.name
+        expires_at = entry.expires_at if owned and entry is not None else None
+        status = engine.status(role, entries) if owned else Status.INACTIVE
+        rows.append((role, status, expires_at))
+    if args.json:
+        _print_json(
+            [
+                {
+                    "name": role.name,
+                    "role_arn": role.role_arn,
+                    "account": role.account,
+                    "role": role.role_short_name,
+                    "profile": role.profile,
+                    "group": role.group,
+                    "source_role": role.source_role,
+                    "status": str(status),
+                    "expires_at": rfc3339(expires_at) if expires_at else None,
+                    "seconds_left": max(0, int((expires_at - now).total_seconds())) if expires_at else None,
+                }
+                for role, status, expires_at in rows
+            ]
+        )
+        return 0
+    table = [("NAME", "ACCOUNT", "ROLE", "PROFILE", "STATUS", "LEFT")]
+    table += [
+        (r.name, r.account, r.role_short_name, r.profile, str(s), _time_left(e, now) if e else "")
+        for r, s, e in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_assume(args: argparse.Namespace) -> int:
+    engine = load_engine(args.config)
+    role = engine.config.role(args.name)
+    duration = None
+    if args.duration is not None:
+        from stsui.core.durations import parse_duration
+
+        try:
+            duration = parse_duration(args.duration)
+        except ValueError as error:
+            raise UsageError(f"--duration {args.duration!r} is not a duration: {error}") from None
+        if not 900 <= duration <= 43200:
+            raise UsageError(f"--duration must be between 15m and 12h (900-43200 s), not {duration} s.")
+    code = _checked_code(args.mfa_code)
+    engine.check_profile(role, args.profile or role.profile, force=args.force)
+    code = _mfa_code(engine, role, code, fresh=duration is not None)
+    outcome = engine.assume(role, mfa_code=code, duration=duration, profile=args.profile, force=args.force)
+    _warn(outcome)
+    assert outcome.session is not None
+    session = outcome.session
+    if args.json:
+        _print_json(
+            {
+                "name": role.name,
+                "profile": outcome.profile,
+                "assumed_role_arn": session.assumed_role_arn,
+                "expires_at": rfc3339(session.expiration),
+                "reused": outcome.reused,
+            }
+        )
+        return 0
+    left = _time_left(session.expiration, engine.clock())
+    how = "reused a session with" if outcome.reused else "new session,"
+    print(
+        f"{role.name}: wrote profile '{outcome.profile}' as {session.assumed_role_arn} "
+        f"({how} {left} left, until {rfc3339(session.expiration)})"
+    )
+    return 0
+
+
+def cmd_whoami(args: argparse.Namespace) -> int:
+    engine = load_engine(args.config, required=False)
+    identity = engine.base_identity(args.profile)
+    if args.json:
+        _print_json({"UserId": identity.user_id, "Account": identity.account, "Arn": identity.arn})
+    else:
+        print(f"UserId   {identity.user_id}\nAccount  {identity.account}\nArn      {identity.arn}")
+    return 0
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    from stsui.core.exports import env_lines
+
+    engine = load_engine(args.config)
+    role = engine.config.role(args.name)
+    outcome = engine.obtain(role, mfa_code=_mfa_code(engine, role, args.mfa_code))
+    _warn(outcome)
+    assert outcome.session is not None
+    sys.stdout.write(env_lines(outcome.session, args.shell))
+    return 0
+
+
+def cmd_credential_process(args: argparse.Namespace) -> int:
+    from stsui.core.exports import credential_process_json
+
+    engine = load_engine(args.config)
+    role = engine.config.role(args.name)
+    outcome = engine.obtain(role)
+    _warn(outcome)
+    assert outcome.session is not None
+    print(credential_process_json(outcome.session))
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    engine = load_engine(args.config)
+    roles = [engine.config.role(name) for name in args.names] if args.names else None
+    outcomes = engine.refresh(roles)
+    for outcome in outcomes:
+        _warn(outcome)
+    if args.json:
+        _print_json(
+            [
+                {
+                    "name": o.role.name,
+                    "ok": o.ok,
+                    "profile": o.profile,
+                    "expires_at": rfc3339(o.session.expiration) if o.session else None,
+                    "error": str(o.error) if o.error else None,
+                    "needs_mfa": isinstance(o.error, NeedsMfa),
+                }
+                for o in outcomes
+            ]
+        )
+    else:
+        if not outcomes:
+            print("Nothing is due: every session stsui holds has more than its renewal window left.")
+        for o in outcomes:
+            if o.ok and o.session is not None:
+                left = _time_left(o.session.expiration, engine.clock())
+                print(f"{o.role.name}: renewed profile '{o.profile}' ({left} left)")
+            else:
+                print(f"stsui: {o.error}", file=sys.stderr)
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    if args.name is None and not args.mfa:
+        raise UsageError("forget needs a role NAME, or --mfa to drop the cached MFA sessions.")
+    engine = load_engine(args.config, required=args.name is not None)
+    if args.mfa:
+        count = engine.forget_mfa()
+        print(f"Dropped {count} cached MFA session{'s' if count != 1 else ''}.")
+    if args.name is not None:
+        role = engine.config.role(args.name)
+        if engine.forget(role):
+            print(f"{role.name}: removed profile '{role.profile}' from {engine.store.path}.")
+        else:
+            print(f"{role.name}: profile '{role.profile}' is not in {engine.store.path}; nothing to remove.")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from stsui.core.paths import config_path
+    from stsui.core.starter import write_starter
+
+    path = config_path(args.config)
+    write_starter(path)
+    print(f"Wrote a starter roles file to {path}; edit it, then run 'stsui'.")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from stsui.core.importer import append_roles, import_roles, render_roles
+
+    aws_config = _aws_config_path(args.aws_config)
+    try:
+        text = aws_config.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"Cannot read the AWS config file {aws_config}: {error.strerror}.") from None
+    path, existing = load_roles_file(args.config, required=args.write)
+    roles, skipped = import_roles(text, set(existing))
+    for reason in skipped:
+        print(f"stsui: skipped {reason}", file=sys.stderr)
+    if not roles:
+        print(f"No new role profiles in {aws_config}.", file=sys.stderr)
+        return 0
+    rendered = render_roles(roles)
+    if args.write:
+        append_roles(path, rendered)
+        print(f"Added {len(roles)} role{'s' if len(roles) != 1 else ''} to {path}.")
+    else:
+        sys.stdout.write(rendered)
+    return 0
+
+
+def _aws_config_path(explicit: str | None) -> Path:
+    return Path(explicit or os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config").expanduser()

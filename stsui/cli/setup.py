@@ -1,0 +1,49 @@
+"""Building the engine from the command line's view: roles file, credentials file, cache, lazy gateway."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stsui.core.credentials_file import CredentialsFile
+from stsui.core.engine import Engine
+from stsui.core.errors import ConfigError
+from stsui.core.gateway import Gateway
+from stsui.core.model import Config
+
+
+def boto_gateway(config: Config) -> Gateway:
+    """The real gateway. Imported here, on first use, so paths that never call STS never load boto3."""
+    from stsui.aws.gateway import BotoGateway
+
+    return BotoGateway(default_region=config.region)
+
+
+def load_roles_file(explicit: str | None, *, required: bool = True) -> tuple[Path, list[str]]:
+    """The roles file's path and role names (empty when it is missing and not required)."""
+    from stsui.core.config import load_config
+    from stsui.core.paths import config_path
+
+    path = config_path(explicit)
+    if not required and not path.exists():
+        return path, []
+    return path, list(load_config(path).roles)
+
+
+def load_engine(explicit: str | None, *, required: bool = True) -> Engine:
+    """The engine for the roles file; with `required=False` a missing file means no roles."""
+    from stsui.core.config import load_config
+    from stsui.core.paths import cache_dir, config_path, credentials_path
+
+    path = config_path(explicit)
+    try:
+        config = load_config(path)
+    except ConfigError:
+        if required or path.exists():
+            raise
+        config = Config(path=path, roles={})
+    return Engine(
+        config,
+        CredentialsFile(credentials_path()),
+        lambda: boto_gateway(config),
+        cache_dir=cache_dir(),
+    )

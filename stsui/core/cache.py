@@ -1,0 +1,141 @@
+"""Private caches of temporary credentials: role sessions and MFA sessions.
+
+One JSON file per entry under the user cache directory; the directory is 0700 and every file 0600.
+Entries hold secrets, so nothing here is ever logged or printed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+from stsui.core.model import Credentials, Session, parse_rfc3339, rfc3339
+
+
+def _write_private(path: Path, data: str) -> None:
+    """Atomically replace `path` with `data`, mode 0600, in a 0700 directory."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _credentials_to_json(credentials: Credentials) -> dict[str, str]:
+    return {
+        "AccessKeyId": credentials.access_key_id,
+        "SecretAccessKey": credentials.secret_access_key,
+        "SessionToken": credentials.session_token,
+        "Expiration": rfc3339(credentials.expiration),
+    }
+
+
+def _credentials_from_json(data: object) -> Credentials | None:
+    if not isinstance(data, dict):
+        return None
+    expiration = parse_rfc3339(str(data.get("Expiration", "")))
+    fields = [data.get(k) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")]
+    if expiration is None or not all(isinstance(f, str) and f for f in fields):
+        return None
+    key, secret, token = (str(f) for f in fields)
+    return Credentials(key, secret, token, expiration)
+
+
+class _JsonDir:
+    """A directory of small private JSON files, each read whole and replaced atomically."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"{key}.json"
+
+    def load(self, key: str) -> dict[str, object] | None:
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def save(self, key: str, data: dict[str, object]) -> None:
+        _write_private(self._path(key), json.dumps(data, indent=1))
+
+    def delete(self, key: str) -> bool:
+        try:
+            self._path(key).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def delete_all(self) -> int:
+        return sum(self.delete(path.stem) for path in self.directory.glob("*.json"))
+
+
+class SessionCache:
+    """Role sessions stsui obtained, by role name, so `env` and `credential-process` can reuse them."""
+
+    def __init__(self, directory: Path) -> None:
+        self._files = _JsonDir(directory)
+
+    def get(self, role_name: str) -> Session | None:
+        data = self._files.load(role_name)
+        if data is None or data.get("Role") != role_name:
+            return None
+        credentials = _credentials_from_json(data)
+        if credentials is None:
+            return None
+        region = data.get("Region")
+        return Session(
+            role_name, credentials, str(data.get("Arn", "")), region if isinstance(region, str) else None
+        )
+
+    def put(self, session: Session) -> None:
+        data: dict[str, object] = {"Role": session.role_name, "Arn": session.assumed_role_arn}
+        data.update(_credentials_to_json(session.credentials))
+        if session.region:
+            data["Region"] = session.region
+        self._files.save(session.role_name, data)
+
+    def delete(self, role_name: str) -> bool:
+        return self._files.delete(role_name)
+
+
+class MfaCache:
+    """MFA sessions (GetSessionToken) by source profile and MFA device, so a code is asked once."""
+
+    def __init__(self, directory: Path) -> None:
+        self._files = _JsonDir(directory)
+
+    @staticmethod
+    def _key(source_profile: str | None, serial: str) -> str:
+        return hashlib.sha256(f"{source_profile or ''}\0{serial}".encode()).hexdigest()[:24]
+
+    def get(self, source_profile: str | None, serial: str) -> Credentials | None:
+        data = self._files.load(self._key(source_profile, serial))
+        if data is None or data.get("MfaSerial") != serial:
+            return None
+        return _credentials_from_json(data)
+
+    def put(self, source_profile: str | None, serial: str, credentials: Credentials) -> None:
+        data: dict[str, object] = {"SourceProfile": source_profile, "MfaSerial": serial}
+        data.update(_credentials_to_json(credentials))
+        self._files.save(self._key(source_profile, serial), data)
+
+    def expiry(self, source_profile: str | None, serial: str) -> datetime | None:
+        credentials = self.get(source_profile, serial)
+        return credentials.expiration if credentials else None
+
+    def clear(self) -> int:
+        """Drop every cached MFA session; returns how many there were."""
+        return self._files.delete_all()

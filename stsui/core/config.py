@@ -1,0 +1,273 @@
+"""Load the roles file (TOML) into a `Config`, checking every value against STS's limits.
+
+Errors are `ConfigError`s: one sentence naming the file, the role (or `[defaults]`) and the key, saying
+what is allowed. Checks run in a fixed order (top level, `[defaults]`, then each role in file order and
+its keys in file order, then role-to-role links), and the first problem is reported.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NoReturn
+
+from stsui.core.durations import format_duration
+from stsui.core.errors import ConfigError
+from stsui.core.model import Config, Role
+from stsui.core.suggest import did_you_mean
+from stsui.core.validation import (
+    CHAINED_MAX_DURATION,
+    DEFAULT_CHECKS,
+    ROLE_CHECKS,
+    ROLE_NAME,
+    ROLE_NAME_RULE,
+    Invalid,
+    sanitise_session_name,
+    show,
+)
+
+TOP_LEVEL_KEYS = ("defaults", "roles")
+DEFAULT_DURATION = 3600
+DEFAULT_REFRESH_BEFORE = 900
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
+
+
+def load_config(path: Path) -> Config:
+    """Read and check the roles file at `path`; raise `ConfigError` with one sentence when it is wrong."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"No roles file at {path}; create one with 'stsui init'.") from None
+    except IsADirectoryError:
+        raise ConfigError(f"The roles file {path} is a directory, not a file.") from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the roles file {path}: {exc.strerror or exc}.") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"The roles file {path} is not UTF-8 text (invalid byte on line {line}).") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Check roles-file `text` as if read from `path` (which only appears in messages)."""
+    try:
+        data = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(
+            f"The roles file {path} is not valid TOML: arrays or tables nest too deeply."
+        ) from None
+    except ValueError as exc:  # TOMLDecodeError ("... (at line 3, column 7)") and oversized integers
+        raise ConfigError(f"The roles file {path} is not valid TOML: {exc}.") from None
+    return build_config(data, path)
+
+
+@functools.cache
+def default_session_name() -> str:
+    """`stsui-<local user>` in STS's session-name alphabet, at most 64 characters."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name and no passwd entry (containers)
+        user = ""
+    return sanitise_session_name(f"stsui-{user}" if user else "stsui")
+
+
+def where_role(name: str) -> str:
+    """`[roles.NAME]`, quoting NAME the way TOML needs it."""
+    return f"[roles.{name}]" if _BARE_KEY.fullmatch(name) else f'[roles."{name}"]'
+
+
+def _fail(path: Path, where: str, text: str) -> NoReturn:
+    raise ConfigError(f"In {path}, {where} {text}.")
+
+
+def _unknown_key(path: Path, where: str, key: str, allowed: tuple[str, ...] | Mapping[str, Any]) -> NoReturn:
+    hint = did_you_mean(key, allowed)
+    listing = "" if hint else f"; allowed keys are {', '.join(allowed)}"
+    _fail(path, where, f"has an unknown key {show(key)}{hint}{listing}")
+
+
+def build_config(data: Mapping[str, Any], path: Path) -> Config:
+    """Check parsed TOML `data` and build the `Config` (roles in file order, defaults applied)."""
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            hint = did_you_mean(key, TOP_LEVEL_KEYS)
+            raise ConfigError(
+                f"In {path}, the top-level key {show(key)} is unknown{hint}; "
+                "settings belong in [defaults] or in [roles.NAME] tables."
+            )
+    base = _defaults(data.get("defaults", {}), path)
+    roles_table = data.get("roles", {})
+    if not isinstance(roles_table, dict):
+        raise ConfigError(f"In {path}, roles must be a set of [roles.NAME] tables; got {show(roles_table)}.")
+
+    base_duration = base.get("duration", DEFAULT_DURATION)
+    base_source_profile = base.get("source_profile")
+    folded_names: dict[str, str] = {}
+    profiles: dict[str, str] = {}
+    roles: dict[str, Role] = {}
+    links: dict[str, str] = {}  # chained role -> its source_role
+    name_ok = ROLE_NAME.fullmatch
+    check_for = ROLE_CHECKS.get
+    for name, table in roles_table.items():
+        if name_ok(name) is None:
+            raise ConfigError(f"In {path}, the role name {show(name)} must be {ROLE_NAME_RULE}.")
+        folded = name.lower()
+        if folded in folded_names:
+            _fail(
+                path,
+                where_role(name),
+                f"differs only in case from {where_role(folded_names[folded])}; "
+                "role names become file names, so they must differ in more than case",
+            )
+        folded_names[folded] = name
+        if not isinstance(table, dict):
+            _fail(path, where_role(name), f"must be a table of settings; got {show(table)}")
+
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            check = check_for(key)
+            if check is None:
+                _unknown_key(path, where_role(name), key, ROLE_CHECKS)
+            try:
+                values[key] = check(value)
+            except Invalid as exc:
+                _fail(path, where_role(name), f"{key} {exc.text}")
+        if "role_arn" not in values:
+            _fail(
+                path,
+                where_role(name),
+                'role_arn is missing; every role needs role_arn = "arn:aws:iam::ACCOUNT:role/NAME"',
+            )
+
+        fields = {**base, **values}
+        source_role = values.get("source_role")
+        if source_role is not None:
+            if "source_profile" in values:
+                _fail(
+                    path,
+                    where_role(name),
+                    "source_role and source_profile are both set; a role is assumed either through "
+                    "another role or from a profile, not both",
+                )
+            if source_role == name or source_role not in roles_table:
+                others = [other for other in roles_table if other != name]
+                hint = did_you_mean(source_role, others)
+                _fail(
+                    path,
+                    where_role(name),
+                    f"source_role {show(source_role)} must name another role in this file{hint}",
+                )
+            links[name] = source_role
+            fields["source_profile"] = None
+            # STS caps chained sessions at 1 h; the engine caps a longer duration with a warning.
+            duration = min(fields.get("duration", DEFAULT_DURATION), CHAINED_MAX_DURATION)
+        else:
+            duration = values.get("duration", base_duration)
+
+        refresh = fields.get("refresh_before", DEFAULT_REFRESH_BEFORE)
+        if refresh >= duration:
+            origin = ""
+            if "refresh_before" not in values:
+                origin = " (from [defaults])" if "refresh_before" in base else " (the default)"
+            _fail(
+                path,
+                where_role(name),
+                f"refresh_before{origin} is {format_duration(refresh)}, but it must be less than "
+                f"the role's duration of {format_duration(duration)}",
+            )
+
+        transitive = values.get("transitive_tag_keys")
+        if transitive:
+            tag_keys = {key.lower() for key in values.get("tags", ())}
+            for key in transitive:
+                if key.lower() not in tag_keys:
+                    _fail(
+                        path,
+                        where_role(name),
+                        f"transitive_tag_keys lists {show(key)}, which must also be a key in tags",
+                    )
+
+        profile = values.get("profile", name)
+        if "profile" not in values and len(name) == 7 and name.upper() == "DEFAULT" and name != "default":
+            _fail(
+                path,
+                where_role(name),
+                f"profile defaults to the role name, but {show(name)} is too close to 'DEFAULT', whose keys "
+                "leak into every profile of the AWS credentials file; set profile to another name",
+            )
+        if profile in profiles:
+            _fail(
+                path,
+                where_role(name),
+                f"profile {show(profile)} is already written by {where_role(profiles[profile])}; "
+                "each role needs its own profile",
+            )
+        profiles[profile] = name
+        if source_role is None and profile == fields.get("source_profile", base_source_profile):
+            _fail(
+                path,
+                where_role(name),
+                f"profile {show(profile)} is also its source_profile, so each session would overwrite "
+                "the credentials it is assumed with; use another profile, or source_role to chain roles",
+            )
+
+        fields["profile"] = profile
+        roles[name] = Role(name=name, **fields)
+
+    _check_chains(links, path)
+    return Config(path, roles, source_profile=base_source_profile, region=base.get("region"))
+
+
+def _defaults(table: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"In {path}, defaults must be a [defaults] table; got {show(table)}.")
+    base: dict[str, Any] = {}
+    for key, value in table.items():
+        check = DEFAULT_CHECKS.get(key)
+        if check is None:
+            if key in ROLE_CHECKS:
+                _fail(path, "[defaults]", f"cannot set {key}; it belongs in each [roles.NAME] table")
+            _unknown_key(path, "[defaults]", key, DEFAULT_CHECKS)
+        try:
+            base[key] = check(value)
+        except Invalid as exc:
+            _fail(path, "[defaults]", f"{key} {exc.text}")
+    refresh = base.get("refresh_before", DEFAULT_REFRESH_BEFORE)
+    duration = base.get("duration", DEFAULT_DURATION)
+    if "refresh_before" in base and "duration" in base and refresh >= duration:
+        _fail(
+            path,
+            "[defaults]",
+            f"refresh_before is {format_duration(refresh)}, but it must be less than "
+            f"the duration of {format_duration(duration)}",
+        )
+    base.setdefault("session_name", default_session_name())
+    return base
+
+
+def _check_chains(links: Mapping[str, str], path: Path) -> None:
+    """Reject source_role loops, naming the loop (`a -> b -> a`); `links` maps role -> source_role."""
+    settled: set[str] = set()
+    for start in links:
+        trail: list[str] = []
+        seen: set[str] = set()
+        name: str | None = start
+        while name is not None and name not in settled:
+            if name in seen:
+                loop = [*trail[trail.index(name) :], name]
+                _fail(
+                    path,
+                    where_role(name),
+                    f"source_role makes a loop ({' -> '.join(loop)}); "
+                    "one role of the chain must use source_profile instead",
+                )
+            seen.add(name)
+            trail.append(name)
+            name = links.get(name)
+        settled.update(trail)

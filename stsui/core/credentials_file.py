@@ -1,0 +1,286 @@
+"""The shared credentials file (`~/.aws/credentials`), which belongs to the user and every other AWS tool.
+
+stsui only ever changes the sections it wrote (marked `x_stsui_role = <role>`), and changes them in place:
+every other byte (sections, comments, blank lines, spacing, key order, line endings) stays as it was.
+Files botocore cannot parse are never touched. Writes are locked against other stsui processes and atomic.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import unicodedata
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from stsui.core import atomic, ini
+from stsui.core.errors import CredentialsFileError
+from stsui.core.model import Credentials, ProfileEntry, Session, parse_rfc3339, rfc3339
+
+MARKER = "x_stsui_role"
+ACCESS_KEY = "aws_access_key_id"
+SECRET_KEY = "aws_secret_access_key"
+SESSION_TOKEN = "aws_session_token"
+LEGACY_TOKEN = "aws_security_token"  # botocore reads it before aws_session_token: a stale one would win
+EXPIRES = "x_security_token_expires"  # RFC 3339, as saml2aws and okta-aws-cli write it
+PRINCIPAL = "x_principal_arn"
+REGION = "region"
+
+
+def session_values(session: Session) -> dict[str, str]:
+    """The keys stsui writes for a session, in the order it writes them."""
+    credentials = session.credentials
+    values = {
+        ACCESS_KEY: credentials.access_key_id,
+        SECRET_KEY: credentials.secret_access_key,
+        SESSION_TOKEN: credentials.session_token,
+        EXPIRES: rfc3339(credentials.expiration),
+        PRINCIPAL: session.assumed_role_arn,
+    }
+    if session.region:
+        values[REGION] = session.region
+    values[MARKER] = session.role_name
+    return values
+
+
+def profile_name_problem(profile: str) -> str | None:
+    """Why `profile` cannot be a section name stsui writes, or None when it can."""
+    if not profile:
+        return "it is empty"
+    if profile.upper() == ini.DEFAULT_SECTION and profile != "default":  # [default] is AWS's default profile
+        return "[DEFAULT] is configparser's defaults section, which leaks into every profile"
+    if "[" in profile or "]" in profile:
+        return "it contains a square bracket"
+    if any(unicodedata.category(char) == "Cc" for char in profile):
+        return "it contains a control character"
+    if profile != profile.strip():
+        return "it starts or ends with a space"
+    return None
+
+
+def _value_problem(key: str, value: str) -> str | None:
+    """Why a value cannot be written on one line and read back exactly, or None."""
+    if "\n" in value or "\r" in value:
+        return f"the value of {key} contains a line break"
+    if value != value.strip():
+        return f"the value of {key} starts or ends with a space"
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        return f"the value of {key} contains a control character"
+    return None
+
+
+def _decode(raw: bytes) -> str:
+    """The file's text; IniError when it has a BOM or is not UTF-8 (botocore fails on both)."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raise ini.IniError("it starts with a UTF-8 byte order mark")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ini.IniError(f"byte {error.start} is not valid UTF-8") from None
+
+
+def _entry(section: ini.Section) -> ProfileEntry:
+    keys = section.key_lines
+    owner = section.get(MARKER) if MARKER in keys else None
+    expires = section.get(EXPIRES) if EXPIRES in keys else None
+    return ProfileEntry(
+        profile=section.name,
+        owner_role=owner,
+        expires_at=None if expires is None else parse_rfc3339(expires),
+        principal_arn=section.get(PRINCIPAL) if PRINCIPAL in keys else None,
+        has_long_term_keys=(
+            owner is None and ACCESS_KEY in keys and SESSION_TOKEN not in keys and LEGACY_TOKEN not in keys
+        ),
+    )
+
+
+def _session(section: ini.Section, role_name: str) -> Session | None:
+    expiration = parse_rfc3339(section.get(EXPIRES) or "")
+    fields = [section.get(ACCESS_KEY), section.get(SECRET_KEY), section.get(SESSION_TOKEN)]
+    if section.get(MARKER) != role_name or expiration is None or not all(fields):
+        return None
+    key, secret, token = (str(field) for field in fields)
+    return Session(
+        role_name=role_name,
+        credentials=Credentials(key, secret, token, expiration),
+        assumed_role_arn=section.get(PRINCIPAL) or "",
+        region=section.get(REGION) or None,
+    )
+
+
+class CredentialsFile:
+    """The shared credentials file: read every profile, write and forget the sessions stsui owns."""
+
+    def __init__(self, path: Path, *, lock_timeout: float = 10.0) -> None:
+        self.path = path
+        self.lock_timeout = lock_timeout
+
+    # --- reading ---------------------------------------------------------------------------------------
+
+    def read(self) -> dict[str, ProfileEntry]:
+        """Every section (except DEFAULT) by name; {} when the file does not exist."""
+        doc = self._load()
+        return {} if doc is None else {name: _entry(section) for name, section in doc.sections.items()}
+
+    def read_session(self, profile: str, role_name: str) -> Session | None:
+        """The session stsui wrote to `profile` for `role_name` (keys, token and expiry), else None."""
+        doc = self._load()
+        section = None if doc is None else doc.sections.get(profile)
+        return None if section is None else _session(section, role_name)
+
+    def stamp(self) -> tuple[int, int, int] | None:
+        """(mtime_ns, size, inode) of the resolved file, to notice changes; None when it is missing."""
+        try:
+            info = os.stat(atomic.resolve(self.path))
+        except FileNotFoundError:
+            return None
+        return info.st_mtime_ns, info.st_size, info.st_ino
+
+    def _load(self) -> ini.Document | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise CredentialsFileError(f"Cannot read {self.path}: {error.strerror or error}.") from None
+        try:
+            return ini.parse(_decode(raw))
+        except ini.IniError as error:
+            raise CredentialsFileError(
+                f"{self.path} cannot be parsed by AWS tools ({error.reason}); fix it by hand, then try again."
+            ) from None
+
+    # --- writing ---------------------------------------------------------------------------------------
+
+    def write_session(self, profile: str, session: Session, *, force: bool = False) -> None:
+        """Write `session` into `[profile]`: in place when stsui owns that section (or `force`), appended
+        when it does not exist; refuse sections stsui did not write for this role."""
+        self._check_profile(profile, "write")
+        values = session_values(session)
+        for key, value in values.items():
+            problem = _value_problem(key, value)
+            if problem:
+                raise CredentialsFileError(f"Profile '{profile}' was not written to {self.path}: {problem}.")
+
+        def change(doc: ini.Document) -> str:
+            section = doc.sections.get(profile)
+            if section is None:
+                return ini.append_section(doc, profile, values)
+            if not force:
+                self._check_owner(section, session.role_name, overwrite=True)
+            return ini.set_options(doc, profile, values, drop=[LEGACY_TOKEN])
+
+        def expected(before: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+            after = dict(before)
+            merged = {**before.get(profile, {}), **values}
+            merged.pop(LEGACY_TOKEN, None)
+            after[profile] = merged
+            return after
+
+        self._update(profile, change, expected)
+
+    def remove(self, profile: str, role_name: str) -> bool:
+        """Forget `[profile]` if stsui wrote it for `role_name`: True when removed, False when absent.
+        Refuses sections stsui did not write, or wrote for another role."""
+        self._check_profile(profile, "forget")
+        if not os.path.exists(atomic.resolve(self.path)):
+            return False
+
+        def change(doc: ini.Document) -> str | None:
+            section = doc.sections.get(profile)
+            if section is None:
+                return None
+            self._check_owner(section, role_name, overwrite=False)
+            return ini.remove_section(doc, profile)
+
+        def expected(before: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+            return {name: values for name, values in before.items() if name != profile}
+
+        return self._update(profile, change, expected, create=False)
+
+    def _check_profile(self, profile: str, verb: str) -> None:
+        problem = profile_name_problem(profile)
+        if problem:
+            raise CredentialsFileError(
+                f"Cannot {verb} profile {profile!r} in {self.path}: {problem}; choose a plain profile name."
+            )
+
+    def _check_owner(self, section: ini.Section, role_name: str, *, overwrite: bool) -> None:
+        """Refuse a section without stsui's marker, or one stsui wrote for another role."""
+        owner = section.get(MARKER)
+        if owner == role_name:
+            return
+        where = f"Profile '{section.name}' in {self.path}"
+        if overwrite and owner is None:
+            message = (
+                f"{where} was not written by stsui; use --force to overwrite it, or pick another profile."
+            )
+        elif overwrite:
+            message = (
+                f"{where} belongs to stsui role '{owner}'; use --force to take it over for '{role_name}'."
+            )
+        elif owner is None:
+            message = f"{where} was not written by stsui, so stsui will not remove it; edit the file by hand."
+        else:
+            message = f"{where} belongs to stsui role '{owner}', not '{role_name}'; forget '{owner}' instead."
+        raise CredentialsFileError(message)
+
+    def _update(
+        self,
+        profile: str,
+        change: Callable[[ini.Document], str | None],
+        expected: Callable[[dict[str, dict[str, str]]], Mapping[str, Mapping[str, str]]],
+        *,
+        create: bool = True,
+    ) -> bool:
+        """Under the lock: re-read, refuse what botocore cannot parse, apply `change`, check that only the
+        profile changed as `expected` says, and replace the file. False when `change` had nothing to do."""
+        try:
+            with atomic.locked_file(self.path, timeout=self.lock_timeout) as file:
+                raw = file.read_bytes()
+                if raw is None and not create:
+                    return False
+                doc = self._parse_for_update(profile, b"" if raw is None else raw)
+                text = change(doc)
+                if text is None:
+                    return False
+                self._verify(profile, text, expected(doc.items()))
+                file.write_bytes(text.encode("utf-8"))
+                return True
+        except atomic.LockTimeout:
+            raise CredentialsFileError(
+                f"Another stsui process is writing {self.path}; try again in a moment."
+            ) from None
+        except OSError as error:
+            raise CredentialsFileError(
+                f"Cannot write profile '{profile}' to {self.path}: {error.strerror or error}."
+            ) from None
+
+    def _parse_for_update(self, profile: str, raw: bytes) -> ini.Document:
+        """The current file, parsed; refuse (naming why) anything botocore itself could not parse."""
+        try:
+            text = _decode(raw)
+            doc = ini.parse(text)
+        except ini.IniError as error:
+            reason: str | None = error.reason
+        else:
+            reason = ini.configparser_problem(text)
+        if reason is not None:
+            raise CredentialsFileError(
+                f"Profile '{profile}' was not changed: {self.path} cannot be parsed by AWS tools ({reason}); "
+                "fix the file by hand first."
+            )
+        return doc
+
+    def _verify(self, profile: str, text: str, expected: Mapping[str, Mapping[str, str]]) -> None:
+        """Refuse a result that botocore could not parse or in which anything but `profile` changed.
+        (Only unusual indentation, which can turn lines into continuation lines, gets here.)"""
+        try:
+            after = ini.parse(text).items()
+        except ini.IniError:
+            after = None
+        if after is None or after != expected or list(after) != list(expected):
+            raise CredentialsFileError(
+                f"Profile '{profile}' was not changed: the indentation in {self.path} does not allow a safe "
+                "edit; remove the leading spaces from its lines by hand first."
+            )

@@ -1,0 +1,291 @@
+"""The session engine: assume, reuse, renew and forget role sessions. Shared by the CLI and the TUI.
+
+Sessions live in two places: the profile a role writes in the shared credentials file (what other tools read),
+and a private cache (0600) of every session stsui obtained, so `env` and `credential-process` reuse a session
+instead of calling STS again. MFA sessions are cached per source profile and device, so a code is asked once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from stsui.core.cache import MfaCache, SessionCache
+from stsui.core.credentials_file import CredentialsFile
+from stsui.core.errors import CredentialsFileError, NeedsMfa, StsuiError
+from stsui.core.gateway import Gateway
+from stsui.core.model import (
+    Config,
+    Credentials,
+    Identity,
+    ProfileEntry,
+    Role,
+    Session,
+    Status,
+    status_of,
+    utc_now,
+)
+
+CHAINED_LIMIT = 3600
+"""STS caps sessions assumed with another role's credentials at one hour."""
+
+MFA_MARGIN = timedelta(minutes=5)
+"""An MFA session with less than this left is not used: the role session would outlive its source."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of assuming or renewing one role."""
+
+    role: Role
+    session: Session | None = None
+    profile: str | None = None
+    reused: bool = False
+    warnings: tuple[str, ...] = ()
+    error: StsuiError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class _Work:
+    """Warnings gathered while resolving one chain."""
+
+    warnings: list[str] = field(default_factory=list)
+
+
+class Engine:
+    """Roles, the credentials file, the caches and STS, composed. Safe to call from worker threads."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: CredentialsFile,
+        gateway: Callable[[], Gateway],
+        *,
+        cache_dir: Path,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self._gateway_factory = gateway
+        self._gateway: Gateway | None = None
+        self.sessions = SessionCache(cache_dir / "sessions")
+        self.mfa = MfaCache(cache_dir / "mfa")
+        self.clock = clock
+
+    @property
+    def gateway(self) -> Gateway:
+        """The STS gateway, created on first use so boto3 is imported only when a call is due."""
+        if self._gateway is None:
+            self._gateway = self._gateway_factory()
+        return self._gateway
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def entries(self) -> dict[str, ProfileEntry]:
+        """Every profile of the credentials file, read once."""
+        return self.store.read()
+
+    def status(self, role: Role, entries: dict[str, ProfileEntry]) -> Status:
+        """active / due / expired / inactive from the role's profile; needs MFA when renewal would ask."""
+        entry = entries.get(role.profile)
+        if entry is not None and entry.owner_role != role.name:
+            entry = None
+        status = status_of(role, entry, self.clock())
+        if status in (Status.DUE, Status.EXPIRED) and self.needs_mfa_code(role, fresh=True):
+            return Status.NEEDS_MFA
+        return status
+
+    def mfa_root(self, role: Role) -> Role:
+        """The role at the root of a chain: the one assumed from a profile, whose MFA device counts."""
+        seen = role
+        while seen.source_role is not None:
+            seen = self.config.roles[seen.source_role]
+        return seen
+
+    def chain(self, role: Role) -> list[Role]:
+        """The roles assumed, in order, to reach `role` (root first)."""
+        path = [role]
+        while path[-1].source_role is not None:
+            path.append(self.config.roles[path[-1].source_role])
+        return path[::-1]
+
+    def needs_mfa_code(self, role: Role, *, fresh: bool = False) -> bool:
+        """True when assuming `role` now would need a new MFA code (no reusable session, no MFA session).
+
+        With `fresh`, the role's own session does not count (a renewal), but its chain's still do.
+        """
+        for position, link in enumerate(reversed(self.chain(role))):
+            if not (fresh and position == 0) and self._reusable(link) is not None:
+                return False
+            if link.source_role is None:
+                return link.mfa_serial is not None and self._mfa_session(link) is None
+        return False
+
+    def session(self, role: Role) -> Session | None:
+        """The role's current session, from its profile or the cache, whatever its time left."""
+        sessions = [self.store.read_session(role.profile, role.name), self.sessions.get(role.name)]
+        live = [s for s in sessions if s is not None]
+        return max(live, key=lambda s: s.expiration) if live else None
+
+    def _reusable(self, role: Role) -> Session | None:
+        session = self.session(role)
+        if session is None:
+            return None
+        if session.credentials.seconds_left(self.clock()) <= role.refresh_before:
+            return None
+        return session
+
+    def _mfa_session(self, role: Role) -> Credentials | None:
+        assert role.mfa_serial is not None
+        credentials = self.mfa.get(role.source_profile, role.mfa_serial)
+        if credentials is None or credentials.expiration - self.clock() < MFA_MARGIN:
+            return None
+        return credentials
+
+    # -- obtaining sessions -----------------------------------------------------------------------------
+
+    def obtain(
+        self,
+        role: Role,
+        *,
+        mfa_code: str | None = None,
+        duration: int | None = None,
+        fresh: bool = False,
+    ) -> Outcome:
+        """A session for `role`: a reusable one, or a new one from STS (cached). Raises StsuiError."""
+        work = _Work()
+        if not fresh and duration is None:
+            reused = self._reusable(role)
+            if reused is not None:
+                return Outcome(role, reused, reused=True)
+        session = self._assume(role, mfa_code=mfa_code, duration=duration, work=work)
+        return Outcome(role, session, warnings=tuple(work.warnings))
+
+    def _assume(self, role: Role, *, mfa_code: str | None, duration: int | None, work: _Work) -> Session:
+        wanted = duration or role.duration
+        source: Credentials | None = None
+        if role.source_role is not None:
+            parent = self.config.roles[role.source_role]
+            parent_session = self._reusable(parent) or self._assume(
+                parent, mfa_code=mfa_code, duration=None, work=work
+            )
+            source = parent_session.credentials
+            if wanted > CHAINED_LIMIT:
+                work.warnings.append(
+                    f"Role '{role.name}' is chained through '{parent.name}', so its session is capped at 1h "
+                    f"(STS's limit for role chaining) instead of the configured {wanted // 60}m."
+                )
+                wanted = CHAINED_LIMIT
+        elif role.mfa_serial is not None:
+            source = self._mfa_session(role) or self._new_mfa_session(role, mfa_code)
+        session = self.gateway.assume_role(role, duration=wanted, source=source)
+        self.sessions.put(session)
+        return session
+
+    def _new_mfa_session(self, role: Role, mfa_code: str | None) -> Credentials:
+        assert role.mfa_serial is not None
+        if mfa_code is None:
+            raise NeedsMfa(
+                f"Role '{role.name}' needs an MFA code for {role.mfa_serial} and no MFA session is cached; "
+                f"run 'stsui assume {role.name}' in a terminal or pass --mfa-code."
+            )
+        credentials = self.gateway.get_session_token(
+            source_profile=role.source_profile,
+            region=role.region,
+            serial=role.mfa_serial,
+            code=mfa_code,
+            duration=role.mfa_session_duration,
+        )
+        self.mfa.put(role.source_profile, role.mfa_serial, credentials)
+        return credentials
+
+    # -- profiles -----------------------------------------------------------------------------------------
+
+    def check_profile(self, role: Role, profile: str, *, force: bool = False) -> None:
+        """Refuse early (before any STS call) to overwrite a profile stsui did not write for this role."""
+        entry = self.store.read().get(profile)
+        if entry is None or force or entry.owner_role == role.name:
+            return
+        owner = f"role '{entry.owner_role}'" if entry.owner_role else "you or another tool"
+        raise CredentialsFileError(
+            f"Profile '{profile}' in {self.store.path} was written by {owner}, not by stsui for role "
+            f"'{role.name}'; choose another profile or pass --force to overwrite it."
+        )
+
+    def assume(
+        self,
+        role: Role,
+        *,
+        mfa_code: str | None = None,
+        duration: int | None = None,
+        profile: str | None = None,
+        force: bool = False,
+        fresh: bool = False,
+    ) -> Outcome:
+        """Obtain a session for `role` and write it to its profile. Raises StsuiError."""
+        target = profile or role.profile
+        self.check_profile(role, target, force=force)
+        outcome = self.obtain(role, mfa_code=mfa_code, duration=duration, fresh=fresh)
+        assert outcome.session is not None
+        self.store.write_session(target, outcome.session, force=force)
+        return Outcome(role, outcome.session, target, outcome.reused, outcome.warnings)
+
+    def due(self) -> list[Role]:
+        """Roles whose profile stsui wrote and whose session is inside its renewal window or expired."""
+        entries = self.entries()
+        return [
+            role
+            for role in self.config.roles.values()
+            if status_of(role, self._owned(role, entries), self.clock()) in (Status.DUE, Status.EXPIRED)
+        ]
+
+    @staticmethod
+    def _owned(role: Role, entries: dict[str, ProfileEntry]) -> ProfileEntry | None:
+        entry = entries.get(role.profile)
+        return entry if entry is not None and entry.owner_role == role.name else None
+
+    def refresh(self, roles: Iterable[Role] | None = None) -> list[Outcome]:
+        """Renew `roles` whatever their time (or every due session when None); never asks for MFA."""
+        targets = self.due() if roles is None else list(roles)
+        outcomes = []
+        for role in targets:
+            if self.needs_mfa_code(role, fresh=True):
+                root = self.mfa_root(role)
+                error = NeedsMfa(
+                    f"Skipped role '{role.name}': its MFA session for {root.mfa_serial} has expired; "
+                    f"run 'stsui assume {role.name}' to enter a new code."
+                )
+                outcomes.append(Outcome(role, error=error))
+                continue
+            try:
+                outcomes.append(self.assume(role, fresh=True))
+            except StsuiError as error:
+                outcomes.append(Outcome(role, error=error))
+        return outcomes
+
+    def forget(self, role: Role) -> bool:
+        """Remove the profile stsui wrote for `role` and its cached session; True if a profile was removed."""
+        self.sessions.delete(role.name)
+        return self.store.remove(role.profile, role.name)
+
+    def forget_mfa(self) -> int:
+        """Drop every cached MFA session; returns how many were dropped."""
+        return self.mfa.clear()
+
+    # -- identities ---------------------------------------------------------------------------------------
+
+    def base_identity(self, profile: str | None = None) -> Identity:
+        """Who the user is before assuming anything: the source profile, else the standard chain."""
+        return self.gateway.caller_identity(
+            profile=profile or self.config.source_profile, region=self.config.region
+        )
+
+    def session_identity(self, session: Session) -> Identity:
+        """GetCallerIdentity with a role session's own credentials."""
+        return self.gateway.caller_identity(credentials=session.credentials, region=session.region)

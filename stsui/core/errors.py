@@ -1,0 +1,47 @@
+"""Errors a user can act on: one sentence each, with the exit code the CLI uses."""
+
+from __future__ import annotations
+
+USAGE = 2
+FAILED = 1
+
+
+class StsuiError(Exception):
+    """An error whose message is a complete sentence for the user."""
+
+    exit_code: int = FAILED
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(StsuiError):
+    """The roles file is missing, unreadable or invalid (exit 2)."""
+
+    exit_code = USAGE
+
+
+class UsageError(StsuiError):
+    """The command line asks for something that cannot be done (exit 2)."""
+
+    exit_code = USAGE
+
+
+class CredentialsFileError(StsuiError):
+    """The shared credentials file cannot be read or safely changed (exit 1)."""
+
+
+class StsError(StsuiError):
+    """STS refused or could not be reached; keeps the AWS error code (exit 1)."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class NeedsMfa(StsuiError):
+    """A new MFA code is needed and none can be asked for here (exit 1)."""

@@ -1,0 +1,60 @@
+"""What `env` and `credential-process` print: the only places secrets reach stdout, because the user asked."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from stsui.core.model import Session, rfc3339
+
+SHELLS = ("sh", "fish", "powershell")
+
+
+def _variables(session: Session) -> list[tuple[str, str]]:
+    credentials = session.credentials
+    variables = [
+        ("AWS_ACCESS_KEY_ID", credentials.access_key_id),
+        ("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key),
+        ("AWS_SESSION_TOKEN", credentials.session_token),
+        ("AWS_CREDENTIAL_EXPIRATION", rfc3339(credentials.expiration)),
+    ]
+    if session.region:
+        variables += [("AWS_REGION", session.region), ("AWS_DEFAULT_REGION", session.region)]
+    return variables
+
+
+def _fish_quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _powershell_quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def env_lines(session: Session, shell: str = "sh") -> str:
+    """Export lines for `eval`, safely quoted; they also clear a stale AWS_SECURITY_TOKEN."""
+    variables = _variables(session)
+    if shell == "fish":
+        lines = ["set -e AWS_SECURITY_TOKEN"]
+        lines += [f"set -gx {name} {_fish_quote(value)}" for name, value in variables]
+    elif shell == "powershell":
+        lines = ["Remove-Item Env:AWS_SECURITY_TOKEN -ErrorAction SilentlyContinue"]
+        lines += [f"$Env:{name} = {_powershell_quote(value)}" for name, value in variables]
+    else:
+        lines = ["unset AWS_SECURITY_TOKEN"]
+        lines += [f"export {name}={shlex.quote(value)}" for name, value in variables]
+    return "\n".join(lines) + "\n"
+
+
+def credential_process_json(session: Session) -> str:
+    """The JSON botocore's credential_process provider expects (Version 1, Expiration with a zone)."""
+    credentials = session.credentials
+    return json.dumps(
+        {
+            "Version": 1,
+            "AccessKeyId": credentials.access_key_id,
+            "SecretAccessKey": credentials.secret_access_key,
+            "SessionToken": credentials.session_token,
+            "Expiration": rfc3339(credentials.expiration),
+        }
+    )

@@ -1,0 +1,46 @@
+"""Where stsui's files live: the roles file and the cache directory."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def _xdg_dir(variable: str) -> Path | None:
+    """`$variable` when set to an absolute path (the XDG spec says to ignore relative ones)."""
+    value = os.environ.get(variable, "")
+    return Path(value) if value and os.path.isabs(value) else None
+
+
+def config_path(explicit: str | None) -> Path:
+    """The roles file: `--config`, else `$STSUI_CONFIG`, else `$XDG_CONFIG_HOME/stsui/roles.toml`,
+    else `~/.config/stsui/roles.toml`."""
+    if explicit:
+        return Path(explicit).expanduser()
+    from_env = os.environ.get("STSUI_CONFIG", "")
+    if from_env:
+        return Path(from_env).expanduser()
+    base = _xdg_dir("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return base / "stsui" / "roles.toml"
+
+
+def cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/stsui`, else `~/.cache/stsui` on Linux, else the platform's cache directory."""
+    base = _xdg_dir("XDG_CACHE_HOME")
+    if base is not None:
+        return base / "stsui"
+    if sys.platform.startswith("linux"):
+        return Path.home() / ".cache" / "stsui"
+    import platformdirs  # only off Linux; keeps the Linux path stdlib-only
+
+    return platformdirs.user_cache_path("stsui")
+
+
+def credentials_path() -> Path:
+    """The shared credentials file: `$AWS_SHARED_CREDENTIALS_FILE` (expanded like botocore does: `$VARS`
+    and `~`), else `~/.aws/credentials`."""
+    from_env = os.environ.get("AWS_SHARED_CREDENTIALS_FILE", "")
+    if from_env:
+        return Path(os.path.expanduser(os.path.expandvars(from_env)))
+    return Path.home() / ".aws" / "credentials"

@@ -1,0 +1,296 @@
+"""Checks for single values of the roles file, against STS's own limits.
+
+Each check takes the raw TOML value and returns the value a `Role` field holds (seconds for durations,
+tuples for arrays) or raises `Invalid` whose text completes the sentence "<key> ...".
+Patterns are compiled once: loading 10,000 roles must stay cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import date, datetime, time
+from typing import Any
+
+from stsui.core.durations import format_duration, parse_duration
+
+MIN_DURATION = 900
+MAX_DURATION = 43200
+CHAINED_MAX_DURATION = 3600
+MAX_MFA_SESSION_DURATION = 129600
+MAX_TAGS = 50
+MAX_POLICY_ARNS = 10
+MAX_POLICY_CHARS = 2048
+
+PARTITIONS = r"(?:aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)"
+ROLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+=,-]{0,63}", re.ASCII)
+ROLE_NAME_RULE = "1-64 characters of letters, digits and _.@+=,- starting with a letter or digit"
+_ROLE_ARN = re.compile(rf"arn:{PARTITIONS}:iam::\d{{12}}:role/[\w+=,.@/-]+", re.ASCII)
+_POLICY_ARN = re.compile(rf"arn:{PARTITIONS}:iam::(?:\d{{12}}|aws):policy/[\w+=,.@/-]+", re.ASCII)
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+", re.ASCII)
+_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
+_MFA_SERIAL = re.compile(r"[\w+=/:,.@-]{9,256}", re.ASCII)
+_SOURCE_IDENTITY = re.compile(r"[\w+=,.@-]{2,256}", re.ASCII)
+# STS allows [\p{L}\p{Z}\p{N}_.:/=+\-@]: letters/digits/_ via \w, separators via whitespace minus controls.
+_TAG_TEXT = re.compile(r"(?:[\w.:/=+@-]|[^\S\x00-\x1f\x7f-\x9f])*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SESSION_NAME_CHARS = re.compile(r"[^\w+=,.@-]", re.ASCII)
+
+
+class Invalid(Exception):
+    """A value breaks a rule; `text` completes the sentence "<key> ..." ("must be ...; got ...")."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def show(value: Any) -> str:
+    """A short, quoted rendering of a value for an error message."""
+    if isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= 60 else text[:56] + "…" + text[0]
+    return _kind(value)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"the integer {value}" if abs(value) < 10**15 else "a huge integer"
+    if isinstance(value, float):
+        return f"the float {value}"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, datetime | date | time):
+        return "a date/time"
+    return type(value).__name__
+
+
+def _string(value: Any, what: str = "a string") -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"must be {what}; got {_kind(value)}")
+    return value
+
+
+def _matching(pattern: re.Pattern[str], rule: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        text = _string(value, rule)
+        if pattern.fullmatch(text) is None:
+            raise Invalid(f"must be {rule}; got {show(text)}")
+        return text
+
+    return check
+
+
+def _text(value: Any) -> str:
+    text = _string(value)
+    if _CONTROL.search(text):
+        raise Invalid(f"must not contain control characters or line breaks; got {show(text)}")
+    return text
+
+
+def check_role_arn(value: Any) -> str:
+    text = _string(value, "an IAM role ARN string")
+    if not 20 <= len(text) <= 2048 or _ROLE_ARN.fullmatch(text) is None:
+        raise Invalid(
+            "must be an IAM role ARN like 'arn:aws:iam::123456789012:role/Name' (20-2048 characters)"
+            f"; got {show(text)}"
+        )
+    return text
+
+
+def check_profile(value: Any) -> str:
+    """A section name that cannot break ~/.aws/credentials (parsed by RawConfigParser)."""
+    text = _string(value, "a profile name string")
+    problem = ""
+    if not text:
+        problem = "must not be empty"
+    elif text != text.strip():
+        problem = "must not start or end with whitespace"
+    elif "[" in text or "]" in text:
+        problem = "must not contain '[' or ']'"
+    elif _CONTROL.search(text):
+        problem = "must not contain control characters or line breaks"
+    elif text.upper() == "DEFAULT" and text != "default":
+        # RawConfigParser's [DEFAULT] leaks into every profile; other casings are too easy to confuse
+        problem = "must not be 'DEFAULT' in any casing but 'default' ([DEFAULT] leaks into every profile)"
+    if problem:
+        raise Invalid(f"{problem}, since it names a section of the AWS credentials file; got {show(text)}")
+    return text
+
+
+def _duration(low: int, high: int) -> Callable[[Any], int]:
+    span = f"{low}-{high} seconds ({format_duration(low)}-{format_duration(high)})"
+    rule = f"{span}, written as seconds or like '15m' or '1h30m'"
+
+    parsed: dict[str, int] = {}  # the same few strings ("1h", "12h") recur across thousands of roles
+
+    def check(value: Any) -> int:
+        if value.__class__ is str and value in parsed:
+            return parsed[value]
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise Invalid(f"must be {rule}; got {_kind(value)}")
+        try:
+            seconds = parse_duration(value)
+        except ValueError as exc:
+            raise Invalid(f"must be {span}; {str(exc).rstrip('.')}") from None
+        if not low <= seconds <= high:
+            raise Invalid(f"must be {rule}; got {show(value) if isinstance(value, str) else seconds}")
+        if isinstance(value, str) and len(parsed) < 256:
+            parsed[value] = seconds
+        return seconds
+
+    return check
+
+
+check_duration = _duration(MIN_DURATION, MAX_DURATION)
+check_mfa_session_duration = _duration(MIN_DURATION, MAX_MFA_SESSION_DURATION)
+
+
+def check_refresh_before(value: Any) -> int:
+    """More than zero and less than 12 h (and, per role, less than the duration)."""
+    rule = "more than zero and less than 43200 seconds (12h), written as seconds or like '15m'"
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise Invalid(f"must be {rule}; got {_kind(value)}")
+    try:
+        seconds = parse_duration(value)
+    except ValueError as exc:
+        raise Invalid(f"must be {rule}; {str(exc).rstrip('.')}") from None
+    if seconds >= MAX_DURATION:
+        raise Invalid(f"must be {rule}; got {show(value)}")
+    return seconds
+
+
+check_region = _matching(_REGION, "an AWS region name like 'us-east-1'")
+check_session_name = _matching(_SESSION_NAME, "2-64 characters of letters, digits and _+=,.@-")
+check_external_id = _matching(_EXTERNAL_ID, "2-1224 characters of letters, digits and _+=,.@:/-")
+check_mfa_serial = _matching(
+    _MFA_SERIAL, "an MFA device ARN or serial of 9-256 characters of letters, digits and _+=/:,.@-"
+)
+
+
+def check_source_identity(value: Any) -> str:
+    text = _string(value)
+    if text[:4].lower() == "aws:":
+        raise Invalid(f"must not start with 'aws:' (reserved by AWS); got {show(text)}")
+    if _SOURCE_IDENTITY.fullmatch(text) is None:
+        raise Invalid(f"must be 2-256 characters of letters, digits and _+=,.@-; got {show(text)}")
+    return text
+
+
+def check_source_role(value: Any) -> str:
+    text = _string(value, "the name of another role")
+    if ROLE_NAME.fullmatch(text) is None:
+        raise Invalid(f"must be the name of another configured role; got {show(text)}")
+    return text
+
+
+def check_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"must be true or false; got {_kind(value)}")
+    return value
+
+
+def check_tags(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise Invalid(f'must be a table of string values like {{ team = "platform" }}; got {_kind(value)}')
+    if len(value) > MAX_TAGS:
+        raise Invalid(f"must have at most {MAX_TAGS} entries; got {len(value)}")
+    seen: dict[str, str] = {}
+    for key, tag in value.items():
+        if not 1 <= len(key) <= 128 or _TAG_TEXT.fullmatch(key) is None:
+            raise Invalid(f"keys must be 1-128 letters, digits, spaces or _.:/=+-@; got {show(key)}")
+        if key[:4].lower() == "aws:":
+            raise Invalid(f"keys must not start with 'aws:' (reserved by AWS); got {show(key)}")
+        folded = key.lower()
+        if folded in seen:
+            raise Invalid(
+                "keys must differ in more than case (STS ignores case); "
+                f"got {show(seen[folded])} and {show(key)}"
+            )
+        seen[folded] = key
+        if not isinstance(tag, str):
+            raise Invalid(f"values must be strings; {show(key)} is {_kind(tag)}")
+        if len(tag) > 256 or _TAG_TEXT.fullmatch(tag) is None:
+            raise Invalid(
+                f"values must be 0-256 letters, digits, spaces or _.:/=+-@; {show(key)} is {show(tag)}"
+            )
+    return dict(value)
+
+
+def _string_list(value: Any, limit: int, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise Invalid(f"must be an array of {what}; got {_kind(value)}")
+    if len(value) > limit:
+        raise Invalid(f"must have at most {limit} entries; got {len(value)}")
+    for item in value:
+        if not isinstance(item, str):
+            raise Invalid(f"must be an array of {what}; got an entry that is {_kind(item)}")
+    return tuple(value)
+
+
+def check_transitive_tag_keys(value: Any) -> tuple[str, ...]:
+    return _string_list(value, MAX_TAGS, "tag keys")
+
+
+def check_policy_arns(value: Any) -> tuple[str, ...]:
+    arns = _string_list(value, MAX_POLICY_ARNS, "managed policy ARNs")
+    for arn in arns:
+        if not 20 <= len(arn) <= 2048 or _POLICY_ARN.fullmatch(arn) is None:
+            raise Invalid(
+                "entries must be managed policy ARNs like 'arn:aws:iam::aws:policy/ReadOnlyAccess'"
+                f"; got {show(arn)}"
+            )
+    return arns
+
+
+def check_policy(value: Any) -> str:
+    text = _string(value, "a JSON policy document string")
+    if len(text) > MAX_POLICY_CHARS:
+        raise Invalid(f"must be at most {MAX_POLICY_CHARS} characters; got {len(text)}")
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        raise Invalid(f"must be a JSON policy document; got {show(text)}") from None
+    if not isinstance(document, dict):
+        raise Invalid(f"must be a JSON object (a policy document); got {show(text)}")
+    return text
+
+
+DEFAULT_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "source_profile": check_profile,
+    "region": check_region,
+    "duration": check_duration,
+    "session_name": check_session_name,
+    "refresh_before": check_refresh_before,
+    "mfa_serial": check_mfa_serial,
+    "mfa_session_duration": check_mfa_session_duration,
+    "auto_refresh": check_bool,
+}
+
+ROLE_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "role_arn": check_role_arn,
+    "profile": check_profile,
+    "description": _text,
+    "group": _text,
+    "source_role": check_source_role,
+    **DEFAULT_CHECKS,
+    "external_id": check_external_id,
+    "source_identity": check_source_identity,
+    "tags": check_tags,
+    "transitive_tag_keys": check_transitive_tag_keys,
+    "policy_arns": check_policy_arns,
+    "policy": check_policy,
+}
+
+
+def sanitise_session_name(text: str) -> str:
+    """`text` in STS's RoleSessionName alphabet: other characters become '-', cut to 64."""
+    return _SESSION_NAME_CHARS.sub("-", text)[:64]

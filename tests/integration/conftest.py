@@ -1,0 +1,140 @@
+"""Integration rig: the real `stsui` program against moto over HTTP, checked by real consumers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+BASE_KEY = "AKIDBASEEXAMPLE00001"
+BASE_SECRET = "base-secret-never-printed-0000000000000"
+
+ROLES = """\
+[defaults]
+source_profile = "default"
+region = "eu-west-1"
+session_name = "tester"
+
+[roles.prod-admin]
+role_arn = "arn:aws:iam::111111111111:role/Admin"
+description = "Production administrator"
+group = "prod"
+
+[roles.staging-ro]
+role_arn = "arn:aws:iam::222222222222:role/ReadOnly"
+group = "staging"
+duration = "2h"
+
+[roles.mfa-ops]
+role_arn = "arn:aws:iam::333333333333:role/Ops"
+mfa_serial = "arn:aws:iam::999999999999:mfa/tester"
+
+[roles.mfa-audit]
+role_arn = "arn:aws:iam::444444444444:role/Audit"
+mfa_serial = "arn:aws:iam::999999999999:mfa/tester"
+
+[roles.chained]
+role_arn = "arn:aws:iam::555555555555:role/Deep"
+source_role = "prod-admin"
+duration = "4h"
+"""
+
+USER_CREDENTIALS = """\
+# my credentials -- hand written, keep this comment
+[default]
+aws_access_key_id = AKIDBASEEXAMPLE00001
+aws_secret_access_key = base-secret-never-printed-0000000000000
+
+; long-term keys for another account
+[personal]
+aws_access_key_id=AKIDPERSONAL00000001
+aws_secret_access_key=personal-secret-000000000000000000000
+"""
+
+
+@dataclass
+class Home:
+    """The throwaway home a test runs in, and the environment the real program gets."""
+
+    root: Path
+    env: dict[str, str]
+
+    @property
+    def credentials(self) -> Path:
+        return Path(self.env["AWS_SHARED_CREDENTIALS_FILE"])
+
+    @property
+    def roles(self) -> Path:
+        return Path(self.env["STSUI_CONFIG"])
+
+    @property
+    def cache(self) -> Path:
+        return Path(self.env["XDG_CACHE_HOME"]) / "stsui"
+
+    def run(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the real program as a user would."""
+        return subprocess.run(
+            [sys.executable, "-m", "stsui", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env={**self.env, **(env or {})},
+            timeout=timeout,
+            check=False,
+        )
+
+
+@pytest.fixture
+def home(isolated_home: Path, moto_url: str) -> Home:
+    """A user with base keys, hand-written credentials, a roles file and STS at moto."""
+    aws = isolated_home / ".aws"
+    aws.mkdir(mode=0o700, exist_ok=True)
+    (aws / "credentials").write_text(USER_CREDENTIALS)
+    os.chmod(aws / "credentials", 0o600)
+    (aws / "config").write_text("[default]\nregion = eu-west-1\n")
+    roles = isolated_home / ".config" / "stsui" / "roles.toml"
+    roles.parent.mkdir(parents=True, exist_ok=True)
+    roles.write_text(ROLES)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "STSUI_", "XDG_", "PYTEST_", "COV_"))
+    }
+    env.update(
+        HOME=str(isolated_home),
+        XDG_CONFIG_HOME=str(isolated_home / ".config"),
+        XDG_CACHE_HOME=str(isolated_home / ".cache"),
+        AWS_SHARED_CREDENTIALS_FILE=str(aws / "credentials"),
+        AWS_CONFIG_FILE=str(aws / "config"),
+        AWS_ENDPOINT_URL_STS=moto_url,
+        AWS_EC2_METADATA_DISABLED="true",
+        STSUI_CONFIG=str(roles),
+    )
+    return Home(isolated_home, env)
+
+
+def write_roles(home: Home, text: str) -> None:
+    home.roles.write_text(textwrap.dedent(text))
+
+
+@pytest.fixture
+def botocore_session(home: Home, monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
+    """A real botocore session that reads the files the program wrote (the consumer users have)."""
+    import botocore.session
+
+    for key, value in home.env.items():
+        if key.startswith(("AWS_", "HOME", "XDG_")):
+            monkeypatch.setenv(key, value)
+
+    def make(profile: str | None = None) -> object:
+        return botocore.session.Session(profile=profile)
+
+    return make

@@ -1,0 +1,189 @@
+"""Whatever the credentials file holds, stsui agrees with botocore on whether it parses, and a write either
+changes only its own profile or changes nothing."""
+
+from __future__ import annotations
+
+import configparser
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import botocore.configloader
+import botocore.exceptions
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from stsui.core.credentials_file import LEGACY_TOKEN, CredentialsFile, session_values
+from stsui.core.errors import CredentialsFileError
+from stsui.core.model import Credentials, Session
+
+FUZZ = settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+
+VALID = (
+    b"# team credentials\r\n"
+    b"[default]\r\n"
+    b"aws_access_key_id=AKIAIOSFODNN7EXAMPLE\r\n"
+    b"aws_secret_access_key = secret\r\n"
+    b"\r\n"
+    b"[dev]\r\n"
+    b"aws_access_key_id = ASIAOLD\r\n"
+    b"aws_security_token = STALE\r\n"
+    b"aws_session_token = old\r\n"
+    b"    continued\r\n"
+    b"x_stsui_role = dev\r\n"
+    b"; about ops\r\n"
+    b"[ops]\r\n"
+    b"  x_stsui_role = ops\r\n"
+    b"  region: eu-west-1\r\n"
+)
+
+LINES = st.sampled_from(
+    [
+        "[dev]",
+        "[ops]",
+        "[default]",
+        "[profile x]",
+        "[DEFAULT]",
+        "[dev] # note",
+        "[ a ]",
+        "[]",
+        "[a]b]",
+        "x_stsui_role = dev",
+        "x_stsui_role = ops",
+        "X_STSUI_ROLE: dev",
+        "aws_access_key_id = AKIA",
+        "aws_access_key_id=AKIA",
+        "aws_security_token = STALE",
+        "aws_session_token = T",
+        "region = eu-west-1",
+        "k = v",
+        "k: v",
+        "K = v # not a comment",
+        "  indented = 1",
+        "    continued",
+        "\tz = 1",
+        "s3 =",
+        "  signature_version = s3v4",
+        "just words",
+        "= v",
+        "# comment",
+        "  ; comment",
+        "",
+        "   ",
+        "\x0c",
+        "été = ☃",
+        "a = b\u2028c",
+        "\x1cq = w",
+    ]
+)
+ENDINGS = st.sampled_from(["\n", "\r\n", "\r", ""])
+LINE_FILES = st.lists(st.tuples(LINES, ENDINGS), max_size=14).map(lambda ls: "".join(a + b for a, b in ls))
+FILES = st.one_of(
+    LINE_FILES.map(str.encode),
+    LINE_FILES.map(lambda text: b"\xef\xbb\xbf" + text.encode()),
+    st.text(max_size=120).map(lambda text: text.encode("utf-8", "surrogatepass")),
+    st.binary(max_size=120),
+    st.integers(min_value=0, max_value=len(VALID)).map(lambda n: VALID[:n]),
+    st.integers(min_value=0, max_value=len(VALID)).map(lambda n: VALID[:n].replace(b"\r\n", b"\n")),
+)
+PROFILES = st.sampled_from(
+    ["dev", "ops", "default", "profile x", "a", "new", "DEFAULT", "a]b", " x"]
+) | st.text(max_size=8)
+ROLES = st.sampled_from(["dev", "ops"])
+SESSION_TOKENS = st.sampled_from(["token", "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJH", "a=b:c", "#x"])
+
+
+def make_session(role: str, token: str, region: str | None) -> Session:
+    credentials = Credentials("ASIAFUZZ", "secret/fuzz+", token, datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC))
+    return Session(role, credentials, f"arn:aws:sts::123456789012:assumed-role/{role}/stsui", region)
+
+
+@contextmanager
+def credentials_file(data: bytes) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="stsui-fuzz-") as directory:
+        path = Path(directory) / "credentials"
+        path.write_bytes(data)
+        yield path
+
+
+def botocore_accepts(path: Path) -> bool:
+    try:
+        botocore.configloader.raw_config_parse(str(path))
+    except botocore.exceptions.ConfigParseError:
+        return False
+    return True
+
+
+def sections_of(path: Path) -> dict[str, dict[str, str]]:
+    """Every section's own items as configparser reads the file ([DEFAULT] as a plain section)."""
+    parser = configparser.RawConfigParser(default_section="\x00no-defaults", strict=False)
+    with path.open(encoding="utf-8") as file:
+        parser.read_file(file)
+    return {name: dict(parser.items(name)) for name in parser.sections()}
+
+
+def sections_of_bytes(data: bytes) -> dict[str, dict[str, str]]:
+    with credentials_file(data) as path:
+        return sections_of(path) if data else {}
+
+
+@FUZZ
+@given(data=FILES)
+def test_read_agrees_with_botocore(data: bytes) -> None:
+    with credentials_file(data) as path:
+        try:
+            CredentialsFile(path).read()
+        except CredentialsFileError:
+            accepted = False
+        else:
+            accepted = True
+        assert accepted == botocore_accepts(path)
+
+
+@FUZZ
+@given(
+    data=FILES, profile=PROFILES, role=ROLES, token=SESSION_TOKENS, region=st.none() | st.just("eu-north-1")
+)
+def test_write_changes_only_its_profile_or_nothing(
+    data: bytes, profile: str, role: str, token: str, region: str | None
+) -> None:
+    session = make_session(role, token, region)
+    for force in (False, True):
+        with credentials_file(data) as path:
+            try:
+                CredentialsFile(path).write_session(profile, session, force=force)
+            except CredentialsFileError:
+                assert path.read_bytes() == data
+                continue
+            assert botocore_accepts(path)
+            before = sections_of_bytes(data)
+            after = sections_of(path)
+            expected = {**before.get(profile, {}), **session_values(session)}
+            expected.pop(LEGACY_TOKEN, None)
+            assert after.pop(profile) == expected
+            before.pop(profile, None)
+            assert after == before
+            assert CredentialsFile(path).read_session(profile, role) == session
+
+
+@FUZZ
+@given(data=FILES, profile=st.sampled_from(["new", "dev", "profile y", "default"]), role=ROLES)
+def test_write_then_forget_restores_the_bytes(data: bytes, profile: str, role: str) -> None:
+    with credentials_file(data) as path:
+        store = CredentialsFile(path)
+        try:
+            existing = store.read()
+        except CredentialsFileError:
+            existing = None
+        assume(existing is not None and profile not in existing)
+        store.write_session(profile, make_session(role, "token", None))
+        store.write_session(profile, make_session(role, "refreshed", "eu-north-1"))
+        assert store.remove(profile, role) is True
+        assert path.read_bytes() == data
