@@ -8,28 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 
+from stsui.core.atomic import ensure_private_dir, write_private
 from stsui.core.model import Credentials, Session, parse_rfc3339, rfc3339
-
-
-def _write_private(path: Path, data: str) -> None:
-    """Atomically replace `path` with `data`, mode 0600, in a 0700 directory."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _credentials_to_json(credentials: Credentials) -> dict[str, str]:
@@ -69,7 +52,9 @@ class _JsonDir:
         return data if isinstance(data, dict) else None
 
     def save(self, key: str, data: dict[str, object]) -> None:
-        _write_private(self._path(key), json.dumps(data, indent=1))
+        ensure_private_dir(self.directory.parent)
+        ensure_private_dir(self.directory)
+        write_private(self._path(key), json.dumps(data, indent=1).encode())
 
     def delete(self, key: str) -> bool:
         try:
