@@ -1,0 +1,83 @@
+"""The real `stsui` in a real terminal (tmux) against moto: what a user sees and what lands on disk."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from stsui.core.credentials_file import CredentialsFile
+from tests.e2e.tmux import Terminal
+from tests.integration.conftest import USER_CREDENTIALS, Home
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+COUNTDOWN = re.compile(r"prod-admin .*\sactive\s+(\d\d:\d\d)")
+
+
+@pytest.fixture
+def terminal(home: Home) -> Iterator[Terminal]:
+    term = Terminal(home.root)
+    term.start([sys.executable, "-m", "stsui"], home.env)
+    yield term
+    term.close()
+
+
+def is_active(role: str) -> Callable[[str], bool]:
+    """The role's row says active (not inactive)."""
+    pattern = re.compile(rf"{re.escape(role)}\s.*\sactive\s")
+    return lambda screen: pattern.search(screen) is not None
+
+
+def countdown(screen: str) -> str | None:
+    match = COUNTDOWN.search(screen)
+    return match.group(1) if match else None
+
+
+def test_assume_with_enter_then_watch_and_quit(home: Home, terminal: Terminal) -> None:
+    screen = terminal.wait_for_text("prod-admin")
+    assert "staging-ro" in screen and "inactive" in screen
+
+    terminal.send("Enter")  # the first row, prod-admin, is highlighted
+    screen = terminal.wait_for(lambda s: countdown(s) is not None, "prod-admin to become active")
+    entry = CredentialsFile(home.credentials).read()["prod-admin"]
+    assert entry.owner_role == "prod-admin"
+    assert entry.principal_arn == "arn:aws:sts::111111111111:assumed-role/Admin/tester"
+    assert home.credentials.read_text().startswith(USER_CREDENTIALS)
+
+    first = countdown(screen)
+    terminal.wait_for(lambda s: countdown(s) not in (None, first), "the countdown to move")
+    terminal.wait_for_text("assumed-role/Admin/tester")
+
+    terminal.send("q")
+    terminal.wait_until_closed()
+
+
+def test_mfa_modal_assumes_with_a_typed_code(home: Home, terminal: Terminal) -> None:
+    terminal.wait_for_text("mfa-ops")
+    terminal.send("Down", "Down", "Enter")
+    terminal.wait_for_text("MFA code")
+    terminal.send("123456", "Enter")
+    terminal.wait_for(is_active("mfa-ops"), "mfa-ops to become active")
+    assert CredentialsFile(home.credentials).read()["mfa-ops"].owner_role == "mfa-ops"
+    # the second role of the same device needs no code: the MFA session is cached
+    terminal.send("Down", "Enter")
+    terminal.wait_for(is_active("mfa-audit"), "mfa-audit to become active")
+    assert "MFA code" not in terminal.screen()
+
+
+def test_filter_then_enter_assumes_the_top_match(home: Home, terminal: Terminal) -> None:
+    terminal.wait_for_text("prod-admin")
+    terminal.send("/")
+    terminal.wait_for_text("Filter:")
+    terminal.send("-l", "stgro")
+    terminal.wait_for(lambda s: "staging-ro" in s and "prod-admin" not in s.split("\n", 3)[-1], "the filter")
+    terminal.send("Enter")
+    terminal.wait_for(is_active("staging-ro"), "staging-ro to become active")
+    assert CredentialsFile(home.credentials).read()["staging-ro"].owner_role == "staging-ro"
