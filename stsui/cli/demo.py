@@ -1,0 +1,194 @@
+"""`stsui demo`: the terminal UI against a local STS (moto) with sample roles, touching nothing of yours.
+
+Everything lives in a throwaway directory: a home, a roles file, an AWS config and credentials file with
+dummy base keys, and the cache. The process environment points every AWS SDK path and STS itself there
+for as long as the demo runs, then is put back and the directory removed. moto accepts any MFA code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from stsui.core.engine import Engine
+from stsui.core.errors import UsageError
+
+DEMO_REGION = "eu-west-1"
+
+DEMO_ROLES = """\
+# stsui demo roles: STS is moto on loopback, so every account here is make-believe.
+[defaults]
+source_profile = "default"
+region = "eu-west-1"
+session_name = "demo"
+
+[roles.prod-admin]
+role_arn = "arn:aws:iam::111111111111:role/Admin"
+group = "prod"
+description = "Production administrator"
+
+[roles.prod-readonly]
+role_arn = "arn:aws:iam::111111111111:role/ReadOnly"
+group = "prod"
+description = "Read-only access to production"
+duration = "4h"
+
+[roles.prod-deploy]
+role_arn = "arn:aws:iam::111111111111:role/Deployer"
+source_role = "prod-admin"
+group = "prod"
+description = "CI deployer, reached through prod-admin"
+
+[roles.security-audit]
+role_arn = "arn:aws:iam::444444444444:role/SecurityAudit"
+mfa_serial = "arn:aws:iam::999999999999:mfa/demo-user"
+group = "prod"
+description = "Needs MFA: any 6 digits work in the demo"
+
+[roles.staging-admin]
+role_arn = "arn:aws:iam::222222222222:role/Admin"
+group = "staging"
+description = "Staging administrator"
+
+[roles.staging-readonly]
+role_arn = "arn:aws:iam::222222222222:role/ReadOnly"
+group = "staging"
+duration = "2h"
+
+[roles.dev-admin]
+role_arn = "arn:aws:iam::333333333333:role/Admin"
+group = "dev"
+description = "Development sandbox"
+
+[roles.dev-billing]
+role_arn = "arn:aws:iam::333333333333:role/team/BillingViewer"
+group = "dev"
+auto_refresh = false
+description = "Not renewed automatically"
+"""
+
+DEMO_CREDENTIALS = """\
+# stsui demo: dummy base keys for moto (not real AWS credentials)
+[default]
+aws_access_key_id = AKIADEMOBASEKEY00001
+aws_secret_access_key = demo-base-secret-not-a-real-key-0000000
+"""
+
+DEMO_AWS_CONFIG = f"""\
+[default]
+region = {DEMO_REGION}
+"""
+
+CLEARED = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+)
+"""Variables that would send the SDK to real credentials or endpoints; unset while the demo runs."""
+
+
+@dataclass(frozen=True)
+class DemoEnvironment:
+    """Where the demo's files are, the local STS endpoint, and the environment set for the process."""
+
+    root: Path
+    roles: Path
+    credentials: Path
+    aws_config: Path
+    cache: Path
+    endpoint: str
+    env: dict[str, str]
+
+
+def _start_sts() -> tuple[object, str]:
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        raise UsageError(
+            "stsui demo needs moto's server to play STS; install it with pip install 'stsui[demo]'."
+        ) from None
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    return server, f"http://{host}:{port}"
+
+
+@contextmanager
+def demo_environment(*, roles: str = DEMO_ROLES) -> Iterator[DemoEnvironment]:
+    """A local STS and a throwaway home, with the process environment pointed at them until exit."""
+    server, endpoint = _start_sts()
+    root = Path(tempfile.mkdtemp(prefix="stsui-demo-"))
+    saved = dict(os.environ)
+    try:
+        home = root / "home"
+        aws = home / ".aws"
+        aws.mkdir(parents=True, mode=0o700)
+        roles_path = home / ".config" / "stsui" / "roles.toml"
+        roles_path.parent.mkdir(parents=True)
+        roles_path.write_text(roles, encoding="utf-8")
+        credentials = aws / "credentials"
+        credentials.write_text(DEMO_CREDENTIALS, encoding="utf-8")
+        credentials.chmod(0o600)
+        aws_config = aws / "config"
+        aws_config.write_text(DEMO_AWS_CONFIG, encoding="utf-8")
+        cache = home / ".cache"
+        env = {
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_CACHE_HOME": str(cache),
+            "STSUI_CONFIG": str(roles_path),
+            "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
+            "AWS_CONFIG_FILE": str(aws_config),
+            "AWS_ENDPOINT_URL_STS": endpoint,
+            "AWS_DEFAULT_REGION": DEMO_REGION,
+            "AWS_REGION": DEMO_REGION,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        for name in CLEARED:
+            os.environ.pop(name, None)
+        os.environ.update(env)
+        yield DemoEnvironment(root, roles_path, credentials, aws_config, cache / "stsui", endpoint, env)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        server.stop()  # type: ignore[attr-defined]
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def demo_engine(demo: DemoEnvironment, **engine_options: object) -> Engine:
+    """The engine for the demo's files; boto3 loads only when the first STS call is made."""
+    from stsui.core.config import load_config
+    from stsui.core.credentials_file import CredentialsFile
+
+    config = load_config(demo.roles)
+
+    def gateway():  # type: ignore[no-untyped-def]
+        from stsui.aws.gateway import BotoGateway
+
+        return BotoGateway(default_region=config.region)
+
+    return Engine(config, CredentialsFile(demo.credentials), gateway, cache_dir=demo.cache, **engine_options)  # type: ignore[arg-type]
+
+
+def run_demo() -> int:
+    """Run the terminal UI against the demo; everything is removed when it exits."""
+    from stsui.tui.app import run_tui
+
+    with demo_environment() as demo:
+        return run_tui(demo_engine(demo))

@@ -1,0 +1,153 @@
+"""What workers report back to the app: small immutable messages named for what happened.
+
+Workers run the engine (STS calls, file reads and writes) off the event loop and never touch a widget;
+they post one of these, and the app's `@on` handlers apply it to the screen in one place.
+
+Textual marks its own bookkeeping on a message as it travels (sender, stop, prevent_default), so
+`dataclass(frozen=True)` cannot be used on a `Message`; `Fact` freezes the dataclass fields instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import FrozenInstanceError, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from textual.message import Message
+
+from stsui.core.model import Identity, ProfileEntry
+
+
+class Fact(Message):
+    """A message whose dataclass fields cannot be changed once it is made."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in getattr(self, "__dataclass_fields__", ()) and name in self.__dict__:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        super().__setattr__(name, value)
+
+
+# -- sessions ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SessionStarted(Fact):
+    """A role's session was obtained (or reused) and written to its profile."""
+
+    role: str
+    expires_at: datetime
+    assumed_role_arn: str
+    renewal: bool = False
+    automatic: bool = False
+    reused: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class AssumeFailed(Fact):
+    """Assuming or renewing a role failed; `message` is a sentence, `code` the AWS error code if any."""
+
+    role: str
+    message: str
+    code: str = ""
+    renewal: bool = False
+    automatic: bool = False
+
+
+@dataclass
+class MfaCodeNeeded(Fact):
+    """Assuming the role needs a new MFA code from the user first; nothing was sent to STS."""
+
+    role: str
+    serial: str
+    fresh: bool = False
+
+
+@dataclass
+class RenewalNeedsMfa(Fact):
+    """An automatic renewal was skipped because it would need a new MFA code."""
+
+    role: str
+    serial: str
+
+
+@dataclass
+class SessionForgotten(Fact):
+    """The role's profile (if stsui wrote it) and cached session were removed."""
+
+    role: str
+    removed: bool
+
+
+@dataclass
+class MfaSessionsForgotten(Fact):
+    """Every cached MFA session was dropped."""
+
+    count: int
+
+
+@dataclass
+class ActionFailed(Fact):
+    """Something other than assuming failed (forget, copy, reading the credentials file)."""
+
+    action: str
+    message: str
+    role: str | None = None
+    code: str = ""
+
+
+@dataclass
+class ExportLinesReady(Fact):
+    """The export lines for a role's live session, to be copied (never shown: they hold the secret)."""
+
+    role: str
+    text: str = field(repr=False)
+
+
+# -- identities -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class IdentityFetched(Fact):
+    """GetCallerIdentity answered: for the base identity (`role` None) or a role's session."""
+
+    identity: Identity
+    role: str | None = None
+    access_key_id: str | None = None
+
+
+@dataclass
+class IdentityFailed(Fact):
+    """GetCallerIdentity failed for the base identity (`role` None) or a role's session."""
+
+    message: str
+    role: str | None = None
+    code: str = ""
+
+
+@dataclass
+class NoLiveSession(Fact):
+    """The role has no live session (to ask STS about, or to copy when `asked`)."""
+
+    role: str
+    asked: bool = False
+
+
+# -- the credentials file ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CredentialsFileChanged(Fact):
+    """The credentials file changed on disk (stsui or another program wrote it) and was read again."""
+
+    entries: Mapping[str, ProfileEntry]
+    stamp: tuple[int, int, int] | None
+
+
+@dataclass
+class CredentialsFileUnreadable(Fact):
+    """The credentials file changed but cannot be read (the message says why); shown once per change."""
+
+    message: str
+    stamp: tuple[int, int, int] | None

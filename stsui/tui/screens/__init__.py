@@ -1,0 +1,1 @@
+"""Modal screens: the MFA prompt and help."""

@@ -1,0 +1,48 @@
+"""The help screen: every key of the main screen with its description, built from the declared bindings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists (key, description) pairs given by the app; any of Esc, q or ? closes it."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close help")]
+
+    def __init__(self, keys: Iterable[tuple[str, str]], intro: str = "") -> None:
+        super().__init__()
+        self.keys = list(keys)
+        self.intro = intro
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog"):
+            yield Label("Keys", id="help-title")
+            if self.intro:
+                yield Static(self.intro, id="help-intro", markup=False)
+            with VerticalScroll(id="help-keys"):
+                for key, description in self.keys:
+                    with Horizontal(classes="help-row"):
+                        yield Label(key, classes="help-key", markup=False)
+                        yield Label(description, classes="help-description", markup=False)
+            yield Label("Esc closes this help", id="help-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def binding_rows(bindings: Iterable[Binding], key_display: Callable[[Binding], str]) -> list[tuple[str, str]]:
+    """(keys, description) for each binding with a description; keys shown as the Footer shows them."""
+    rows = []
+    for binding in bindings:
+        if not binding.description:
+            continue
+        keys = [key_display(Binding(key, "")) for key in binding.key.split(",")]
+        rows.append((" ".join(keys), binding.description))
+    return rows

@@ -1,0 +1,82 @@
+"""Snapshots of the screens at 120x34 with a frozen clock and the fake STS (baselines in __snapshots__/).
+
+Pinned to the Textual version in pyproject; after an intended change, review and run with --snapshot-update.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from stsui.core.model import Credentials, Session
+from stsui.tui.app import StsuiApp
+from stsui.tui.screens.mfa import MfaScreen
+from tests.tui.conftest import SECRET_MARK, Rig
+
+SIZE = (120, 34)
+
+
+def live_sessions(rig: Rig) -> None:
+    """Sessions in every state the countdown shows: fine, under 15 min, under 5 min, expired."""
+    rig.start_session("prod-admin")
+    rig.start_session("chained")
+    rig.start_session("staging-deploy", duration=12 * 60)
+    rig.start_session("dev-admin", duration=3 * 60)
+    expired = Credentials(
+        "ASIAEXPIRED", f"{SECRET_MARK}-a", f"{SECRET_MARK}-b", rig.clock() - timedelta(minutes=5)
+    )
+    rig.credentials.write_session(
+        "manual", Session("manual", expired, "arn:aws:sts::666666666666:assumed-role/Manual/tester")
+    )
+
+
+async def settled(pilot: Pilot) -> None:  # type: ignore[type-arg]
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+
+
+@pytest.fixture
+def app(rig: Rig) -> StsuiApp:
+    live_sessions(rig)
+    return rig.app()
+
+
+def test_main_screen_with_live_sessions(app: StsuiApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled)
+
+
+def test_filter_in_use(app: StsuiApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:  # type: ignore[type-arg]
+        await settled(pilot)
+        await pilot.press("slash", *"prod")
+        await settled(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_mfa_prompt(app: StsuiApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:  # type: ignore[type-arg]
+        await settled(pilot)
+        app.table.go_to("mfa-ops")
+        await pilot.press("enter")
+        while not isinstance(app.screen, MfaScreen):
+            await settled(pilot)
+        await pilot.press("1", "2", "3")
+        await settled(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(app: StsuiApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:  # type: ignore[type-arg]
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await settled(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
