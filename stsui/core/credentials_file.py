@@ -58,6 +58,19 @@ def profile_name_problem(profile: str) -> str | None:
     return None
 
 
+def _shadowing_defaults(values: dict[str, str], default_token: bool) -> dict[str, str]:
+    """`values`, plus `aws_security_token` = the session token when [DEFAULT] has one (`default_token`):
+    botocore would otherwise read that stale default token before the section's own `aws_session_token`."""
+    if not default_token:
+        return values
+    ordered: dict[str, str] = {}
+    for key, value in values.items():
+        ordered[key] = value
+        if key == SESSION_TOKEN:
+            ordered[LEGACY_TOKEN] = value
+    return ordered
+
+
 def _value_problem(key: str, value: str) -> str | None:
     """Why a value cannot be written on one line and read back exactly, or None."""
     if "\n" in value or "\r" in value:
@@ -84,13 +97,11 @@ def _entry(section: ini.Section) -> ProfileEntry:
     owner = section.get(MARKER) if MARKER in keys else None
     expires = section.get(EXPIRES) if EXPIRES in keys else None
     return ProfileEntry(
-        profile=section.name,
-        owner_role=owner,
-        expires_at=None if expires is None else parse_rfc3339(expires),
-        principal_arn=section.get(PRINCIPAL) if PRINCIPAL in keys else None,
-        has_long_term_keys=(
-            owner is None and ACCESS_KEY in keys and SESSION_TOKEN not in keys and LEGACY_TOKEN not in keys
-        ),
+        section.name,  # positional arguments: this runs once per section on every read
+        owner,
+        None if expires is None else parse_rfc3339(expires),
+        section.get(PRINCIPAL) if PRINCIPAL in keys else None,
+        owner is None and ACCESS_KEY in keys and SESSION_TOKEN not in keys and LEGACY_TOKEN not in keys,
     )
 
 
@@ -108,24 +119,41 @@ def _session(section: ini.Section, role_name: str) -> Session | None:
     )
 
 
+class _Parsed:
+    """The last bytes this store parsed, with what it learnt from them (reused while the bytes match)."""
+
+    __slots__ = ("doc", "entries", "raw", "validated")
+
+    def __init__(self, raw: bytes, doc: ini.Document) -> None:
+        self.raw = raw
+        self.doc = doc
+        self.entries: dict[str, ProfileEntry] | None = None
+        self.validated = False  # configparser agreed too
+
+
 class CredentialsFile:
     """The shared credentials file: read every profile, write and forget the sessions stsui owns."""
 
     def __init__(self, path: Path, *, lock_timeout: float = 10.0) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
+        self._parsed: _Parsed | None = None
 
     # --- reading ---------------------------------------------------------------------------------------
 
     def read(self) -> dict[str, ProfileEntry]:
         """Every section (except DEFAULT) by name; {} when the file does not exist."""
-        doc = self._load()
-        return {} if doc is None else {name: _entry(section) for name, section in doc.sections.items()}
+        parsed = self._load()
+        if parsed is None:
+            return {}
+        if parsed.entries is None:
+            parsed.entries = {name: _entry(section) for name, section in parsed.doc.sections.items()}
+        return dict(parsed.entries)
 
     def read_session(self, profile: str, role_name: str) -> Session | None:
         """The session stsui wrote to `profile` for `role_name` (keys, token and expiry), else None."""
-        doc = self._load()
-        section = None if doc is None else doc.sections.get(profile)
+        parsed = self._load()
+        section = None if parsed is None else parsed.doc.sections.get(profile)
         return None if section is None else _session(section, role_name)
 
     def stamp(self) -> tuple[int, int, int] | None:
@@ -136,7 +164,7 @@ class CredentialsFile:
             return None
         return info.st_mtime_ns, info.st_size, info.st_ino
 
-    def _load(self) -> ini.Document | None:
+    def _load(self) -> _Parsed | None:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -144,11 +172,20 @@ class CredentialsFile:
         except OSError as error:
             raise CredentialsFileError(f"Cannot read {self.path}: {error.strerror or error}.") from None
         try:
-            return ini.parse(_decode(raw))
+            return self._parse(raw)
         except ini.IniError as error:
             raise CredentialsFileError(
                 f"{self.path} cannot be parsed by AWS tools ({error.reason}); fix it by hand, then try again."
             ) from None
+
+    def _parse(self, raw: bytes) -> _Parsed:
+        """`raw` parsed, reusing the last parse while the bytes are the same (IniError when they do not
+        parse). Repeated reads of a large file then cost a read and a comparison."""
+        parsed = self._parsed
+        if parsed is None or parsed.raw != raw:
+            parsed = _Parsed(raw, ini.parse(_decode(raw)))
+            self._parsed = parsed
+        return parsed
 
     # --- writing ---------------------------------------------------------------------------------------
 
@@ -164,18 +201,18 @@ class CredentialsFile:
 
         def change(doc: ini.Document) -> str:
             section = doc.sections.get(profile)
-            if section is None:
-                return ini.append_section(doc, profile, values)
-            if not force:
+            if section is not None and not force:
                 self._check_owner(section, session.role_name, overwrite=True)
-            return ini.set_options(doc, profile, values, drop=[LEGACY_TOKEN])
+            wanted = _shadowing_defaults(values, doc.defaults is not None and LEGACY_TOKEN in doc.defaults)
+            if section is None:
+                return ini.append_section(doc, profile, wanted)
+            return ini.set_options(doc, profile, wanted, drop=[LEGACY_TOKEN])
 
         def expected(before: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-            after = dict(before)
             merged = {**before.get(profile, {}), **values}
             merged.pop(LEGACY_TOKEN, None)
-            after[profile] = merged
-            return after
+            default_token = LEGACY_TOKEN in before.get(ini.DEFAULT_SECTION, {})
+            return {**before, profile: _shadowing_defaults(merged, default_token)}
 
         self._update(profile, change, expected)
 
@@ -244,8 +281,10 @@ class CredentialsFile:
                 text = change(doc)
                 if text is None:
                     return False
-                self._verify(profile, text, expected(doc.items()))
-                file.write_bytes(text.encode("utf-8"))
+                result = self._verify(profile, text, expected(doc.items()))
+                data = text.encode("utf-8")
+                file.write_bytes(data)
+                self._parsed = _Parsed(data, result)
                 return True
         except atomic.LockTimeout:
             raise CredentialsFileError(
@@ -257,30 +296,34 @@ class CredentialsFile:
             ) from None
 
     def _parse_for_update(self, profile: str, raw: bytes) -> ini.Document:
-        """The current file, parsed; refuse (naming why) anything botocore itself could not parse."""
+        """The current file, parsed; refuse (naming why) anything botocore itself could not parse, asking
+        the real configparser as well as `ini.parse`."""
         try:
-            text = _decode(raw)
-            doc = ini.parse(text)
+            parsed = self._parse(raw)
         except ini.IniError as error:
             reason: str | None = error.reason
         else:
-            reason = ini.configparser_problem(text)
+            reason = None if parsed.validated else ini.configparser_problem(raw.decode("utf-8"))
+            parsed.validated = reason is None
         if reason is not None:
             raise CredentialsFileError(
                 f"Profile '{profile}' was not changed: {self.path} cannot be parsed by AWS tools ({reason}); "
                 "fix the file by hand first."
             )
-        return doc
+        return parsed.doc
 
-    def _verify(self, profile: str, text: str, expected: Mapping[str, Mapping[str, str]]) -> None:
-        """Refuse a result that botocore could not parse or in which anything but `profile` changed.
-        (Only unusual indentation, which can turn lines into continuation lines, gets here.)"""
+    def _verify(self, profile: str, text: str, expected: Mapping[str, Mapping[str, str]]) -> ini.Document:
+        """The result, parsed; refuse one that botocore could not parse or in which anything but `profile`
+        changed. (Only unusual indentation, which can turn lines into continuation lines, gets here.)"""
+        unsafe = CredentialsFileError(
+            f"Profile '{profile}' was not changed: the indentation in {self.path} does not allow a safe "
+            "edit; remove the leading spaces from its lines by hand first."
+        )
         try:
-            after = ini.parse(text).items()
+            doc = ini.parse(text)
         except ini.IniError:
-            after = None
-        if after is None or after != expected or list(after) != list(expected):
-            raise CredentialsFileError(
-                f"Profile '{profile}' was not changed: the indentation in {self.path} does not allow a safe "
-                "edit; remove the leading spaces from its lines by hand first."
-            )
+            raise unsafe from None
+        after = doc.items()
+        if after != expected or list(after) != list(expected):
+            raise unsafe
+        return doc

@@ -52,7 +52,9 @@ class Section:
         if number in self._spans:
             return option_value(self._lines, number, self._spans[number])
         stripped = self._lines[number].strip()  # the common one-line case, inlined: read() is hot
-        return stripped[_delimiter(stripped) + 1 :].strip()
+        at = stripped.find("=")
+        colon = stripped.find(":", 0, at) if at >= 0 else stripped.find(":")
+        return stripped[(colon if colon >= 0 else at) + 1 :].strip()
 
     @property
     def values(self) -> dict[str, str]:
@@ -119,15 +121,6 @@ def split_lines(text: str) -> tuple[list[str], list[str]]:
     return lines, endings
 
 
-def section_header(stripped: str) -> str | None:
-    """The name in a `[name]` line (RawConfigParser's SECTCRE: up to the LAST `]`), else None."""
-    if stripped.startswith("["):
-        close = stripped.rfind("]")
-        if close >= 2:
-            return stripped[1:close]
-    return None
-
-
 def split_option(stripped: str) -> tuple[str, str] | None:
     """(key as written, value) of a stripped option line, split at its first `=` or `:` like OPTCRE;
     None without a delimiter; the key is empty when the line starts with one."""
@@ -184,14 +177,17 @@ def parse(text: str) -> Document:
         if not stripped:
             continue
         first = stripped[0]
-        if first == "#" or first == ";":
+        if first in "#;":
             continue
-        indent = 0 if stripped is line or not line[0].isspace() else _indent(line)
-        if indent > indent_level and key_line >= 0:
-            spans[key_line] = number
-            continue
-        indent_level = indent
-        if first == "[":
+        if stripped is line:  # nothing stripped, so not indented: the common case, kept short
+            indent_level = 0
+        else:
+            indent = _indent(line) if line[0].isspace() else 0
+            if indent > indent_level and key_line >= 0:
+                spans[key_line] = number
+                continue
+            indent_level = indent
+        if first == "[":  # a header is `[name]` up to the LAST "]", as RawConfigParser's SECTCRE matches
             close = stripped.rfind("]")
             if close >= 2:
                 name = stripped[1:close]

@@ -130,6 +130,14 @@ def test_read_session_only_for_its_own_role(path: Path, store: CredentialsFile) 
     assert store.read_session("nope", "dev") is None
 
 
+def test_reads_see_every_change_even_of_the_same_size(path: Path, store: CredentialsFile) -> None:
+    put(path, f"[dev]\n{session_block('dev')}".encode())
+    assert store.read()["dev"].owner_role == "dev"
+    put(path, f"[dev]\n{session_block('ops')}".encode())  # same size, maybe the same mtime
+    assert store.read()["dev"].owner_role == "ops"
+    assert store.read_session("dev", "ops") is not None
+
+
 def test_read_session_needs_a_valid_expiry(path: Path, store: CredentialsFile) -> None:
     block = session_block().replace("2026-11-30T03:48:40Z", "tomorrow")
     put(path, f"[dev]\n{block}".encode())
@@ -319,6 +327,17 @@ def test_a_file_with_a_defaults_section_keeps_it(path: Path, store: CredentialsF
     store.write_session("dev", make_session())
     assert path.read_text().startswith("[DEFAULT]\nregion = eu-west-1\n\n[a]\nk = v\n\n[dev]\n")
     assert list(store.read()) == ["a", "dev"]
+
+
+def test_a_stale_token_in_defaults_is_shadowed(
+    path: Path, store: CredentialsFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put(path, b"[DEFAULT]\naws_security_token = STALE\n")
+    store.write_session("dev", make_session(n=4))
+    assert botocore_credentials(monkeypatch, path, "dev") == ("ASIA0000000000000004", "secret-4", "token-4")
+    assert "aws_session_token = token-4\naws_security_token = token-4\n" in path.read_text()
+    store.remove("dev", "dev")
+    assert path.read_bytes() == b"[DEFAULT]\naws_security_token = STALE\n"
 
 
 # --- refusals -------------------------------------------------------------------------------------------
