@@ -85,7 +85,11 @@ class StsuiApp(App[int]):
     BINDINGS = [
         Binding("enter", "assume", "Assume", tooltip="Assume the highlighted role and write its profile"),
         Binding(
-            "slash", "filter", "Filter", tooltip="Filter roles by name, account, IAM role, profile or group"
+            "slash",
+            "filter",
+            "Filter",
+            tooltip="Filter roles by name, account, IAM role, profile or group",
+            priority=True,  # run before the keys typed right after it are routed, so none is lost
         ),
         Binding("r", "renew", "Renew", tooltip="Renew the highlighted role's session now"),
         Binding("x", "forget", "Forget", tooltip="Remove the highlighted role's profile and cached session"),
@@ -138,7 +142,10 @@ class StsuiApp(App[int]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Esc (clear the filter) is offered only while the filter is shown."""
+        """Esc (clear the filter) is offered only while the filter is shown; `/` opens it only from the
+        main screen and types itself once the filter has focus."""
+        if action == "filter":
+            return len(self.screen_stack) == 1 and self.focused is not self.query_one("#filter")
         if action == "clear_filter":
             try:
                 return self.filter_input.has_class("-visible")
@@ -303,8 +310,10 @@ class StsuiApp(App[int]):
         self._show_highlighted()
 
     def action_filter(self) -> None:
-        self.filter_input.add_class("-visible")
-        self.filter_input.focus()
+        field = self.filter_input
+        field.add_class("-visible")
+        field.display = True  # now, not at the next style update, so focus (and typed keys) land at once
+        self.screen.set_focus(field)
         self.refresh_bindings()
 
     def action_clear_filter(self) -> None:
@@ -315,6 +324,7 @@ class StsuiApp(App[int]):
         with field.prevent(Input.Changed):
             field.value = ""
         field.remove_class("-visible")
+        field.display = False
         self.refresh_bindings()
         self._query, self._matches = "", []
         self.table.show(range(len(self.book)), keep=keep)

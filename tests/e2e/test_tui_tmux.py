@@ -75,8 +75,7 @@ def test_mfa_modal_assumes_with_a_typed_code(home: Home, terminal: Terminal) -> 
 def test_filter_then_enter_assumes_the_top_match(home: Home, terminal: Terminal) -> None:
     terminal.wait_for_text("prod-admin")
     terminal.send("/")
-    terminal.wait_for_text("Filter:")
-    terminal.send("-l", "stgro")
+    terminal.send("-l", "stgro")  # typed at once, as a fast typist would: no key may be lost
     terminal.wait_for(lambda s: "staging-ro" in s and "prod-admin" not in s.split("\n", 3)[-1], "the filter")
     terminal.send("Enter")
     terminal.wait_for(is_active("staging-ro"), "staging-ro to become active")
