@@ -80,3 +80,30 @@ def test_filter_then_enter_assumes_the_top_match(home: Home, terminal: Terminal)
     terminal.send("Enter")
     terminal.wait_for(is_active("staging-ro"), "staging-ro to become active")
     assert CredentialsFile(home.credentials).read()["staging-ro"].owner_role == "staging-ro"
+
+
+def test_a_due_session_is_renewed_by_the_running_tui(home: Home) -> None:
+    """A session found in the file falls due (a 1 s window here) and the TUI renews it without a keypress."""
+    home.roles.write_text(
+        '[defaults]\nsource_profile = "default"\nsession_name = "tester"\n\n'
+        '[roles.short]\nrole_arn = "arn:aws:iam::111111111111:role/Short"\n'
+        'duration = 900\nrefresh_before = "899s"\n'
+    )
+    assert home.run("assume", "short").returncode == 0
+    store = CredentialsFile(home.credentials)
+    first = store.read_session("short", "short")
+    assert first is not None
+    first_key = first.credentials.access_key_id
+    term = Terminal(home.root)
+    term.start([sys.executable, "-m", "stsui"], home.env)
+    try:
+        term.wait_for_text("short")
+
+        def renewed(_: str) -> bool:
+            session = store.read_session("short", "short")
+            return session is not None and session.credentials.access_key_id != first_key
+
+        term.wait_for(renewed, "the TUI to renew the due session")
+        assert store.read()["short"].owner_role == "short"
+    finally:
+        term.close()
