@@ -13,8 +13,8 @@ $(VENV)/.ok-%: pyproject.toml
 	@touch $@
 
 lint: $(VENV)/.ok-test
-	$(BIN)/ruff check stsui tests scripts benchmarks
-	$(BIN)/ruff format --check stsui tests scripts benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 test: lint
