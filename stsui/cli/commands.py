@@ -125,7 +125,7 @@ def cmd_assume(args: argparse.Namespace) -> int:
         if not 900 <= duration <= 43200:
             raise UsageError(f"--duration must be between 15m and 12h (900-43200 s), not {duration} s.")
     code = _checked_code(args.mfa_code)
-    engine.check_profile(role, args.profile or role.profile, force=args.force)
+    engine.check_profile(role, role.profile if args.profile is None else args.profile, force=args.force)
     code = _mfa_code(engine, role, code, fresh=duration is not None)
     outcome = engine.assume(role, mfa_code=code, duration=duration, profile=args.profile, force=args.force)
     _warn(outcome)

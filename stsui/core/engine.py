@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from stsui.core.cache import MfaCache, SessionCache
-from stsui.core.credentials_file import CredentialsFile
-from stsui.core.errors import CredentialsFileError, NeedsMfa, StsuiError
+from stsui.core.credentials_file import CredentialsFile, profile_name_problem
+from stsui.core.errors import CredentialsFileError, NeedsMfa, StsuiError, UsageError
 from stsui.core.gateway import Gateway
 from stsui.core.model import (
     Config,
@@ -208,7 +208,14 @@ class Engine:
     # -- profiles -----------------------------------------------------------------------------------------
 
     def check_profile(self, role: Role, profile: str, *, force: bool = False) -> None:
-        """Refuse early (before any STS call) to overwrite a profile stsui did not write for this role."""
+        """Refuse early (before any STS call) a profile name that would break the file, or a profile stsui
+        did not write for this role."""
+        problem = profile_name_problem(profile)
+        if problem:
+            raise UsageError(
+                f"Profile {profile!r} cannot be written to {self.store.path}: {problem}; "
+                "choose a plain profile name."
+            )
         entry = self.store.read().get(profile)
         if entry is None or force or entry.owner_role == role.name:
             return
@@ -229,7 +236,7 @@ class Engine:
         fresh: bool = False,
     ) -> Outcome:
         """Obtain a session for `role` and write it to its profile. Raises StsuiError."""
-        target = profile or role.profile
+        target = role.profile if profile is None else profile
         self.check_profile(role, target, force=force)
         outcome = self.obtain(role, mfa_code=mfa_code, duration=duration, fresh=fresh)
         assert outcome.session is not None

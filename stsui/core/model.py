@@ -124,7 +124,7 @@ class Config:
             return self.roles[name]
         except KeyError:
             hint = did_you_mean(name, self.roles)
-            raise ConfigError(f"No role named '{name}' in {self.path}{hint}.") from None
+            raise ConfigError(f"No role named {name!r} in {self.path}{hint}.") from None
 
 
 class Status(enum.StrEnum):

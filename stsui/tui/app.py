@@ -274,7 +274,7 @@ class StsuiApp(App[int]):
         """Assume (or with `fresh`, renew) the role named `name`; asks for an MFA code first if needed."""
         position = self.book.position.get(name)
         if position is None:
-            self.notify(f"No role named '{name}'.", severity="error")
+            self.notify(f"No role named {name!r}.", severity="error")
             return
         working = Working.RENEWING if fresh else Working.ASSUMING
         self._start(position, working, self._assume_worker, self.book.roles[position], fresh, mfa_code, False)
