@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stsui.core.credentials_file import CredentialsFile
 from stsui.core.engine import Engine
 from stsui.core.errors import ConfigError
-from stsui.core.gateway import Gateway
 from stsui.core.model import Config
+
+if TYPE_CHECKING:
+    from stsui.core.gateway import Gateway
 
 
 def boto_gateway(config: Config) -> Gateway:

@@ -13,7 +13,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,7 +143,7 @@ def _fill(fd: int, data: bytes, owner: tuple[int, int] | None) -> None:
 
 
 def _temp_name(target: Path) -> str:
-    return str(target.parent / f"{temp_prefix(target)}{secrets.token_hex(8)}.tmp")
+    return str(target.parent / f"{temp_prefix(target)}{os.urandom(8).hex()}.tmp")
 
 
 def _write_temp(target: Path, data: bytes, owner: tuple[int, int] | None) -> str:

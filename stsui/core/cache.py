@@ -6,7 +6,6 @@ Entries hold secrets, so nothing here is ever logged or printed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -104,6 +103,8 @@ class MfaCache:
 
     @staticmethod
     def _key(source_profile: str | None, serial: str) -> str:
+        import hashlib  # only MFA roles pay for it; credential-process with a valid session does not
+
         return hashlib.sha256(f"{source_profile or ''}\0{serial}".encode()).hexdigest()[:24]
 
     def get(self, source_profile: str | None, serial: str) -> Credentials | None:

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stsui.core.cache import MfaCache, SessionCache
 from stsui.core.credentials_file import CredentialsFile, profile_name_problem
 from stsui.core.errors import CredentialsFileError, NeedsMfa, StsuiError, UsageError
-from stsui.core.gateway import Gateway
 from stsui.core.model import (
     Config,
     Credentials,
@@ -27,6 +27,9 @@ from stsui.core.model import (
     status_of,
     utc_now,
 )
+
+if TYPE_CHECKING:
+    from stsui.core.gateway import Gateway
 
 CHAINED_LIMIT = 3600
 """STS caps sessions assumed with another role's credentials at one hour."""
