@@ -1,0 +1,568 @@
+"""`make bench`: stsui against awsume, the AWS CLI and a bare Textual app, on one local STS, in one run.
+
+Prints a markdown table of medians, ratios, targets and PASS/FAIL, and writes it to benchmarks/results.md.
+Every tool runs in an isolated home (never the real ~/.aws) against moto on 127.0.0.1; the peers each run
+from their own virtualenv under benchmarks/.work/, created on the first run. `--quick` is a smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import fixtures
+import peers
+import terminal
+
+HERE = Path(__file__).resolve().parent
+STSUI = Path(sys.executable).parent / "stsui"
+PYTHON = sys.executable
+BARE_APP = HERE / "bare_table.py"
+RESULTS = HERE / "results.md"
+
+SCALE_ROLES, SCALE_SESSIONS = 10_000, 1_000
+SMALL_ROLES = 50
+FILTER_ROLE = "role-07777"
+FILTER_TEXT = "07777"
+"""Typed into the filter: only role-07777 matches it (in name and IAM role name; no other key has it)."""
+ROW = r"(role-\d{5})\s+" + fixtures.ACCOUNT
+"""A table row on screen: a role name followed by its account (the details panel does not count)."""
+PAINT_TIMEOUT = 60.0
+SETTLE = 3.0
+"""Seconds the 10k-role TUI is left alone after its first paint before the idle and filter measurements."""
+
+
+class BenchError(Exception):
+    """A run failed or did not do what it is compared on (e.g. no STS call); the figure is not valid."""
+
+
+@dataclass
+class Plan:
+    rounds: int
+    paint_rounds: int
+    idle_rounds: int
+    idle_seconds: float
+    parts: set[str]
+    wait_quiet: float
+
+
+@dataclass
+class Results:
+    samples: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+    """CPU seconds (user + system) of each command run: less disturbed by a busy machine than wall time."""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def add(self, key: str, value: float, cpu: float | None = None) -> None:
+        self.samples.setdefault(key, []).append(value)
+        if cpu is not None:
+            self.cpu.setdefault(key, []).append(cpu)
+
+    def fail(self, key: str, error: Exception) -> None:
+        print(f"  ! {key}: {error}", flush=True)
+        self.errors.setdefault(key, str(error))
+
+    def median(self, key: str) -> float | None:
+        values = self.samples.get(key)
+        return statistics.median(values) if values else None
+
+
+# -- command-line runs --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Job:
+    """One timed command: `prepare` runs untimed before it, `check` says what is wrong with its output."""
+
+    key: str
+    argv: list[str]
+    env: dict[str, str]
+    check: Callable[[subprocess.CompletedProcess[str]], str | None] = lambda done: None
+    prepare: Callable[[], None] = lambda: None
+
+    def run(self) -> tuple[float, float]:
+        """Wall seconds and CPU seconds (user + system) of one run."""
+        self.prepare()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        done = subprocess.run(self.argv, env=self.env, capture_output=True, text=True, check=False)
+        elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        if done.returncode != 0:
+            raise BenchError(f"exit {done.returncode}: {(done.stderr or done.stdout).strip()[:300]}")
+        problem = self.check(done)
+        if problem:
+            raise BenchError(problem)
+        return elapsed, cpu
+
+
+def rotated(items: Sequence[Job], by: int) -> list[Job]:
+    """The same jobs starting at another one each round, so no tool always runs first or last."""
+    shift = by % len(items)
+    return [*items[shift:], *items[:shift]]
+
+
+def run_rounds(jobs: Sequence[Job], rounds: int, results: Results) -> None:
+    for job in jobs:  # warm-up, not counted: the page cache, .pyc files, moto's first request
+        try:
+            job.run()
+        except BenchError as error:
+            results.fail(job.key, error)
+    for index in range(rounds):
+        for job in rotated(jobs, index):
+            if job.key in results.errors:
+                continue
+            try:
+                results.add(job.key, *job.run())
+            except BenchError as error:
+                results.fail(job.key, error)
+        print(f"  round {index + 1}/{rounds} done", flush=True)
+
+
+def ini_value(path: Path, section: str, key: str) -> str | None:
+    """A value of the credentials file, read the way botocore reads it."""
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    parser.read(path, encoding="utf-8")
+    return parser.get(section, key, fallback=None)
+
+
+def cli_jobs(sts: fixtures.LocalSts, work: Path) -> list[Job]:
+    """Parts 1 and 2: each tool in its own home, one role, the same local STS. Verifies each hits moto."""
+    name, profile = fixtures.role_name(1), fixtures.PEER_PROFILE
+    homes = {
+        tool: fixtures.make_sandbox(work / f"cli-{tool}", sts.endpoint, SMALL_ROLES)
+        for tool in ("stsui", "stsui-cp", "awsume", "aws")
+    }
+
+    def stsui_wrote_new_session(done: subprocess.CompletedProcess[str]) -> str | None:
+        return None if "new session" in done.stdout else f"no new session: {done.stdout.strip()}"
+
+    def awsume_said_awsume(done: subprocess.CompletedProcess[str]) -> str | None:
+        return None if done.stdout.startswith("Awsume ") else f"unexpected output: {done.stdout[:200]}"
+
+    def aws_returned_credentials(done: subprocess.CompletedProcess[str]) -> str | None:
+        return None if '"AccessKeyId"' in done.stdout else f"unexpected output: {done.stdout[:200]}"
+
+    # credential-process needs a valid session at hand: assume once, then every call must reuse it.
+    cp_home = homes["stsui-cp"]
+    subprocess.run([str(STSUI), "assume", name], env=cp_home.env, capture_output=True, check=True)
+    held_key = ini_value(cp_home.credentials, name, "aws_access_key_id")
+
+    def stsui_reused(done: subprocess.CompletedProcess[str]) -> str | None:
+        key = json.loads(done.stdout).get("AccessKeyId")
+        return None if key == held_key else f"called STS instead of reusing the session ({key} != {held_key})"
+
+    jobs = [
+        Job("stsui assume", [str(STSUI), "assume", name], homes["stsui"].env,
+            stsui_wrote_new_session, prepare=homes["stsui"].reset),
+        Job("stsui credential-process", [str(STSUI), "credential-process", name], cp_home.env, stsui_reused),
+        Job("awsume -o", peers.awsume_assume(profile, "bench-out"), homes["awsume"].env, awsume_said_awsume),
+        Job("aws sts assume-role", peers.aws_assume_role(fixtures.role_arn(1)), homes["aws"].env,
+            aws_returned_credentials),
+        Job("python -c pass", [PYTHON, "-c", "pass"], homes["stsui"].env),
+    ]  # fmt: skip
+    verify_sts_calls(jobs, homes, sts)
+    return jobs
+
+
+def verify_sts_calls(jobs: Sequence[Job], homes: dict[str, fixtures.Sandbox], sts: fixtures.LocalSts) -> None:
+    """Each tool's credentials must come from this moto server, or the comparison means nothing."""
+    by_key = {job.key: job for job in jobs}
+    by_key["stsui assume"].run()
+    by_key["awsume -o"].run()
+    done = subprocess.run(
+        by_key["aws sts assume-role"].argv, env=homes["aws"].env, capture_output=True, text=True
+    )
+    written = {
+        "stsui assume": ini_value(homes["stsui"].credentials, fixtures.role_name(1), "aws_access_key_id"),
+        "awsume -o": ini_value(homes["awsume"].credentials, "bench-out", "aws_access_key_id"),
+        "aws sts assume-role": json.loads(done.stdout)["Credentials"]["AccessKeyId"] if done.stdout else None,
+    }
+    issued = sts.issued_keys()
+    for tool, key in written.items():
+        if key not in issued:
+            raise BenchError(
+                f"{tool} did not get its credentials ({key}) from the local STS at {sts.endpoint}"
+            )
+        print(f"  verified: {tool} got {key} from the local STS", flush=True)
+
+
+# -- the TUI in tmux -----------------------------------------------------------------------------------------
+
+
+def tmux_env(env: dict[str, str]) -> dict[str, str]:
+    """A sandbox environment without what tmux sets for its panes (TERM, …)."""
+    return {
+        k: v
+        for k, v in env.items()
+        if k not in {"TERM", "TMUX", "TMUX_PANE", "COLORTERM", "COLUMNS", "LINES"}
+    }
+
+
+def stop(term: terminal.Tmux, session: str, pid: int | None) -> None:
+    """Kill the tmux session and make sure the app's process is gone before the next run."""
+    term.kill(session)
+    if pid is None:
+        return
+    deadline = time.monotonic() + 3
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if Path(f"/proc/{pid}").exists():
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+
+
+def first_paint(term: terminal.Tmux, session: str, argv: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Seconds from spawning `argv` in a fresh terminal to the first table row on screen; and its pid."""
+    start = time.perf_counter()
+    term.spawn(session, argv, tmux_env(env))
+    seen = term.wait_for(
+        session, terminal.contains(ROW), since=start, timeout=PAINT_TIMEOUT, what="first row"
+    )
+    return seen.seconds, term.pane_pid(session)
+
+
+def filter_time(term: terminal.Tmux, session: str) -> float:
+    """Seconds from typing the filter text to the screen showing only its one matching row."""
+    term.send_keys(session, "/")
+    time.sleep(0.5)  # the filter input opens and takes focus; the clock starts with the typing
+    start = time.perf_counter()
+    term.send_keys(session, FILTER_TEXT)
+    seen = term.wait_for(
+        session, terminal.only_role(FILTER_ROLE, ROW), since=start, timeout=30, what=f"only {FILTER_ROLE}"
+    )
+    return seen.seconds
+
+
+@dataclass(frozen=True)
+class App:
+    key: str
+    argv: list[str]
+    env: dict[str, str]
+    after_paint: Callable[[terminal.Tmux, str, int, int], None] | None = None
+
+
+def run_paints(term: terminal.Tmux, apps: Sequence[App], rounds: int, results: Results) -> None:
+    """Each app once per round (order rotated), in a new tmux session each time, killed afterwards."""
+    for index in range(-1, rounds):  # round -1 is a warm-up
+        order = list(apps[index % len(apps) :]) + list(apps[: index % len(apps)])
+        for app in order:
+            if app.key in results.errors:
+                continue
+            session, pid = f"run{index + 1}", None
+            try:
+                seconds, pid = first_paint(term, session, app.argv, app.env)
+                if index >= 0:
+                    results.add(app.key, seconds)
+                if app.after_paint is not None:
+                    app.after_paint(term, session, pid, index)
+            except terminal.NeverShown as error:
+                results.fail(app.key, error)
+                save_screen(app.key, error.screen)
+            except (BenchError, RuntimeError) as error:
+                results.fail(app.key, error)
+            finally:
+                stop(term, session, pid)
+        if index >= 0:
+            print(f"  paint round {index + 1}/{rounds} done", flush=True)
+
+
+def save_screen(key: str, screen: str) -> None:
+    path = peers.WORK / f"last-screen-{key.replace(' ', '-').replace(',', '')}.txt"
+    path.write_text(screen, encoding="utf-8")
+    print(f"    last screen saved to {path}", flush=True)
+
+
+def scale_after_paint(plan: Plan, results: Results) -> Callable[[terminal.Tmux, str, int, int], None]:
+    """For the 10k-role TUI: idle CPU while 1,000 countdowns tick, then the filter."""
+
+    def measure(term: terminal.Tmux, session: str, pid: int, index: int) -> None:
+        if index < 0:
+            return
+        time.sleep(SETTLE)
+        if index < plan.idle_rounds:
+            try:
+                results.add("stsui TUI idle CPU, 10k", terminal.idle_cpu_percent(pid, plan.idle_seconds))
+            except OSError as error:
+                results.fail("stsui TUI idle CPU, 10k", error)
+        try:
+            results.add("stsui TUI filter, 10k", filter_time(term, session))
+        except terminal.NeverShown as error:
+            results.fail("stsui TUI filter, 10k", error)
+            save_screen("filter", error.screen)
+
+    return measure
+
+
+# -- the report --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    part: str
+    what: str
+    key: str
+    limit: float | None
+    """None: a figure for reference, without a target."""
+    versus: str | None = None
+    """None: `limit` is absolute (seconds or %); else the key of the baseline and `limit` a ratio."""
+    unit: str = "s"
+
+
+AWSUME, AWSCLI, PASS = "awsume -o", "aws sts assume-role", "python -c pass"
+CP, BARE_50, BARE_10K = "stsui credential-process", "bare DataTable paint, 50", "bare DataTable paint, 10k"
+TARGETS = [
+    Target("1", "`stsui assume NAME` (new session, profile written)", "stsui assume", 0.70, AWSUME),
+    Target("1", "`stsui assume NAME`, against the AWS CLI", "stsui assume", None, AWSCLI),
+    Target("2", "`stsui credential-process NAME`, valid session", CP, 0.20, AWSUME),
+    Target("2", "`stsui credential-process NAME`, against the AWS CLI", CP, None, AWSCLI),
+    Target("2", "`stsui credential-process NAME`, against a bare interpreter", CP, None, PASS),
+    Target("3", "TUI first paint, 50 roles", "stsui TUI paint, 50", 1.25, BARE_50),
+    Target("4", "TUI first paint, 10k roles + 1k sessions", "stsui TUI paint, 10k", 0.60, BARE_10K),
+    Target("4", "TUI filter to one row, 10k roles", "stsui TUI filter, 10k", 0.50),
+    Target("4", "`stsui list --json`, 10k roles + 1k sessions", "stsui list --json, 10k", 0.50),
+    Target("4", "TUI idle CPU, 1k countdowns (% of one core)", "stsui TUI idle CPU, 10k", 3.0, unit="%"),
+]  # fmt: skip
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1f} %" if unit == "%" else f"{value:.3f} s"
+
+
+def target_row(target: Target, results: Results) -> str:
+    mine = results.median(target.key)
+    limit = "" if target.limit is None else f"≤ {target.limit:g}"
+    if target.versus is None:
+        base, ratio, figure = "—", "—", mine
+        wanted = f"{limit} {'%' if target.unit == '%' else 's'}"
+    else:
+        other = results.median(target.versus)
+        base = f"{target.versus}: {fmt(other, target.unit)}"
+        figure = mine / other if mine is not None and other else None
+        ratio = "—" if figure is None else f"{figure:.2f}"
+        wanted = f"{limit} x"
+    error = results.errors.get(target.key) or (target.versus and results.errors.get(target.versus))
+    if target.limit is None:
+        wanted, verdict = "—", "(reference)"
+    elif figure is None:
+        verdict = f"FAIL ({error[:60]})" if error else "FAIL (not measured)"
+    else:
+        verdict = "PASS" if figure <= target.limit else "FAIL"
+        if error:
+            verdict += " (incomplete: a run failed)"
+    cells = [target.part, target.what, fmt(mine, target.unit), base, ratio, wanted, verdict]
+    return "| " + " | ".join(cells) + " |"
+
+
+def report(results: Results, environment: list[str], plan: Plan) -> str:
+    lines = [
+        "# stsui benchmark",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M UTC}. " + "; ".join(environment),
+        "",
+    ]
+    lines += [
+        "| part | measure | stsui (median) | compared with (median) | ratio | target | result |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [target_row(target, results) for target in TARGETS if target.part in plan.parts]
+    lines += ["", "Every series (seconds, or % of one core for CPU):", ""]
+    lines += ["| series | n | median | min | max | CPU s (median) |", "|---|---|---|---|---|---|"]
+    for key, values in results.samples.items():
+        cpu = results.cpu.get(key)
+        cells = [
+            key,
+            str(len(values)),
+            *(f"{v:.3f}" for v in (statistics.median(values), min(values), max(values))),
+            f"{statistics.median(cpu):.3f}" if cpu else "",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    for key, error in results.errors.items():
+        lines.append(f"| {key} | failed: {error[:120]} | | | | |")
+    lines += [
+        "",
+        f"Method: {plan.rounds} rounds for commands, {plan.paint_rounds} for TUI paints (one warm-up each, "
+        "not counted), tools interleaved with the order rotated every round; wall time of `subprocess.run` "
+        "(commands) or from `tmux new-session` until `capture-pane` shows a table row (TUI, "
+        f"{terminal.WIDTH}x{terminal.HEIGHT}, polled every {terminal.POLL_INTERVAL * 1000:.0f} ms); "
+        f"filter: from `send-keys "
+        f"{FILTER_TEXT}` (after `/`) until {FILTER_ROLE} is the only row; idle CPU: /proc/PID/stat "
+        f"utime+stime over {plan.idle_seconds:g} s, {SETTLE:g} s after the first paint.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def environment() -> list[str]:
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "?"
+
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.machine(),
+    )  # fmt: skip
+    tmux = subprocess.run(["tmux", "-V"], capture_output=True, text=True).stdout.strip()
+    return [
+        f"{os.cpu_count()} CPUs ({cpu})",
+        f"Python {platform.python_version()}",
+        f"stsui {version('stsui')}",
+        f"awsume {peers.AWSUME.version()}",
+        f"awscli {peers.AWSCLI.version()}",
+        f"textual {version('textual')}",
+        f"moto {version('moto')}",
+        f"boto3 {version('boto3')}",
+        tmux,
+        "load average at start {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()),
+    ]
+
+
+# -- main ----------------------------------------------------------------------------------------------------
+
+
+def busy_fraction(seconds: float) -> float:
+    """How busy all CPUs were over the next `seconds` (0 idle .. 1 saturated), from /proc/stat."""
+
+    def snapshot() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return values[3] + values[4], sum(values)  # idle + iowait, total
+
+    idle_before, total_before = snapshot()
+    time.sleep(seconds)
+    idle_after, total_after = snapshot()
+    return 1 - (idle_after - idle_before) / max(1, total_after - total_before)
+
+
+def wait_for_quiet(limit: float, threshold: float = 0.25) -> None:
+    """Give other work on the machine up to `limit` seconds to calm down: timings on a busy machine lie."""
+    deadline = time.monotonic() + limit
+    while limit > 0:
+        busy = busy_fraction(2.0)
+        if busy <= threshold:
+            return
+        if time.monotonic() > deadline:
+            print(f"  machine still {busy:.0%} busy after {limit:g} s; measuring anyway", flush=True)
+            return
+        print(f"  machine {busy:.0%} busy; waiting for it to calm down ...", flush=True)
+
+
+def parse_plan(argv: Sequence[str] | None) -> Plan:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: 3 rounds, short idle window")
+    parser.add_argument("--rounds", type=int, help="rounds for command-line runs (default 15)")
+    parser.add_argument("--paint-rounds", type=int, help="rounds for TUI paints (default 7)")
+    parser.add_argument("--idle-seconds", type=float, help="idle CPU window (default 10)")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=60.0,
+        help="wait up to this long for an idle machine (default 60 s)",
+    )
+    parser.add_argument("--only", default="1,2,3,4", help="parts to run, e.g. '3,4' (default all)")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    return Plan(
+        rounds=args.rounds or (3 if quick else 15),
+        paint_rounds=args.paint_rounds or (3 if quick else 7),
+        idle_rounds=1 if quick else 3,
+        idle_seconds=args.idle_seconds or (5.0 if quick else 10.0),
+        parts=set(args.only.split(",")),
+        wait_quiet=args.wait_quiet,
+    )
+
+
+def part_commands(sts: fixtures.LocalSts, plan: Plan, results: Results) -> None:
+    print("Parts 1-2: assume and credential-process ...", flush=True)
+    run_rounds(cli_jobs(sts, peers.WORK), plan.rounds, results)
+
+
+def part_small_tui(sts: fixtures.LocalSts, term: terminal.Tmux, plan: Plan, results: Results) -> None:
+    print(f"Part 3: TUI first paint, {SMALL_ROLES} roles ...", flush=True)
+    small = fixtures.make_sandbox(peers.WORK / "tui-50", sts.endpoint, SMALL_ROLES)
+    apps = [
+        App("stsui TUI paint, 50", [str(STSUI)], small.env),
+        App("bare DataTable paint, 50", [PYTHON, str(BARE_APP), str(small.rows_file)], small.env),
+    ]
+    run_paints(term, apps, plan.paint_rounds, results)
+
+
+def part_scale(sts: fixtures.LocalSts, term: terminal.Tmux, plan: Plan, results: Results) -> None:
+    print(f"Part 4: {SCALE_ROLES} roles, {SCALE_SESSIONS} live sessions ...", flush=True)
+    big = fixtures.make_sandbox(peers.WORK / "scale", sts.endpoint, SCALE_ROLES, SCALE_SESSIONS)
+    run_rounds([list_job(big)], plan.rounds, results)
+    apps = [
+        App("stsui TUI paint, 10k", [str(STSUI)], big.env, scale_after_paint(plan, results)),
+        App("bare DataTable paint, 10k", [PYTHON, str(BARE_APP), str(big.rows_file)], big.env),
+    ]
+    run_paints(term, apps, plan.paint_rounds, results)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    plan = parse_plan(argv)
+    peers.WORK.mkdir(parents=True, exist_ok=True)
+    print("Preparing peers ...", flush=True)
+    for peer in (peers.AWSUME, peers.AWSCLI):
+        peer.ensure()
+    env = environment()
+    print("Environment: " + "; ".join(env), flush=True)
+    results = Results()
+    sts = fixtures.LocalSts()
+    print(f"Local STS at {sts.endpoint}", flush=True)
+    term_env = tmux_env(fixtures.clean_environment(peers.WORK / "tmux", sts.endpoint))
+    term = terminal.Tmux(f"stsui-bench-{os.getpid()}", term_env)
+    try:
+        if plan.parts & {"1", "2"}:
+            wait_for_quiet(plan.wait_quiet)
+            part_commands(sts, plan, results)
+        if "3" in plan.parts:
+            wait_for_quiet(plan.wait_quiet)
+            part_small_tui(sts, term, plan, results)
+        if "4" in plan.parts:
+            wait_for_quiet(plan.wait_quiet)
+            part_scale(sts, term, plan, results)
+    finally:
+        term.close()
+        sts.stop()
+    env.append("at end {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    text = report(results, env, plan)
+    print()
+    print(text)
+    RESULTS.write_text(text, encoding="utf-8")
+    print(f"Written to {RESULTS}")
+    return 0
+
+
+def list_job(sandbox: fixtures.Sandbox) -> Job:
+    def all_roles_listed(done: subprocess.CompletedProcess[str]) -> str | None:
+        rows = json.loads(done.stdout)
+        active = sum(1 for row in rows if row.get("status") == "active")
+        if len(rows) != SCALE_ROLES or active != SCALE_SESSIONS:
+            return f"listed {len(rows)} roles, {active} active; expected {SCALE_ROLES}, {SCALE_SESSIONS}"
+        return None
+
+    return Job("stsui list --json, 10k", [str(STSUI), "list", "--json"], sandbox.env, all_roles_listed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""Test data for the benchmark: the local STS (moto), isolated homes, roles files and live sessions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+PEER_PROFILE = "bench-role"
+"""The `~/.aws/config` profile awsume and the AWS CLI assume (the same role stsui assumes)."""
+
+BASE_CREDENTIALS = """\
+# long-term keys of the base identity (dummies: the local STS does not check them)
+[default]
+aws_access_key_id = AKIAIOSFODNN7BENCHMK
+aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYBENCHMARKEY
+"""
+
+
+def role_name(index: int) -> str:
+    """`role-00001`: five digits, so the names sort like the config and never contain each other."""
+    return f"role-{index:05d}"
+
+
+def role_arn(index: int) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:role/Role{index:05d}"
+
+
+def group_of(index: int) -> str:
+    return f"team-{'abcdefghij'[index % 10]}"
+
+
+# -- the local STS -----------------------------------------------------------------------------------------
+
+
+class LocalSts:
+    """moto's server on a free loopback port, in this process (so its backend can be inspected)."""
+
+    def __init__(self) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        from moto.server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def issued_keys(self) -> set[str]:
+        """Access key ids of every role session this server handed out (to check a tool really called it)."""
+        from moto.sts.models import sts_backends
+
+        keys: set[str] = set()
+        for _, backend in sts_backends[ACCOUNT].items():
+            keys.update(role.access_key_id for role in backend.assumed_roles)
+        return keys
+
+
+# -- an isolated home ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """A temporary home: every tool run in it sees only these files and the local STS."""
+
+    root: Path
+    env: dict[str, str]
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    @property
+    def credentials(self) -> Path:
+        return self.home / ".aws" / "credentials"
+
+    @property
+    def aws_config(self) -> Path:
+        return self.home / ".aws" / "config"
+
+    @property
+    def roles_file(self) -> Path:
+        return self.home / ".config" / "stsui" / "roles.toml"
+
+    @property
+    def rows_file(self) -> Path:
+        """The rows the bare Textual app shows (JSON), the same roles the TUI shows."""
+        return self.root / "rows.json"
+
+    @property
+    def cache(self) -> Path:
+        return self.home / ".cache"
+
+    def reset(self) -> None:
+        """Back to no session at all: the base credentials file and empty caches."""
+        self.credentials.write_text(BASE_CREDENTIALS, encoding="utf-8")
+        self.credentials.chmod(0o600)
+        shutil.rmtree(self.cache / "stsui", ignore_errors=True)
+
+
+def clean_environment(sandbox_root: Path, endpoint: str) -> dict[str, str]:
+    """The process environment for every tool: nothing of the real user's AWS set-up leaks in."""
+    home = sandbox_root / "home"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "AWSUME_", "STSUI_", "XDG_", "VIRTUAL_ENV", "PYTHON", "TEXTUAL"))
+    }
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / ".aws" / "credentials"),
+        AWS_CONFIG_FILE=str(home / ".aws" / "config"),
+        AWS_ENDPOINT_URL_STS=endpoint,
+        AWS_EC2_METADATA_DISABLED="true",  # never reach for the instance metadata address
+        STSUI_CONFIG=str(home / ".config" / "stsui" / "roles.toml"),
+        LANG=os.environ.get("LANG", "C.UTF-8"),
+    )
+    return env
+
+
+def make_sandbox(root: Path, endpoint: str, roles: int, sessions: int = 0) -> Sandbox:
+    """A fresh home under `root` with `roles` roles and `sessions` live stsui sessions (the first ones)."""
+    shutil.rmtree(root, ignore_errors=True)
+    sandbox = Sandbox(root, clean_environment(root, endpoint))
+    for directory in (sandbox.credentials.parent, sandbox.roles_file.parent, sandbox.cache):
+        directory.mkdir(parents=True, exist_ok=True)
+    sandbox.reset()
+    sandbox.aws_config.write_text(_aws_config(), encoding="utf-8")
+    sandbox.roles_file.write_text(_roles_toml(roles), encoding="utf-8")
+    now = datetime.now(UTC).replace(microsecond=0)
+    if sessions:
+        with sandbox.credentials.open("a", encoding="utf-8") as out:
+            out.writelines(_session_section(index, now) for index in range(1, sessions + 1))
+    rows = [_row(index, now, live=index <= sessions) for index in range(1, roles + 1)]
+    sandbox.rows_file.write_text(json.dumps(rows), encoding="utf-8")
+    return sandbox
+
+
+def _aws_config() -> str:
+    return (
+        f"[default]\nregion = {REGION}\n\n"
+        f"[profile {PEER_PROFILE}]\nrole_arn = {role_arn(1)}\nsource_profile = default\nregion = {REGION}\n"
+    )
+
+
+def _roles_toml(count: int) -> str:
+    head = f'[defaults]\nsource_profile = "default"\nregion = "{REGION}"\n'
+    return head + "".join(
+        f'\n[roles.{role_name(i)}]\nrole_arn = "{role_arn(i)}"\ngroup = "{group_of(i)}"\n'
+        for i in range(1, count + 1)
+    )
+
+
+def _expiry(index: int, now: datetime) -> datetime:
+    """30 to 59 minutes from now: under an hour, so every countdown shows (and changes) its seconds, and
+    still over the 15-minute renewal window for the whole benchmark, so nothing gets renewed meanwhile."""
+    return now + timedelta(minutes=30, seconds=(index * 97) % (29 * 60))
+
+
+def _session_section(index: int, now: datetime) -> str:
+    expires = _expiry(index, now).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        f"\n[{role_name(index)}]\n"
+        f"aws_access_key_id = ASIABENCH{index:011d}\n"
+        f"aws_secret_access_key = benchmark-secret-{index:05d}-xxxxxxxxxxxxxxxxxxxx\n"
+        f"aws_session_token = FwoGZXIvYXdzEBenchmarkToken{index:05d}{'x' * 300}\n"
+        f"x_security_token_expires = {expires}\n"
+        f"x_principal_arn = arn:aws:sts::{ACCOUNT}:assumed-role/Role{index:05d}/bench\n"
+        f"region = {REGION}\n"
+        f"x_stsui_role = {role_name(index)}\n"
+    )
+
+
+def _row(index: int, now: datetime, *, live: bool) -> list[str]:
+    """ROLE, ACCOUNT, IAM ROLE, PROFILE, STATUS, LEFT, GROUP: the columns of stsui's role table."""
+    left = ""
+    if live:
+        seconds = int((_expiry(index, now) - now).total_seconds())
+        left = f"{seconds // 60}:{seconds % 60:02d}"
+    name = role_name(index)
+    status = "active" if live else "inactive"
+    return [name, ACCOUNT, f"Role{index:05d}", name, status, left, group_of(index)]
+
+
+def iter_role_names(count: int) -> Iterator[str]:
+    return (role_name(i) for i in range(1, count + 1))
