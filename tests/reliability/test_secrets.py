@@ -97,7 +97,7 @@ def test_no_command_leaks_a_secret(recorder: Recorder) -> None:
     do("whoami", "--profile", "nosuch", code=2)
     do("assume", "admin", env=closed, code=1)
     do("whoami", env=closed, code=1)
-    do("assume", "admin", "--profile", "x]\n[default", code=1)
+    do("assume", "admin", "--profile", "x]\n[default", code=2)  # a usage error, refused before any STS call
     # sessions
     do("list")
     do("assume", "admin")
