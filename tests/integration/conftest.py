@@ -92,33 +92,38 @@ class Home:
         )
 
 
-@pytest.fixture
-def home(isolated_home: Path, moto_url: str) -> Home:
-    """A user with base keys, hand-written credentials, a roles file and STS at moto."""
-    aws = isolated_home / ".aws"
+def build_home(root: Path, sts_url: str, *, roles: str = ROLES, credentials: str = USER_CREDENTIALS) -> Home:
+    """A user with base keys, hand-written credentials (comments, long-term keys) and a roles file."""
+    aws = root / ".aws"
     aws.mkdir(mode=0o700, exist_ok=True)
-    (aws / "credentials").write_text(USER_CREDENTIALS)
+    (aws / "credentials").write_text(credentials)
     os.chmod(aws / "credentials", 0o600)
     (aws / "config").write_text("[default]\nregion = eu-west-1\n")
-    roles = isolated_home / ".config" / "stsui" / "roles.toml"
-    roles.parent.mkdir(parents=True, exist_ok=True)
-    roles.write_text(ROLES)
+    roles_file = root / ".config" / "stsui" / "roles.toml"
+    roles_file.parent.mkdir(parents=True, exist_ok=True)
+    roles_file.write_text(roles)
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "STSUI_", "XDG_", "PYTEST_", "COV_"))
     }
     env.update(
-        HOME=str(isolated_home),
-        XDG_CONFIG_HOME=str(isolated_home / ".config"),
-        XDG_CACHE_HOME=str(isolated_home / ".cache"),
+        HOME=str(root),
+        XDG_CONFIG_HOME=str(root / ".config"),
+        XDG_CACHE_HOME=str(root / ".cache"),
         AWS_SHARED_CREDENTIALS_FILE=str(aws / "credentials"),
         AWS_CONFIG_FILE=str(aws / "config"),
-        AWS_ENDPOINT_URL_STS=moto_url,
+        AWS_ENDPOINT_URL_STS=sts_url,
         AWS_EC2_METADATA_DISABLED="true",
-        STSUI_CONFIG=str(roles),
+        STSUI_CONFIG=str(roles_file),
     )
-    return Home(isolated_home, env)
+    return Home(root, env)
+
+
+@pytest.fixture
+def home(isolated_home: Path, moto_url: str) -> Home:
+    """A user with base keys, hand-written credentials, a roles file and STS at moto."""
+    return build_home(isolated_home, moto_url)
 
 
 def write_roles(home: Home, text: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import configparser
 import json
-import os
 import re
 import socket
 import subprocess
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import BASE_SECRET, USER_CREDENTIALS, Home
+from tests.integration.conftest import BASE_SECRET, USER_CREDENTIALS, Home, build_home
 
 ROLES = """\
 [defaults]
@@ -74,31 +73,8 @@ def numbered_roles(count: int, prefix: str = "r") -> str:
 
 
 def make_home(root: Path, sts_url: str, *, roles: str = ROLES, credentials: str = USER_CREDENTIALS) -> Home:
-    """A user with base keys, hand-written credentials (comments, long-term keys) and a roles file."""
-    aws = root / ".aws"
-    aws.mkdir(mode=0o700, exist_ok=True)
-    (aws / "credentials").write_text(credentials)
-    os.chmod(aws / "credentials", 0o600)
-    (aws / "config").write_text("[default]\nregion = eu-west-1\n")
-    roles_file = root / ".config" / "stsui" / "roles.toml"
-    roles_file.parent.mkdir(parents=True, exist_ok=True)
-    roles_file.write_text(roles)
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "STSUI_", "XDG_", "PYTEST_", "COV_"))
-    }
-    env.update(
-        HOME=str(root),
-        XDG_CONFIG_HOME=str(root / ".config"),
-        XDG_CACHE_HOME=str(root / ".cache"),
-        AWS_SHARED_CREDENTIALS_FILE=str(aws / "credentials"),
-        AWS_CONFIG_FILE=str(aws / "config"),
-        AWS_ENDPOINT_URL_STS=sts_url,
-        AWS_EC2_METADATA_DISABLED="true",
-        STSUI_CONFIG=str(roles_file),
-    )
-    return Home(root, env)
+    """A user with base keys, hand-written credentials (comments, long-term keys) and this suite's roles."""
+    return build_home(root, sts_url, roles=roles, credentials=credentials)
 
 
 @pytest.fixture
