@@ -91,14 +91,7 @@ class LockedFile:
 
     def write_bytes(self, data: bytes) -> None:
         """Replace the file atomically with `data`, mode 0600, keeping its owner; then sync the directory."""
-        owner = _owner(self.path)
-        temp = _write_temp(self.path, data, owner)
-        try:
-            os.replace(temp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        _install(self.path, data, _owner(self.path), self._dir_fd)
         os.fsync(self._dir_fd)
 
 
@@ -146,22 +139,34 @@ def _temp_name(target: Path) -> str:
     return str(target.parent / f"{temp_prefix(target)}{os.urandom(8).hex()}.tmp")
 
 
-def _write_temp(target: Path, data: bytes, owner: tuple[int, int] | None) -> str:
-    """A named temp file next to `target` holding `data`, synced; anonymous until it is complete."""
+def _install(target: Path, data: bytes, owner: tuple[int, int] | None, dir_fd: int) -> None:
+    """Put `data` at `target` with one rename from a complete, synced temp file."""
     global _anonymous_temp_works
     if _O_TMPFILE and _anonymous_temp_works:
         try:
-            return _write_anonymous_temp(target, data, owner)
+            _install_anonymous(target, data, owner, dir_fd)
+            return
         except _NoAnonymousTemp:
             _anonymous_temp_works = False
-    return _write_named_temp(target, data, owner)
+    _rename_into_place(_write_named_temp(target, data, owner), target)
+
+
+def _rename_into_place(temp: str, target: Path) -> None:
+    try:
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 class _NoAnonymousTemp(Exception):
     """This kernel or file system cannot create or name an O_TMPFILE file."""
 
 
-def _write_anonymous_temp(target: Path, data: bytes, owner: tuple[int, int] | None) -> str:
+def _install_anonymous(target: Path, data: bytes, owner: tuple[int, int] | None, dir_fd: int) -> None:
+    """Write an O_TMPFILE file, then name it and rename it at once: the name exists only between those
+    two calls, so a killed writer leaves no temp file but in that one step."""
     try:
         fd = os.open(target.parent, _O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, PRIVATE_FILE)
     except OSError as error:
@@ -172,10 +177,12 @@ def _write_anonymous_temp(target: Path, data: bytes, owner: tuple[int, int] | No
         _fill(fd, data, owner)
         name = _temp_name(target)
         try:
-            os.link(f"/proc/self/fd/{fd}", name)
+            # linkat(AT_SYMLINK_FOLLOW): a dir fd makes os.link call linkat rather than link(2), which
+            # would try to hard-link the /proc magic link itself and fail with EXDEV.
+            os.link(f"/proc/self/fd/{fd}", name, src_dir_fd=dir_fd, follow_symlinks=True)
         except OSError as error:
             raise _NoAnonymousTemp from error
-        return name
+        _rename_into_place(name, target)
     finally:
         os.close(fd)
 

@@ -13,6 +13,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -87,9 +88,9 @@ class Tally:
 
 def check_leftovers(home: Home, expected: set[str], finished: bool) -> int:
     """Nothing new in the credentials directory except, after a kill, the temp file atomic replacement
-    needs: private (0600) and named `.credentials.stsui-*.tmp` so that the next writer deletes it. (Where
-    `O_TMPFILE` files cannot be linked, as in some sandboxes, the temp is named from its creation and may
-    be partial.) A run that finished leaves nothing. Returns how many temps there are now."""
+    needs: private (0600) and named `.credentials.stsui-*.tmp` so that the next writer deletes it (with
+    O_TMPFILE it has a name only between link and rename; without, from its creation, and it may be
+    partial). A run that finished leaves nothing. Returns how many temps there are now."""
     directory = home.credentials.parent
     extra = tree_snapshot(directory) - expected
     assert not (finished and extra), f"a finished writer left {extra}"
@@ -220,6 +221,28 @@ runpy.run_module("stsui", run_name="__main__", alter_sys=True)
 """The real program, killed by SIGKILL just before its N-th file-system call made under a write lock."""
 
 
+def anonymous_temps_work(directory: Path) -> bool:
+    """Whether this kernel and file system can create and name an O_TMPFILE file in `directory`."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag:
+        return False
+    try:
+        fd = os.open(directory, flag | os.O_WRONLY, 0o600)
+    except OSError:
+        return False
+    dir_fd = os.open(directory, os.O_RDONLY)
+    name = directory / ".probe-o-tmpfile"
+    try:
+        os.link(f"/proc/self/fd/{fd}", name, src_dir_fd=dir_fd, follow_symlinks=True)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+        os.close(dir_fd)
+    name.unlink()
+    return True
+
+
 def run_crashing_at(home: Home, step: int, *args: str) -> int:
     """Run `stsui *args`, dying at crash point `step`; the exit code (-9 when it died)."""
     result = subprocess.run(
@@ -243,16 +266,24 @@ def test_kill_9_at_every_write_step(rhome: Home, profile: str) -> None:
     assert run(rhome, "assume", "admin").returncode == 0
     aws_dir = tree_snapshot(rhome.credentials.parent)
     args = ("assume", "admin", "--profile", profile, "--duration", "1h", "--force")
-    step, outcomes, temps = 0, [], []
+    step, outcomes, temps, leaving_steps = 0, [], [], 0
     while True:
         step += 1
         assert step < 100, "the write never completed"
         before = rhome.credentials.read_text()
+        present = tree_snapshot(rhome.credentials.parent)
         code = run_crashing_at(rhome, step, *args)
         outcomes.append(check_round(before, rhome.credentials.read_text(), profile, code == 0))
         temps.append(check_leftovers(rhome, aws_dir, code == 0))
+        # a step that starts with a stale temp makes one more call (deleting it), shifting the crash points
+        started_clean = not any(TEMP.fullmatch(name) for name in present)
+        leaving_steps += started_clean and bool(tree_snapshot(rhome.credentials.parent) - present)
         if code == 0:
             break
     print(f"kill at every write step ({profile}): {step - 1} crash points; outcomes {outcomes}")
     print(f"temp files left after each step: {temps}")
     assert step > 5 and "old" in outcomes
+    if anonymous_temps_work(rhome.credentials.parent):
+        # the temp file is anonymous (O_TMPFILE) until it is complete; it has a name only between the
+        # link and the rename, so exactly one crash point (of a run starting clean) can leave it behind
+        assert leaving_steps == 1, temps
