@@ -13,6 +13,8 @@ import botocore.exceptions as bce
 from botocore.parsers import ResponseParserError
 
 from stsui.aws.errors import MalformedResponse, translate
+from stsui.aws.messages import identity_action
+from stsui.aws.params import assume_role_params
 from stsui.core.model import Credentials, Identity, Role, Session
 
 DEFAULT_REGION = "us-east-1"
@@ -99,23 +101,7 @@ class BotoGateway:
             raise translate(MalformedResponse(), action, self._endpoint(client)) from None
 
     def assume_role(self, role: Role, *, duration: int, source: Credentials | None) -> Session:
-        params: dict[str, Any] = {
-            "RoleArn": role.role_arn,
-            "RoleSessionName": role.session_name,
-            "DurationSeconds": duration,
-        }
-        if role.external_id:
-            params["ExternalId"] = role.external_id
-        if role.source_identity:
-            params["SourceIdentity"] = role.source_identity
-        if role.tags:
-            params["Tags"] = [{"Key": k, "Value": v} for k, v in role.tags.items()]
-        if role.transitive_tag_keys:
-            params["TransitiveTagKeys"] = list(role.transitive_tag_keys)
-        if role.policy_arns:
-            params["PolicyArns"] = [{"arn": arn} for arn in role.policy_arns]
-        if role.policy:
-            params["Policy"] = role.policy
+        params = assume_role_params(role, duration)
         return self._call(
             f"AssumeRole for role '{role.name}'",
             lambda: self._client(role.source_profile, role.region, source),
@@ -147,15 +133,8 @@ class BotoGateway:
         credentials: Credentials | None = None,
         region: str | None = None,
     ) -> Identity:
-        who = (
-            "a role session"
-            if credentials
-            else f"profile '{profile}'"
-            if profile
-            else "the default credentials"
-        )
         return self._call(
-            f"GetCallerIdentity for {who}",
+            identity_action(profile, credentials is not None),
             lambda: self._client(profile, region, credentials),
             lambda client: client.get_caller_identity(),
             lambda answer: Identity(account=answer["Account"], arn=answer["Arn"], user_id=answer["UserId"]),

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from stsui.cli.setup import sts_gateway
 from stsui.core.engine import Engine
 from stsui.core.errors import UsageError
 
@@ -178,12 +179,13 @@ def demo_engine(demo: DemoEnvironment, **engine_options: object) -> Engine:
 
     config = load_config(demo.roles)
 
-    def gateway():  # type: ignore[no-untyped-def]
-        from stsui.aws.gateway import BotoGateway
-
-        return BotoGateway(default_region=config.region)
-
-    return Engine(config, CredentialsFile(demo.credentials), gateway, cache_dir=demo.cache, **engine_options)  # type: ignore[arg-type]
+    return Engine(
+        config,
+        CredentialsFile(demo.credentials),
+        lambda: sts_gateway(config),
+        cache_dir=demo.cache,
+        **engine_options,  # type: ignore[arg-type]
+    )
 
 
 def run_demo() -> int:

@@ -14,11 +14,11 @@ if TYPE_CHECKING:
     from stsui.core.gateway import Gateway
 
 
-def boto_gateway(config: Config) -> Gateway:
-    """The real gateway. Imported here, on first use, so paths that never call STS never load boto3."""
-    from stsui.aws.gateway import BotoGateway
+def sts_gateway(config: Config) -> Gateway:
+    """The real gateway, built on first use: direct calls where it can, boto3 (loaded then) elsewhere."""
+    from stsui.aws.hybrid import HybridGateway
 
-    return BotoGateway(default_region=config.region)
+    return HybridGateway(default_region=config.region)
 
 
 def load_roles_file(explicit: str | None, *, required: bool = True) -> tuple[Path, list[str]]:
@@ -47,6 +47,6 @@ def load_engine(explicit: str | None, *, required: bool = True) -> Engine:
     return Engine(
         config,
         CredentialsFile(credentials_path()),
-        lambda: boto_gateway(config),
+        lambda: sts_gateway(config),
         cache_dir=cache_dir(),
     )

@@ -1,0 +1,219 @@
+"""STS over the standard library: SigV4-signed query calls with botocore's timeouts and retry rules.
+
+Used when the caller's credentials are plain keys (a profile's static keys, an MFA session, a role session
+for chaining): it saves the ~150 ms that importing boto3 and building a client cost. Anything else goes
+through boto3 (see `stsui.aws.hybrid`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import random
+import ssl
+import time
+import urllib.parse
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from stsui import __version__
+from stsui.aws.messages import not_sts, service_error, timed_out, unreachable
+from stsui.core.errors import StsError
+
+API_VERSION = "2011-06-15"
+CONNECT_TIMEOUT = 3
+READ_TIMEOUT = 5
+MAX_ATTEMPTS = 3
+"""The same bounds as the boto3 gateway: 3 attempts in all, 3 s to connect, 5 s per read."""
+
+THROTTLING = frozenset(
+    {
+        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+        "TooManyRequestsException", "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
+        "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
+    }
+)  # fmt: skip
+TRANSIENT = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"})
+RETRY_STATUS = frozenset({500, 502, 503, 504})
+"""What botocore's standard retry mode retries."""
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Credentials to sign with. `repr` never shows the secret or the token."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to send a call: the endpoint URL and the region to sign for."""
+
+    endpoint: str
+    region: str
+    ca_bundle: str | None = None
+
+
+class _Retryable(Exception):
+    def __init__(self, error: StsError) -> None:
+        self.error = error
+
+
+def _sign(keys: Keys, target: Target, host: str, path: str, body: bytes, now: datetime) -> dict[str, str]:
+    """SigV4 headers for a POST of a form body to STS."""
+    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
+    day = amz_date[:8]
+    headers = {
+        "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+        "host": host,
+        "x-amz-date": amz_date,
+    }
+    if keys.session_token:
+        headers["x-amz-security-token"] = keys.session_token
+    names = sorted(headers)
+    canonical = "\n".join(
+        [
+            "POST",
+            urllib.parse.quote(path, safe="/~"),
+            "",
+            "".join(f"{name}:{headers[name].strip()}\n" for name in names),
+            ";".join(names),
+            hashlib.sha256(body).hexdigest(),
+        ]
+    )
+    scope = f"{day}/{target.region}/sts/aws4_request"
+    to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    key = f"AWS4{keys.secret_access_key}".encode()
+    for part in (day, target.region, "sts", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={keys.access_key_id}/{scope}, "
+        f"SignedHeaders={';'.join(names)}, Signature={signature}"
+    )
+    headers["user-agent"] = f"stsui/{__version__} (direct)"
+    return headers
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def child(element: ElementTree.Element, *path: str) -> ElementTree.Element:
+    """The descendant at `path` (local names, namespaces ignored); KeyError when it is missing."""
+    for name in path:
+        found = next((c for c in element if _local(c.tag) == name), None)
+        if found is None:
+            raise KeyError(name)
+        element = found
+    return element
+
+
+def text(element: ElementTree.Element, *path: str) -> str:
+    value = child(element, *path).text
+    if not value:
+        raise KeyError(path[-1])
+    return value.strip()
+
+
+def _error_of(body: bytes, status: int, reason: str) -> tuple[str, str]:
+    """(code, message) of an error answer (`<Error>` at any depth, as botocore's query parser finds it);
+    the HTTP status when the body has none (an HTML page from a load balancer)."""
+    try:
+        error = next(e for e in ElementTree.fromstring(body).iter() if _local(e.tag) == "Error")
+        return text(error, "Code"), (child(error, "Message").text or "").strip()
+    except (ElementTree.ParseError, StopIteration, KeyError):
+        return str(status), reason
+
+
+class DirectClient:
+    """Calls one STS action at a time; safe to share between threads (it keeps no state)."""
+
+    def call(
+        self, action: str, fields: dict[str, str], keys: Keys, target: Target, what: str
+    ) -> ElementTree.Element:
+        """The `<ActionResult>` element, after up to 3 attempts; raises StsError (one sentence)."""
+        body = urllib.parse.urlencode({"Action": action, "Version": API_VERSION, **fields}).encode()
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                return self._attempt(action, body, keys, target, what)
+            except _Retryable as retry:
+                if attempt == MAX_ATTEMPTS - 1:
+                    raise retry.error from None
+                time.sleep(random.random() * min(20, 2**attempt))
+        raise AssertionError("unreachable")
+
+    def _attempt(
+        self, action: str, body: bytes, keys: Keys, target: Target, what: str
+    ) -> ElementTree.Element:
+        url = urllib.parse.urlsplit(target.endpoint)
+        host = url.netloc
+        path = url.path or "/"
+        headers = _sign(keys, target, host, path, body, datetime.now(UTC))
+        connection = _connection(url, target.ca_bundle)
+        try:
+            connection.connect()
+        except TimeoutError:
+            raise _Retryable(timed_out(what, target.endpoint)) from None
+        except OSError:
+            raise _Retryable(unreachable(what, target.endpoint)) from None
+        try:
+            assert connection.sock is not None
+            connection.sock.settimeout(READ_TIMEOUT)
+            connection.request("POST", path, body, headers)
+            response = connection.getresponse()
+            answer = response.read()
+        except TimeoutError:
+            raise _Retryable(timed_out(what, target.endpoint)) from None
+        except (OSError, http.client.HTTPException):
+            raise _Retryable(unreachable(what, target.endpoint)) from None
+        finally:
+            connection.close()
+        if response.status >= 300:
+            code, message = _error_of(answer, response.status, response.reason)
+            error = service_error(what, code, message, response.status)
+            if code in THROTTLING or code in TRANSIENT or response.status in RETRY_STATUS:
+                raise _Retryable(error)
+            raise error
+        try:
+            return child(ElementTree.fromstring(answer), f"{action}Result")
+        except (ElementTree.ParseError, KeyError):
+            raise not_sts(what, target.endpoint) from None
+
+
+def _connection(url: urllib.parse.SplitResult, ca_bundle: str | None) -> http.client.HTTPConnection:
+    if url.scheme == "http":
+        return http.client.HTTPConnection(url.hostname or "", url.port, timeout=CONNECT_TIMEOUT)
+    return http.client.HTTPSConnection(
+        url.hostname or "", url.port, timeout=CONNECT_TIMEOUT, context=_tls_context(ca_bundle)
+    )
+
+
+_contexts: dict[str | None, ssl.SSLContext] = {}
+
+
+def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """A verifying TLS context for `ca_bundle`, else for the bundle botocore would use, built once."""
+    if ca_bundle not in _contexts:
+        _contexts[ca_bundle] = ssl.create_default_context(cafile=ca_bundle or _botocore_bundle())
+    return _contexts[ca_bundle]
+
+
+def _botocore_bundle() -> str | None:
+    """botocore's default trust: certifi's bundle when installed, else its own; found without importing."""
+    import importlib.util
+    from pathlib import Path
+
+    for package in ("certifi", "botocore"):
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin:
+            bundle = Path(spec.origin).with_name("cacert.pem")
+            if bundle.is_file():
+                return str(bundle)
+    return None

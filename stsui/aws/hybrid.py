@@ -1,0 +1,121 @@
+"""The gateway stsui uses: direct standard-library calls where botocore's answer is plain static keys and
+a plain endpoint, boto3 (imported on first need) for everything else."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
+from xml.etree.ElementTree import Element
+
+from stsui.aws.direct import DirectClient, Keys, text
+from stsui.aws.messages import identity_action, not_sts
+from stsui.aws.params import assume_role_params, flatten
+from stsui.aws.profiles import Plan, Resolver
+from stsui.core.model import Credentials, Identity, Role, Session
+
+if TYPE_CHECKING:
+    from stsui.aws.gateway import BotoGateway
+
+T = TypeVar("T")
+
+
+def _credentials(result: Element) -> Credentials:
+    expiration = datetime.fromisoformat(text(result, "Credentials", "Expiration")).astimezone(UTC)
+    return Credentials(
+        access_key_id=text(result, "Credentials", "AccessKeyId"),
+        secret_access_key=text(result, "Credentials", "SecretAccessKey"),
+        session_token=text(result, "Credentials", "SessionToken"),
+        expiration=expiration,
+    )
+
+
+def _keys(credentials: Credentials | None) -> Keys | None:
+    if credentials is None:
+        return None
+    return Keys(credentials.access_key_id, credentials.secret_access_key, credentials.session_token)
+
+
+class HybridGateway:
+    """Implements `stsui.core.gateway.Gateway`; thread-safe."""
+
+    def __init__(self, *, default_region: str | None = None) -> None:
+        self._default_region = default_region
+        self._resolver = Resolver()
+        self._direct = DirectClient()
+        self._lock = threading.Lock()
+        self._boto_gateway: BotoGateway | None = None
+
+    @property
+    def boto(self) -> BotoGateway:
+        with self._lock:
+            if self._boto_gateway is None:
+                from stsui.aws.gateway import BotoGateway
+
+                self._boto_gateway = BotoGateway(default_region=self._default_region)
+            return self._boto_gateway
+
+    def _plan(self, profile: str | None, region: str | None, source: Credentials | None) -> Plan | None:
+        keys = _keys(source)
+        return self._resolver.plan(None if keys else profile, region or self._default_region, keys)
+
+    def _call(
+        self, plan: Plan, action: str, fields: dict[str, str], what: str, read: Callable[[Element], T]
+    ) -> T:
+        assert plan.keys is not None
+        result = self._direct.call(action, fields, plan.keys, plan.target, what)
+        try:
+            return read(result)
+        except (KeyError, ValueError):  # a 200 without the fields STS always sends
+            raise not_sts(what, plan.target.endpoint) from None
+
+    def assume_role(self, role: Role, *, duration: int, source: Credentials | None) -> Session:
+        plan = self._plan(role.source_profile, role.region, source)
+        if plan is None:
+            return self.boto.assume_role(role, duration=duration, source=source)
+        return self._call(
+            plan,
+            "AssumeRole",
+            flatten(assume_role_params(role, duration)),
+            f"AssumeRole for role '{role.name}'",
+            lambda result: Session(
+                role_name=role.name,
+                credentials=_credentials(result),
+                assumed_role_arn=text(result, "AssumedRoleUser", "Arn"),
+                region=role.region,
+            ),
+        )
+
+    def get_session_token(
+        self, *, source_profile: str | None, region: str | None, serial: str, code: str, duration: int
+    ) -> Credentials:
+        plan = self._plan(source_profile, region, None)
+        if plan is None:
+            return self.boto.get_session_token(
+                source_profile=source_profile, region=region, serial=serial, code=code, duration=duration
+            )
+        fields = {"DurationSeconds": str(duration), "SerialNumber": serial, "TokenCode": code}
+        return self._call(
+            plan, "GetSessionToken", fields, f"GetSessionToken with MFA device {serial}", _credentials
+        )
+
+    def caller_identity(
+        self,
+        *,
+        profile: str | None = None,
+        credentials: Credentials | None = None,
+        region: str | None = None,
+    ) -> Identity:
+        plan = self._plan(profile, region, credentials)
+        if plan is None:
+            return self.boto.caller_identity(profile=profile, credentials=credentials, region=region)
+        return self._call(
+            plan,
+            "GetCallerIdentity",
+            {},
+            identity_action(profile, credentials is not None),
+            lambda result: Identity(
+                account=text(result, "Account"), arn=text(result, "Arn"), user_id=text(result, "UserId")
+            ),
+        )
