@@ -13,7 +13,8 @@ from pathlib import Path
 from stsui.cli.setup import load_engine, load_roles_file
 from stsui.core.engine import Engine, Outcome
 from stsui.core.errors import NeedsMfa, UsageError
-from stsui.core.model import Role, Status, rfc3339
+from stsui.core.model import Role, Status
+from stsui.core.times import rfc3339
 
 MFA_CODE = re.compile(r"\d{6}")
 

@@ -11,7 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from stsui.core.atomic import ensure_private_dir, write_private
-from stsui.core.model import Credentials, Session, parse_rfc3339, rfc3339
+from stsui.core.model import Credentials, Session
+from stsui.core.times import parse_rfc3339, rfc3339
 
 
 def _credentials_to_json(credentials: Credentials) -> dict[str, str]:

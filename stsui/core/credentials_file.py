@@ -15,7 +15,8 @@ from pathlib import Path
 
 from stsui.core import atomic, ini
 from stsui.core.errors import CredentialsFileError
-from stsui.core.model import Credentials, ProfileEntry, Session, parse_rfc3339, rfc3339
+from stsui.core.model import Credentials, ProfileEntry, Session
+from stsui.core.times import parse_rfc3339, rfc3339
 
 MARKER = "x_stsui_role"
 ACCESS_KEY = "aws_access_key_id"

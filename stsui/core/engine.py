@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from stsui.core.arns import assumed_by
 from stsui.core.cache import MfaCache, SessionCache
 from stsui.core.credentials_file import CredentialsFile, profile_name_problem
 from stsui.core.errors import CredentialsFileError, NeedsMfa, StsuiError, UsageError
@@ -25,8 +26,8 @@ from stsui.core.model import (
     Session,
     Status,
     status_of,
-    utc_now,
 )
+from stsui.core.times import utc_now
 
 if TYPE_CHECKING:
     from stsui.core.gateway import Gateway
@@ -131,9 +132,10 @@ class Engine:
         return False
 
     def session(self, role: Role) -> Session | None:
-        """The role's current session, from its profile or the cache, whatever its time left."""
+        """The role's current session, from its profile or the cache, whatever its time left; a session
+        of the role's previous `role_arn` (the roles file changed) is not the role's."""
         sessions = [self.store.read_session(role.profile, role.name), self.sessions.get(role.name)]
-        live = [s for s in sessions if s is not None]
+        live = [s for s in sessions if s is not None and assumed_by(role.role_arn, s.assumed_role_arn)]
         return max(live, key=lambda s: s.expiration) if live else None
 
     def _reusable(self, role: Role) -> Session | None:
@@ -166,6 +168,8 @@ class Engine:
         if not fresh and duration is None:
             reused = self._reusable(role)
             if reused is not None:
+                if self.sessions.get(role.name) != reused:  # found only in the profile: cache it, so
+                    self.sessions.put(reused)  # the next credential-process takes the fast path
                 return Outcome(role, reused, reused=True)
         session = self._assume(role, mfa_code=mfa_code, duration=duration, work=work)
         return Outcome(role, session, warnings=tuple(work.warnings))

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import shlex
+from typing import TYPE_CHECKING
 
-from stsui.core.model import Session, rfc3339
+from stsui.core.times import rfc3339
+
+if TYPE_CHECKING:
+    from stsui.core.model import Session
 
 SHELLS = ("sh", "fish", "powershell")
 

@@ -28,9 +28,10 @@ from stsui.core.durations import format_time_left
 from stsui.core.engine import Engine
 from stsui.core.errors import StsError, StsuiError
 from stsui.core.exports import env_lines
-from stsui.core.model import Identity, Role, rfc3339
+from stsui.core.model import Identity, Role
 from stsui.core.rows import RoleBook, Working
 from stsui.core.search import RoleSearch, narrows
+from stsui.core.times import rfc3339
 from stsui.tui.commands import StsuiCommands
 from stsui.tui.messages import (
     ActionFailed,

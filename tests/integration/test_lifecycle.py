@@ -115,3 +115,29 @@ def test_refresh_skips_roles_that_need_a_new_mfa_code(home: Home) -> None:
     assert "prod-admin: renewed" in result.stdout
     listing = {row["name"]: row for row in json.loads(home.run("list", "--json").stdout)}
     assert listing["mfa-ops"]["status"] == "needs MFA"
+
+
+def test_a_session_of_a_changed_role_arn_is_not_reused(home: Home) -> None:
+    """Editing a role's role_arn makes its old session the wrong one: both paths assume the new role."""
+    first = json.loads(home.run("credential-process", "prod-admin").stdout)
+    home.roles.write_text(
+        home.roles.read_text().replace(
+            "arn:aws:iam::111111111111:role/Admin", "arn:aws:iam::888888888888:role/Admin"
+        )
+    )
+    second = home.run("credential-process", "prod-admin")
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["AccessKeyId"] != first["AccessKeyId"]
+    again = home.run("assume", "prod-admin", "--json")
+    assert json.loads(again.stdout)["assumed_role_arn"].startswith(
+        "arn:aws:sts::888888888888:assumed-role/Admin/"
+    )
+
+
+def test_the_fast_credential_process_answers_exactly_as_the_full_one(home: Home) -> None:
+    """The first call goes through the engine (it assumes); the second is answered from the cache alone."""
+    full = home.run("credential-process", "staging-ro")
+    fast = home.run("credential-process", "staging-ro")
+    assert full.returncode == fast.returncode == 0
+    assert fast.stdout == full.stdout
+    assert fast.stderr == full.stderr == ""

@@ -1,0 +1,74 @@
+"""The command line's grammar (argparse), loaded only when a command is parsed."""
+
+from __future__ import annotations
+
+import argparse
+
+from stsui import __version__
+from stsui.core.errors import UsageError
+
+EPILOG = """\
+With no command, stsui opens the terminal UI.
+Exit codes: 0 success, 1 a failed operation, 2 a usage or configuration error.
+Roles file: --config PATH, else $STSUI_CONFIG, else ~/.config/stsui/roles.toml."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one `stsui: …` sentence with exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message}; see '{self.prog} --help'.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="stsui",
+        description="A terminal UI session manager for AWS STS.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", metavar="PATH", help="the roles file (TOML)")
+    parser.add_argument("--version", action="version", version=f"stsui {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    cmd = commands.add_parser("list", help="every role with its profile, status and time left")
+    cmd.add_argument("--json", action="store_true", help="print JSON")
+
+    cmd = commands.add_parser("assume", help="assume a role and write its profile")
+    cmd.add_argument("name", help="the role's name in the roles file")
+    cmd.add_argument("--profile", help="write this profile instead of the role's own")
+    cmd.add_argument("--duration", help="session duration: seconds or 15m, 1h, 1h30m, 12h")
+    cmd.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
+    cmd.add_argument("--force", action="store_true", help="overwrite a profile stsui did not write")
+    cmd.add_argument("--json", action="store_true", help="print JSON")
+
+    cmd = commands.add_parser("whoami", help="GetCallerIdentity for the base identity or a profile")
+    cmd.add_argument("--profile", help="ask as this profile instead of the base identity")
+    cmd.add_argument("--json", action="store_true", help="print JSON")
+
+    cmd = commands.add_parser("env", help='export lines for a role\'s session: eval "$(stsui env NAME)"')
+    cmd.add_argument("name")
+    cmd.add_argument("--shell", choices=("sh", "fish", "powershell"), default="sh")
+    cmd.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
+
+    cmd = commands.add_parser(
+        "credential-process", help="JSON for credential_process = stsui credential-process NAME"
+    )
+    cmd.add_argument("name")
+
+    cmd = commands.add_parser("refresh", help="renew due sessions, or the named ones now")
+    cmd.add_argument("names", nargs="*", metavar="NAME")
+    cmd.add_argument("--json", action="store_true", help="print JSON")
+
+    cmd = commands.add_parser("forget", help="remove a role's profile (only if stsui wrote it)")
+    cmd.add_argument("name", nargs="?")
+    cmd.add_argument("--mfa", action="store_true", help="drop the cached MFA sessions")
+
+    commands.add_parser("init", help="write a commented starter roles file")
+
+    cmd = commands.add_parser("import", help="turn role profiles of ~/.aws/config into roles")
+    cmd.add_argument("--aws-config", metavar="PATH", help="default: $AWS_CONFIG_FILE or ~/.aws/config")
+    cmd.add_argument("--write", action="store_true", help="append the new roles to the roles file")
+
+    commands.add_parser("demo", help="open the TUI against a local STS with sample roles (no AWS needed)")
+    return parser

@@ -1,0 +1,65 @@
+"""`stsui credential-process NAME` answered from the session cache without loading the rest of stsui.
+
+botocore runs credential_process at every process start, so this path is kept to the standard library's
+cheapest modules. It answers only when everything is exactly as the full command would find it: the
+role is in the roles file with a `role_arn`, its cached session is of that role and has more than the
+role's `refresh_before` left. Anything else (a missing role, a config error, an expired session, a file
+it cannot read) returns None, and the full command runs and reports or renews as usual.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tomllib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from stsui.core.arns import assumed_by
+from stsui.core.durations import parse_duration
+from stsui.core.paths import cache_dir, config_path
+
+ROLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+=,-]{0,63}")
+DOCUMENT_KEYS = ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")
+DEFAULT_REFRESH_BEFORE = 900  # as in the roles file's defaults
+
+
+def _arguments(argv: Sequence[str]) -> tuple[str | None, str] | None:
+    """(--config value, NAME) for exactly `[--config PATH] credential-process NAME`, else None."""
+    args = list(argv)
+    explicit = None
+    if args[:1] == ["--config"] and len(args) >= 2:
+        explicit, args = args[1], args[2:]
+    elif args and args[0].startswith("--config="):
+        explicit, args = args[0].split("=", 1)[1], args[1:]
+    if len(args) != 2 or args[0] != "credential-process" or not ROLE_NAME.fullmatch(args[1]):
+        return None
+    return explicit, args[1]
+
+
+def credential_process(argv: Sequence[str]) -> int | None:
+    """Print the cached session's JSON and return 0, or return None for the full command to run."""
+    parsed = _arguments(argv)
+    if parsed is None:
+        return None
+    explicit, name = parsed
+    try:
+        with open(config_path(explicit), "rb") as file:
+            roles_file = tomllib.load(file)
+        defaults, role = roles_file.get("defaults", {}), roles_file["roles"][name]
+        default_refresh = defaults.get("refresh_before", DEFAULT_REFRESH_BEFORE)
+        refresh_before = parse_duration(role.get("refresh_before", default_refresh))
+        with open(cache_dir() / "sessions" / f"{name}.json", encoding="utf-8") as file:
+            cached = json.load(file)
+        expiration = datetime.fromisoformat(cached["Expiration"].replace("Z", "+00:00"))
+        fresh = (expiration - datetime.now(UTC)).total_seconds() > refresh_before
+        if cached["Role"] != name or not fresh or not assumed_by(role["role_arn"], cached["Arn"]):
+            return None
+        document = {key: cached[key] for key in DOCUMENT_KEYS}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, tomllib.TOMLDecodeError):
+        return None
+    if not all(isinstance(value, str) and value for value in document.values()):
+        return None
+    sys.stdout.write(json.dumps({"Version": 1, **document}) + "\n")
+    return 0
