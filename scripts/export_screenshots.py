@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from stsui.cli.demo import demo_engine, demo_environment
-from stsui.core.credentials_file import CredentialsFile
-from stsui.core.model import Credentials, Session
+from stsui.domain.model import Credentials, Session
+from stsui.store.credentials_file import CredentialsFile
 from stsui.tui.app import StsuiApp
 from stsui.tui.screens.mfa import MfaScreen
 

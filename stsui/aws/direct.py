@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from stsui import __version__
 from stsui.aws.messages import not_sts, service_error, timed_out, unreachable
-from stsui.core.errors import StsError
+from stsui.domain.errors import StsError
 
 API_VERSION = "2011-06-15"
 CONNECT_TIMEOUT = 3

@@ -6,7 +6,7 @@ import botocore.exceptions as bce
 from botocore.parsers import ResponseParserError
 
 from stsui.aws.messages import not_sts, service_error, timed_out, unreachable
-from stsui.core.errors import ConfigError, StsError, StsuiError
+from stsui.domain.errors import ConfigError, StsError, StsuiError
 
 
 class MalformedResponse(Exception):

@@ -15,7 +15,7 @@ from botocore.parsers import ResponseParserError
 from stsui.aws.errors import MalformedResponse, translate
 from stsui.aws.messages import identity_action
 from stsui.aws.params import assume_role_params
-from stsui.core.model import Credentials, Identity, Role, Session
+from stsui.domain.model import Credentials, Identity, Role, Session
 
 DEFAULT_REGION = "us-east-1"
 
@@ -44,7 +44,7 @@ def _credentials(data: dict[str, Any]) -> Credentials:
 
 
 class BotoGateway:
-    """Implements `stsui.core.gateway.Gateway`. Thread-safe: clients are built under a lock and cached."""
+    """Implements `stsui.engine.gateway.Gateway`. Thread-safe: clients are built under a lock and cached."""
 
     def __init__(self, *, default_region: str | None = None) -> None:
         self._default_region = default_region

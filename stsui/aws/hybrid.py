@@ -13,7 +13,7 @@ from stsui.aws.direct import DirectClient, Keys, text
 from stsui.aws.messages import identity_action, not_sts
 from stsui.aws.params import assume_role_params, flatten
 from stsui.aws.profiles import Plan, Resolver
-from stsui.core.model import Credentials, Identity, Role, Session
+from stsui.domain.model import Credentials, Identity, Role, Session
 
 if TYPE_CHECKING:
     from stsui.aws.gateway import BotoGateway
@@ -38,7 +38,7 @@ def _keys(credentials: Credentials | None) -> Keys | None:
 
 
 class HybridGateway:
-    """Implements `stsui.core.gateway.Gateway`; thread-safe."""
+    """Implements `stsui.engine.gateway.Gateway`; thread-safe."""
 
     def __init__(self, *, default_region: str | None = None) -> None:
         self._default_region = default_region

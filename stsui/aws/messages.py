@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stsui.core.errors import StsError
+from stsui.domain.errors import StsError
 
 NEXT_STEP = {
     "AccessDenied": "check that the role's trust policy allows your base identity ('stsui whoami') "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stsui.core.model import Role
+from stsui.domain.model import Role
 
 
 def assume_role_params(role: Role, duration: int) -> dict[str, Any]:

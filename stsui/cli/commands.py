@@ -11,10 +11,10 @@ from datetime import datetime
 from pathlib import Path
 
 from stsui.cli.setup import load_engine, load_roles_file
-from stsui.core.engine import Engine, Outcome
-from stsui.core.errors import NeedsMfa, UsageError
-from stsui.core.model import Role, Status
-from stsui.core.times import rfc3339
+from stsui.domain.errors import NeedsMfa, UsageError
+from stsui.domain.model import Role, Status
+from stsui.domain.times import rfc3339
+from stsui.engine.engine import Engine, Outcome
 
 MFA_CODE = re.compile(r"\d{6}")
 
@@ -24,7 +24,7 @@ def _print_json(data: object) -> None:
 
 
 def _time_left(expires_at: datetime | None, now: datetime) -> str:
-    from stsui.core.durations import format_time_left
+    from stsui.domain.durations import format_time_left
 
     return "" if expires_at is None else format_time_left((expires_at - now).total_seconds())
 
@@ -117,7 +117,7 @@ def cmd_assume(args: argparse.Namespace) -> int:
     role = engine.config.role(args.name)
     duration = None
     if args.duration is not None:
-        from stsui.core.durations import parse_duration
+        from stsui.domain.durations import parse_duration
 
         try:
             duration = parse_duration(args.duration)
@@ -163,7 +163,7 @@ def cmd_whoami(args: argparse.Namespace) -> int:
 
 
 def cmd_env(args: argparse.Namespace) -> int:
-    from stsui.core.exports import env_lines
+    from stsui.domain.exports import env_lines
 
     engine = load_engine(args.config)
     role = engine.config.role(args.name)
@@ -175,7 +175,7 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_credential_process(args: argparse.Namespace) -> int:
-    from stsui.core.exports import credential_process_json
+    from stsui.domain.exports import credential_process_json
 
     engine = load_engine(args.config)
     role = engine.config.role(args.name)
@@ -235,8 +235,8 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from stsui.core.paths import config_path
-    from stsui.core.starter import write_starter
+    from stsui.config.starter import write_starter
+    from stsui.domain.paths import config_path
 
     path = config_path(args.config)
     write_starter(path)
@@ -245,7 +245,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from stsui.core.importer import append_roles, import_roles, render_roles
+    from stsui.config.importer import append_roles, import_roles, render_roles
 
     aws_config = _aws_config_path(args.aws_config)
     try:

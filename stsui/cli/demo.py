@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stsui.cli.setup import sts_gateway
-from stsui.core.engine import Engine
-from stsui.core.errors import UsageError
+from stsui.domain.errors import UsageError
+from stsui.engine.engine import Engine
 
 DEMO_REGION = "eu-west-1"
 
@@ -174,8 +174,8 @@ def demo_environment(*, roles: str = DEMO_ROLES) -> Iterator[DemoEnvironment]:
 
 def demo_engine(demo: DemoEnvironment, **engine_options: object) -> Engine:
     """The engine for the demo's files; boto3 loads only when the first STS call is made."""
-    from stsui.core.config import load_config
-    from stsui.core.credentials_file import CredentialsFile
+    from stsui.config.load import load_config
+    from stsui.store.credentials_file import CredentialsFile
 
     config = load_config(demo.roles)
 

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from stsui.core.errors import StsuiError
+from stsui.domain.errors import StsuiError
 
 
 def run(argv: Sequence[str] | None = None) -> int:

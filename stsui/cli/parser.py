@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from stsui import __version__
-from stsui.core.errors import UsageError
+from stsui.domain.errors import UsageError
 
 EPILOG = """\
 With no command, stsui opens the terminal UI.

@@ -16,9 +16,9 @@ import tomllib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from stsui.core.arns import assumed_by
-from stsui.core.durations import parse_duration
-from stsui.core.paths import cache_dir, config_path
+from stsui.domain.arns import assumed_by
+from stsui.domain.durations import parse_duration
+from stsui.domain.paths import cache_dir, config_path
 
 ROLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+=,-]{0,63}")
 DOCUMENT_KEYS = ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from stsui.core.credentials_file import CredentialsFile
-from stsui.core.engine import Engine
-from stsui.core.errors import ConfigError
-from stsui.core.model import Config
+from stsui.domain.errors import ConfigError
+from stsui.domain.model import Config
+from stsui.engine.engine import Engine
+from stsui.store.credentials_file import CredentialsFile
 
 if TYPE_CHECKING:
-    from stsui.core.gateway import Gateway
+    from stsui.engine.gateway import Gateway
 
 
 def sts_gateway(config: Config) -> Gateway:
@@ -23,8 +23,8 @@ def sts_gateway(config: Config) -> Gateway:
 
 def load_roles_file(explicit: str | None, *, required: bool = True) -> tuple[Path, list[str]]:
     """The roles file's path and role names (empty when it is missing and not required)."""
-    from stsui.core.config import load_config
-    from stsui.core.paths import config_path
+    from stsui.config.load import load_config
+    from stsui.domain.paths import config_path
 
     path = config_path(explicit)
     if not required and not path.exists():
@@ -34,8 +34,8 @@ def load_roles_file(explicit: str | None, *, required: bool = True) -> tuple[Pat
 
 def load_engine(explicit: str | None, *, required: bool = True) -> Engine:
     """The engine for the roles file; with `required=False` a missing file means no roles."""
-    from stsui.core.config import load_config
-    from stsui.core.paths import cache_dir, config_path, credentials_path
+    from stsui.config.load import load_config
+    from stsui.domain.paths import cache_dir, config_path, credentials_path
 
     path = config_path(explicit)
     try:

@@ -24,14 +24,13 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from stsui.core.durations import format_time_left
-from stsui.core.engine import Engine
-from stsui.core.errors import StsError, StsuiError
-from stsui.core.exports import env_lines
-from stsui.core.model import Identity, Role
-from stsui.core.rows import RoleBook, Working
-from stsui.core.search import RoleSearch, narrows
-from stsui.core.times import rfc3339
+from stsui.domain.durations import format_time_left
+from stsui.domain.errors import StsError, StsuiError
+from stsui.domain.exports import env_lines
+from stsui.domain.model import Identity, Role
+from stsui.domain.search import RoleSearch, narrows
+from stsui.domain.times import rfc3339
+from stsui.engine.engine import Engine
 from stsui.tui.commands import StsuiCommands
 from stsui.tui.messages import (
     ActionFailed,
@@ -50,6 +49,7 @@ from stsui.tui.messages import (
 )
 from stsui.tui.screens.help import HelpScreen, binding_rows
 from stsui.tui.screens.mfa import MfaScreen
+from stsui.tui.state import RoleBook, Working
 from stsui.tui.widgets.identity_panel import IdentityPanel
 from stsui.tui.widgets.role_table import RoleTable
 

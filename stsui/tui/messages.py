@@ -16,7 +16,7 @@ from typing import Any
 
 from textual.message import Message
 
-from stsui.core.model import Identity, ProfileEntry
+from stsui.domain.model import Identity, ProfileEntry
 
 
 class Fact(Message):

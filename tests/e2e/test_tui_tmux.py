@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from stsui.core.credentials_file import CredentialsFile
+from stsui.store.credentials_file import CredentialsFile
 from tests.e2e.tmux import Terminal
 from tests.integration.conftest import USER_CREDENTIALS, Home
 

@@ -39,7 +39,7 @@ def test_credential_process_with_a_valid_session_loads_no_network_or_ui_code(hom
     modules = imported_modules(home, "credential-process", "staging-ro")
     assert not modules & {"boto3", "botocore", "textual", "http", "ssl", "xml"}
     # the fast path: no argument parser, no engine, no validator, no credentials-file parser
-    assert not modules & {"argparse", "stsui.core.engine", "stsui.core.config", "stsui.core.ini"}
+    assert not modules & {"argparse", "stsui.engine.engine", "stsui.config.load", "stsui.store.ini"}
 
 
 def test_a_credential_process_source_profile_goes_through_boto3(

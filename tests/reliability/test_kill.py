@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from stsui.core.atomic import temp_prefix
+from stsui.store.atomic import temp_prefix
 from tests.integration.conftest import USER_CREDENTIALS, Home
 from tests.reliability.conftest import SESSION_KEYS, make_home, parse_ini, run, spawn, tree_snapshot
 

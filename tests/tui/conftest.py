@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from stsui.core.config import load_config
-from stsui.core.credentials_file import CredentialsFile
-from stsui.core.engine import Engine
-from stsui.core.errors import StsError
-from stsui.core.model import Credentials, Identity, Role, Session
+from stsui.config.load import load_config
+from stsui.domain.errors import StsError
+from stsui.domain.model import Credentials, Identity, Role, Session
+from stsui.engine.engine import Engine
+from stsui.store.credentials_file import CredentialsFile
 from stsui.tui.app import StsuiApp
 
 START = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)

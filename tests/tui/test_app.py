@@ -7,13 +7,13 @@ from datetime import timedelta
 from rich.style import Style
 from textual.strip import Strip
 
-from stsui.core.errors import StsError
-from stsui.core.model import Credentials, Session
-from stsui.core.rows import Working
+from stsui.domain.errors import StsError
+from stsui.domain.model import Credentials, Session
 from stsui.tui.app import StsuiApp
 from stsui.tui.messages import AssumeFailed, CredentialsFileChanged, SessionStarted
 from stsui.tui.screens.help import HelpScreen
 from stsui.tui.screens.mfa import MfaScreen
+from stsui.tui.state import Working
 from stsui.tui.widgets.role_table import RoleTable
 from tests.tui.conftest import BASE_ARN, SECRET_MARK, Recorder, Rig, wait_until
 

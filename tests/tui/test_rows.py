@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from stsui.core.model import ProfileEntry, Role
-from stsui.core.rows import RoleBook, Tone, Working, tone_of
+from stsui.domain.model import ProfileEntry, Role
+from stsui.tui.state import RoleBook, Tone, Working, tone_of
 from tests.tui.conftest import START
 
 ROLES = [

@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from stsui.core.model import Credentials, Session
+from stsui.domain.model import Credentials, Session
 from stsui.tui.app import StsuiApp
 from stsui.tui.screens.mfa import MfaScreen
 from tests.tui.conftest import SECRET_MARK, Rig

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from stsui.core import config as config_module
-from stsui.core import paths as paths_module
-from stsui.core.config import build_config, default_session_name, load_config, parse_config
-from stsui.core.errors import ConfigError
-from stsui.core.model import Role
-from stsui.core.paths import cache_dir, config_path
-from stsui.core.starter import STARTER_CONFIG, write_starter
-from stsui.core.validation import ROLE_CHECKS
+from stsui.config import load as config_module
+from stsui.config.load import build_config, default_session_name, load_config, parse_config
+from stsui.config.schema import ROLE_CHECKS
+from stsui.config.starter import STARTER_CONFIG, write_starter
+from stsui.domain import paths as paths_module
+from stsui.domain.errors import ConfigError
+from stsui.domain.model import Role
+from stsui.domain.paths import cache_dir, config_path
 
 ARN = "arn:aws:iam::123456789012:role/Admin"
 ARN2 = "arn:aws:iam::210987654321:role/path/to/Deploy"

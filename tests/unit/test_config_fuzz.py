@@ -13,11 +13,11 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stsui.core.config import load_config, parse_config
-from stsui.core.errors import ConfigError
-from stsui.core.model import Config
-from stsui.core.starter import STARTER_CONFIG
-from stsui.core.validation import DEFAULT_CHECKS, ROLE_CHECKS
+from stsui.config.load import load_config, parse_config
+from stsui.config.schema import DEFAULT_CHECKS, ROLE_CHECKS
+from stsui.config.starter import STARTER_CONFIG
+from stsui.domain.errors import ConfigError
+from stsui.domain.model import Config
 
 FUZZ = settings(
     max_examples=200,

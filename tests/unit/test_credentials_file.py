@@ -13,11 +13,11 @@ from pathlib import Path
 import botocore.session
 import pytest
 
-from stsui.core import atomic
-from stsui.core.credentials_file import CredentialsFile
-from stsui.core.errors import CredentialsFileError
-from stsui.core.model import Credentials, Session
-from stsui.core.paths import credentials_path
+from stsui.domain.errors import CredentialsFileError
+from stsui.domain.model import Credentials, Session
+from stsui.domain.paths import credentials_path
+from stsui.store import atomic
+from stsui.store.credentials_file import CredentialsFile
 
 EXPIRES = datetime(2026, 11, 30, 3, 48, 40, tzinfo=UTC)
 

@@ -16,9 +16,9 @@ import botocore.exceptions
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from stsui.core.credentials_file import LEGACY_TOKEN, CredentialsFile, session_values
-from stsui.core.errors import CredentialsFileError
-from stsui.core.model import Credentials, Session
+from stsui.domain.errors import CredentialsFileError
+from stsui.domain.model import Credentials, Session
+from stsui.store.credentials_file import LEGACY_TOKEN, CredentialsFile, session_values
 
 FUZZ = settings(
     max_examples=200,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stsui.core.durations import format_duration, format_time_left, parse_duration
+from stsui.domain.durations import format_duration, format_time_left, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from stsui.core.config import load_config
-from stsui.core.errors import ConfigError
-from stsui.core.importer import append_roles, import_roles, render_roles, role_name_for
-from stsui.core.starter import STARTER_CONFIG
+from stsui.config.importer import append_roles, import_roles, render_roles, role_name_for
+from stsui.config.load import load_config
+from stsui.config.starter import STARTER_CONFIG
+from stsui.domain.errors import ConfigError
 
 ROLE_A = "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/A\nsource_profile = k\n"
 AWS_CONFIG = """\

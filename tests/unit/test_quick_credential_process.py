@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from stsui.cli.quick import credential_process
-from stsui.core.cache import SessionCache
-from stsui.core.model import Credentials, Session
-from stsui.core.paths import cache_dir, config_path
+from stsui.domain.model import Credentials, Session
+from stsui.domain.paths import cache_dir, config_path
+from stsui.store.cache import SessionCache
 
 ROLES = """\
 [defaults]
@@ -39,7 +39,7 @@ def roles(isolated_home: Path) -> Path:
 
 
 def test_a_fresh_cached_session_is_printed(roles: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from stsui.core.exports import credential_process_json
+    from stsui.domain.exports import credential_process_json
 
     session = cache_session(timedelta(minutes=30))
     assert credential_process(["credential-process", "admin"]) == 0

@@ -7,8 +7,8 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stsui.core.model import Role
-from stsui.core.search import RoleSearch, narrows, search_keys
+from stsui.domain.model import Role
+from stsui.domain.search import RoleSearch, narrows, search_keys
 
 
 def role(

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Label
 
-from stsui.core.model import Identity
+from stsui.domain.model import Identity
 
 
 def describe(identity: Identity, *, user_id: bool = True) -> str:

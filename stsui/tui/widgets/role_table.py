@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from stsui.core.rows import RoleBook, RoleRow
+from stsui.tui.state import RoleBook, RoleRow
 
 GAP = 2
 """Spaces between two columns (and one before the first)."""

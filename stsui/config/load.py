@@ -15,11 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
-from stsui.core.durations import format_duration
-from stsui.core.errors import ConfigError
-from stsui.core.model import Config, Role
-from stsui.core.suggest import did_you_mean
-from stsui.core.validation import (
+from stsui.config.schema import (
     CHAINED_MAX_DURATION,
     DEFAULT_CHECKS,
     ROLE_CHECKS,
@@ -29,6 +25,10 @@ from stsui.core.validation import (
     sanitise_session_name,
     show,
 )
+from stsui.domain.durations import format_duration
+from stsui.domain.errors import ConfigError
+from stsui.domain.model import Config, Role
+from stsui.domain.suggest import did_you_mean
 
 TOP_LEVEL_KEYS = ("defaults", "roles")
 DEFAULT_DURATION = 3600

@@ -13,11 +13,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from stsui.core.arns import assumed_by
-from stsui.core.cache import MfaCache, SessionCache
-from stsui.core.credentials_file import CredentialsFile, profile_name_problem
-from stsui.core.errors import CredentialsFileError, NeedsMfa, StsuiError, UsageError
-from stsui.core.model import (
+from stsui.domain.arns import assumed_by
+from stsui.domain.errors import CredentialsFileError, NeedsMfa, StsuiError, UsageError
+from stsui.domain.model import (
     Config,
     Credentials,
     Identity,
@@ -27,10 +25,12 @@ from stsui.core.model import (
     Status,
     status_of,
 )
-from stsui.core.times import utc_now
+from stsui.domain.times import utc_now
+from stsui.store.cache import MfaCache, SessionCache
+from stsui.store.credentials_file import CredentialsFile, profile_name_problem
 
 if TYPE_CHECKING:
-    from stsui.core.gateway import Gateway
+    from stsui.engine.gateway import Gateway
 
 CHAINED_LIMIT = 3600
 """STS caps sessions assumed with another role's credentials at one hour."""

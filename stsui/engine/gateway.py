@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from stsui.core.model import Credentials, Identity, Role, Session
+from stsui.domain.model import Credentials, Identity, Role, Session
 
 
 class Gateway(Protocol):

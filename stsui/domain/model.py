@@ -96,8 +96,8 @@ class Config:
     region: str | None = None
 
     def role(self, name: str) -> Role:
-        from stsui.core.errors import ConfigError
-        from stsui.core.suggest import did_you_mean
+        from stsui.domain.errors import ConfigError
+        from stsui.domain.suggest import did_you_mean
 
         try:
             return self.roles[name]

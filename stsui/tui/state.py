@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from stsui.core.durations import format_time_left
-from stsui.core.model import ProfileEntry, Role, Status, status_of
+from stsui.domain.durations import format_time_left
+from stsui.domain.model import ProfileEntry, Role, Status, status_of
 
 SOON = 15 * 60
 """Under this much time left the countdown turns yellow."""

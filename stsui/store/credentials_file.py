@@ -13,10 +13,10 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from stsui.core import atomic, ini
-from stsui.core.errors import CredentialsFileError
-from stsui.core.model import Credentials, ProfileEntry, Session
-from stsui.core.times import parse_rfc3339, rfc3339
+from stsui.domain.errors import CredentialsFileError
+from stsui.domain.model import Credentials, ProfileEntry, Session
+from stsui.domain.times import parse_rfc3339, rfc3339
+from stsui.store import atomic, ini
 
 MARKER = "x_stsui_role"
 ACCESS_KEY = "aws_access_key_id"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from stsui.core.model import Role
+from stsui.domain.model import Role
 
 PREFIX, CONTIGUOUS, SCATTERED = 0, 1, 2
 """How well a word matched, best first."""

@@ -30,13 +30,13 @@ from typing import Any
 
 import tomli_w
 
-from stsui.core.config import parse_config
-from stsui.core.errors import ConfigError
-from stsui.core.validation import (
+from stsui.config.load import parse_config
+from stsui.config.schema import (
     CHAINED_MAX_DURATION,
     ROLE_CHECKS,
     Invalid,
 )
+from stsui.domain.errors import ConfigError
 
 PROFILE_SUFFIX = "-stsui"
 

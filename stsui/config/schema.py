@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
-from stsui.core.durations import format_duration, parse_duration
+from stsui.domain.durations import format_duration, parse_duration
 
 MIN_DURATION = 900
 MAX_DURATION = 43200

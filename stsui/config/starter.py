@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stsui.core.errors import ConfigError
+from stsui.domain.errors import ConfigError
 
 STARTER_CONFIG = """\
 # stsui roles file (TOML). Each [roles.NAME] table is a role stsui can assume; each session is

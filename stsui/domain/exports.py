@@ -6,10 +6,10 @@ import json
 import shlex
 from typing import TYPE_CHECKING
 
-from stsui.core.times import rfc3339
+from stsui.domain.times import rfc3339
 
 if TYPE_CHECKING:
-    from stsui.core.model import Session
+    from stsui.domain.model import Session
 
 SHELLS = ("sh", "fish", "powershell")
 

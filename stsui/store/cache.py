@@ -10,9 +10,9 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from stsui.core.atomic import ensure_private_dir, write_private
-from stsui.core.model import Credentials, Session
-from stsui.core.times import parse_rfc3339, rfc3339
+from stsui.domain.model import Credentials, Session
+from stsui.domain.times import parse_rfc3339, rfc3339
+from stsui.store.atomic import ensure_private_dir, write_private
 
 
 def _credentials_to_json(credentials: Credentials) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""The roles file: its schema, loading, the starter file and the importer."""

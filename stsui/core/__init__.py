@@ -1,1 +1,0 @@
-"""The engine: roles, durations, sessions and the credentials file. Imports neither Textual nor boto3."""

@@ -1,0 +1,1 @@
+"""Plain values and the rules about them: roles, sessions, statuses, names, limits, paths."""

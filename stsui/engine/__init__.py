@@ -1,0 +1,1 @@
+"""Sessions: obtain, reuse, renew and forget them through an injected STS gateway."""

@@ -1,0 +1,1 @@
+"""Files stsui reads and writes: the credentials file, atomic writes, the session caches."""
