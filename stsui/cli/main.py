@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from stsui.domain.errors import StsuiError
+from stsui.domain.errors import StsuiError, UsageError
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -14,8 +14,18 @@ def run(argv: Sequence[str] | None = None) -> int:
     from stsui.cli import commands
     from stsui.cli.parser import build_parser
 
-    args = build_parser().parse_args(argv)
-    handler = getattr(commands, "cmd_" + (args.command or "tui").replace("-", "_"))
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    tail = None
+    if "--" in arguments:  # `exec NAME -- COMMAND ...`: what follows is the child's, never parsed
+        cut = arguments.index("--")
+        arguments, tail = arguments[:cut], arguments[cut + 1 :]
+    args = build_parser().parse_args(arguments)
+    args.argv = tail
+    if tail is not None and args.command != "exec":
+        raise UsageError("Only 'stsui exec NAME -- COMMAND' takes arguments after '--'.")
+    handler = getattr(args, "handler", None) or getattr(
+        commands, "cmd_" + (args.command or "tui").replace("-", "_")
+    )
     return int(handler(args))
 
 

@@ -71,4 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--write", action="store_true", help="append the new roles to the roles file")
 
     commands.add_parser("demo", help="open the TUI against a local STS with sample roles (no AWS needed)")
+
+    from stsui.cli import agent
+
+    agent.add_parsers(commands)
     return parser

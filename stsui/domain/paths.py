@@ -44,3 +44,9 @@ def credentials_path() -> Path:
     if from_env:
         return Path(os.path.expanduser(os.path.expandvars(from_env)))
     return Path.home() / ".aws" / "credentials"
+
+
+def runtime_dir() -> Path:
+    """Where the running agent leaves its address: `$XDG_RUNTIME_DIR/stsui`, else the cache directory."""
+    base = _xdg_dir("XDG_RUNTIME_DIR")
+    return base / "stsui" if base is not None else cache_dir()

@@ -1,0 +1,1 @@
+"""The agent: hands each role's session to whoever asks over a loopback HTTP server, keeping it fresh."""

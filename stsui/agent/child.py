@@ -1,0 +1,156 @@
+"""Running a command as a role: its environment, and running it as the user's own program.
+
+The child must act as the role whatever the user's files hold. Environment keys come first in every SDK's
+chain, so they are removed. The shared credentials file is read *before* the container provider, so a
+`[default]` with long-term keys would win over the server: with a server, the child gets `AWS_PROFILE` naming
+an empty profile in a private copy of the user's config file (`AWS_CONFIG_FILE`), so the default profile's
+keys are passed over while every other profile still resolves as before.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from stsui.domain.errors import StsuiError
+from stsui.domain.model import Credentials
+from stsui.domain.times import rfc3339
+from stsui.store.atomic import ensure_private_dir, write_private
+
+EXEC_MARKER = "STSUI_EXEC"
+"""Set in every child of `stsui exec` (to the pid of the exec): a nested exec is refused."""
+
+ROLE_VARIABLE = "STSUI_ROLE"
+
+OVERRIDING = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CREDENTIAL_FILE",
+)
+"""Variables that would override or confuse the role's session in the child."""
+
+EXEC_PROFILE = "stsui-exec"
+
+
+def new_token() -> str:
+    """A fresh bearer token for a credentials server: 256 random bits."""
+    return secrets.token_urlsafe(32)
+
+
+def base_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` without the variables that would override the role's session."""
+    return {k: v for k, v in environ.items() if k not in OVERRIDING}
+
+
+def with_region(env: dict[str, str], region: str | None) -> dict[str, str]:
+    if region:
+        env["AWS_REGION"] = region
+        env["AWS_DEFAULT_REGION"] = region
+    return env
+
+
+def keys_environment(
+    environ: Mapping[str, str], role: str, credentials: Credentials, region: str | None
+) -> dict[str, str]:
+    """The child's environment with the session's keys (`--no-server`)."""
+    env = base_environment(environ)
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
+            "AWS_SESSION_TOKEN": credentials.session_token,
+            "AWS_CREDENTIAL_EXPIRATION": rfc3339(credentials.expiration),
+            ROLE_VARIABLE: role,
+            EXEC_MARKER: str(os.getpid()),
+        }
+    )
+    return with_region(env, region)
+
+
+def server_environment(
+    environ: Mapping[str, str], role: str, url: str, token: str, region: str | None, config_copy: Path
+) -> dict[str, str]:
+    """The child's environment pointing every SDK at the credentials server's route for `role`."""
+    env = base_environment(environ)
+    env.update(
+        {
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": url,
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN": token,
+            "AWS_CONFIG_FILE": str(config_copy),
+            "AWS_PROFILE": profile_name(config_copy),
+            ROLE_VARIABLE: role,
+            EXEC_MARKER: str(os.getpid()),
+        }
+    )
+    return with_region(env, region)
+
+
+def profile_name(config_copy: Path) -> str:
+    """The empty profile's name in a config copy made by `write_config_copy`."""
+    return f"{EXEC_PROFILE}-{config_copy.stem.rsplit('-', 1)[-1]}"
+
+
+def write_config_copy(directory: Path, user_config: Path, region: str | None) -> Path:
+    """A private copy of the user's config file with one empty profile added; the caller removes it."""
+    ensure_private_dir(directory)
+    try:
+        text = user_config.read_bytes() if user_config.is_file() else b""
+    except OSError:
+        text = b""
+    suffix = secrets.token_hex(4)
+    path = directory / f"exec-{os.getpid()}-{suffix}.config"
+    lines = [b"", f"[profile {EXEC_PROFILE}-{suffix}]".encode()]
+    if region:
+        lines.append(f"region = {region}".encode())
+    newline = b"" if not text or text.endswith(b"\n") else b"\n"
+    write_private(path, text + newline + b"\n".join(lines) + b"\n")
+    return path
+
+
+FORWARDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+
+
+def run_child(command: Sequence[str], env: Mapping[str, str]) -> int:
+    """Run `command` on the user's terminal with `env`; its exit status (128+N for signal N).
+
+    Ctrl-C reaches the child from the terminal (same process group), so stsui ignores SIGINT meanwhile;
+    signals sent to stsui itself are passed on to the child."""
+    try:
+        child = subprocess.Popen(list(command), env=dict(env))
+    except (FileNotFoundError, PermissionError, NotADirectoryError, OSError) as error:
+        reason = "not found" if isinstance(error, FileNotFoundError) else (error.strerror or str(error))
+        raise CommandNotStarted(
+            f"Cannot run {command[0]!r}: {reason}; check the command's name and PATH."
+        ) from None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, *FORWARDED)}
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in FORWARDED:
+        signal.signal(sig, lambda number, frame: child.send_signal(number))
+    try:
+        status = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 - status if status < 0 else status
+
+
+class CommandNotStarted(StsuiError):
+    """The command given to `exec` could not be started (exit 127, as a shell does)."""
+
+    exit_code = 127

@@ -1,0 +1,184 @@
+"""Warm sessions for background callers: answered from memory, renewed before they fall due.
+
+A request never waits for STS while the role's session has more than `refresh_before` left (what botocore and
+the other SDKs need to use it without re-fetching). Requests for one role that do need STS share one call.
+Every role served is renewed in the background before it is due, with the TUI's backoff after a failure.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from stsui.domain.errors import NeedsMfa, StsuiError
+from stsui.domain.model import Role, Session
+from stsui.engine.engine import Engine
+
+RENEW_LEAD = timedelta(minutes=2)
+"""A served session is renewed this long before it would fall due, so no caller meets a due one."""
+
+RETRY_DELAYS = (30, 60, 120, 240, 480, 600)
+"""Seconds to wait before retrying a failed background renewal: 30 s, then 1, 2, 4, 8, 10 minutes."""
+
+
+class UnknownRole(StsuiError):
+    """A caller asked for a role this agent does not serve."""
+
+
+class EventKind(enum.StrEnum):
+    SERVED = "served"
+    RENEWED = "renewed"
+    FAILED = "failed"
+    NEEDS_MFA = "needs MFA"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something a log line or the TUI should show. Never carries a secret."""
+
+    kind: EventKind
+    role: str
+    detail: str = ""
+
+
+@dataclass
+class _Served:
+    session: Session | None = None
+    last_served: datetime | None = None
+    failures: int = 0
+    retry_at: datetime | None = None
+
+
+class SessionSource:
+    """Sessions by role name for the credentials server; thread-safe."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        roles: set[str] | None = None,
+        on_event: Callable[[Event], None] = lambda event: None,
+    ) -> None:
+        self.engine = engine
+        self._allowed = roles
+        self._on_event = on_event
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._served: dict[str, _Served] = {}
+
+    def role(self, name: str) -> Role:
+        """The configured role `name`, if this agent serves it."""
+        role = self.engine.config.roles.get(name)
+        if role is None or (self._allowed is not None and name not in self._allowed):
+            raise UnknownRole(f"This agent serves no role named {name!r}.")
+        return role
+
+    def served(self) -> dict[str, datetime]:
+        """Each role served so far, with when it was last handed out."""
+        with self._guard:
+            return {name: s.last_served for name, s in self._served.items() if s.last_served is not None}
+
+    def _state(self, name: str) -> tuple[_Served, threading.Lock]:
+        with self._guard:
+            return self._served.setdefault(name, _Served()), self._locks.setdefault(name, threading.Lock())
+
+    def _warm(self, role: Role, state: _Served) -> Session | None:
+        session = state.session
+        if session is None:
+            return None
+        left = session.credentials.seconds_left(self.engine.clock())
+        return session if left > role.refresh_before else None
+
+    def get(self, name: str) -> Session:
+        """A session for role `name` with more than its `refresh_before` left. Raises StsuiError
+        (NeedsMfa when a new MFA code is needed: never waits for a person)."""
+        role = self.role(name)
+        state, lock = self._state(name)
+        session = self._warm(role, state)
+        if session is None:
+            with lock:  # one STS call for every caller that arrives meanwhile
+                session = self._warm(role, state) or self._obtain(role, state, fresh=False)
+        with self._guard:
+            state.last_served = self.engine.clock()
+        self._on_event(Event(EventKind.SERVED, name))
+        return session
+
+    def _obtain(self, role: Role, state: _Served, *, fresh: bool) -> Session:
+        try:
+            outcome = self.engine.obtain(role, fresh=fresh)
+        except NeedsMfa as error:
+            self._on_event(Event(EventKind.NEEDS_MFA, role.name, str(error)))
+            raise
+        except StsuiError as error:
+            self._on_event(Event(EventKind.FAILED, role.name, str(error)))
+            raise
+        assert outcome.session is not None
+        if outcome.session.credentials.seconds_left(self.engine.clock()) <= role.refresh_before:
+            raise StsuiError(
+                f"Role '{role.name}' got a session shorter than its refresh_before; "
+                "lower refresh_before or raise duration in the roles file."
+            )
+        state.session = outcome.session
+        return outcome.session
+
+    def next_renewal(self) -> datetime | None:
+        """When the next background renewal is due (None when nothing has been served)."""
+        moments = [self._renew_at(name, s) for name, s in list(self._served.items())]
+        present = [m for m in moments if m is not None]
+        return min(present) if present else None
+
+    def _renew_at(self, name: str, state: _Served) -> datetime | None:
+        if state.last_served is None or state.session is None:
+            return None
+        if state.retry_at is not None:
+            return state.retry_at
+        role = self.engine.config.roles.get(name)
+        if role is None:
+            return None
+        return state.session.expiration - timedelta(seconds=role.refresh_before) - RENEW_LEAD
+
+    def renew_due(self) -> int:
+        """Renew every served session whose renewal time has come; returns how many were renewed."""
+        now = self.engine.clock()
+        renewed = 0
+        for name, state in list(self._served.items()):
+            moment = self._renew_at(name, state)
+            if moment is None or moment > now:
+                continue
+            role = self.engine.config.roles[name]
+            _, lock = self._state(name)
+            with lock:
+                try:
+                    self._obtain(role, state, fresh=True)
+                except StsuiError:
+                    delay = RETRY_DELAYS[min(state.failures, len(RETRY_DELAYS) - 1)]
+                    state.failures += 1
+                    state.retry_at = now + timedelta(seconds=delay)
+                    continue
+            state.failures, state.retry_at = 0, None
+            renewed += 1
+            self._on_event(Event(EventKind.RENEWED, name))
+        return renewed
+
+
+class Renewer:
+    """A daemon thread that renews a SessionSource's served sessions when they come due."""
+
+    def __init__(self, source: SessionSource, *, poll: float = 5.0) -> None:
+        self.source = source
+        self._poll = poll
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stsui-renewer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._poll):
+            self.source.renew_due()

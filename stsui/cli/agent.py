@@ -1,0 +1,151 @@
+"""`stsui exec` and `stsui serve`: sessions that outlive the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from stsui.cli.setup import load_engine
+from stsui.domain.errors import StsuiError, UsageError
+
+
+def _aws_config_file() -> Path:
+    return Path(os.path.expanduser(os.path.expandvars(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config")))
+
+
+def _agent_serves(url: str, token: str) -> bool:
+    """Whether the running agent answers for this route (it may serve another roles file)."""
+    import http.client
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=2)
+    try:
+        connection.request("GET", parts.path, headers={"Authorization": token})
+        response = connection.getresponse()
+        response.read(65536)
+        return response.status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+def cmd_exec(args: argparse.Namespace) -> int:
+    from stsui.agent.child import (
+        EXEC_MARKER,
+        keys_environment,
+        new_token,
+        run_child,
+        server_environment,
+        write_config_copy,
+    )
+    from stsui.cli.commands import _mfa_code, _warn
+    from stsui.domain.paths import runtime_dir
+
+    command = list(args.argv or ())
+    if not command:
+        raise UsageError("exec needs a command after the role: stsui exec NAME -- COMMAND [ARG...].")
+    if os.environ.get(EXEC_MARKER) and not args.force:
+        raise UsageError(
+            f"This shell already runs inside 'stsui exec' (as role '{os.environ.get('STSUI_ROLE', '?')}'); "
+            "exit it first, or pass --force to nest."
+        )
+    engine = load_engine(args.config)
+    role = engine.config.role(args.name)
+    outcome = engine.obtain(role, mfa_code=_mfa_code(engine, role, args.mfa_code))
+    _warn(outcome)
+    assert outcome.session is not None
+    if args.no_server:
+        env = keys_environment(os.environ, role.name, outcome.session.credentials, role.region)
+        return run_child(command, env)
+
+    from stsui.agent.registry import find_agent
+    from stsui.agent.server import route
+
+    with contextlib.ExitStack() as cleanup:
+        agent = find_agent()
+        url = route(agent.url, role.name) if agent else ""
+        if agent is not None and _agent_serves(url, agent.token):
+            token = agent.token
+        else:
+            from stsui.agent.server import CredentialsServer
+            from stsui.agent.sessions import Renewer, SessionSource
+
+            sessions = SessionSource(engine, roles={role.name})
+            token = new_token()
+            server = CredentialsServer(sessions, token)
+            server.start()
+            cleanup.callback(server.stop)
+            renewer = Renewer(sessions)
+            renewer.start()
+            cleanup.callback(renewer.stop)
+            url = route(server.url, role.name)
+        copy = write_config_copy(runtime_dir(), _aws_config_file(), role.region)
+        cleanup.callback(copy.unlink, missing_ok=True)
+        env = server_environment(os.environ, role.name, url, token, role.region, copy)
+        return run_child(command, env)
+
+
+def _log(line: str) -> None:
+    print(f"stsui serve: {line}", file=sys.stderr, flush=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from stsui.agent.child import new_token
+    from stsui.agent.registry import AgentRegistration
+    from stsui.agent.server import CredentialsServer, route
+    from stsui.agent.sessions import Event, Renewer, SessionSource
+
+    engine = load_engine(args.config)
+
+    def on_event(event: Event) -> None:
+        _log(f"{event.kind} role '{event.role}'" + (f": {event.detail}" if event.detail else ""))
+
+    registration = AgentRegistration()
+    registration.acquire()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda number, frame: stop.set())
+    sessions = SessionSource(engine, on_event=on_event)
+    token = new_token()
+    try:
+        server = CredentialsServer(sessions, token, port=args.port or 0)
+    except StsuiError:
+        registration.release()
+        raise
+    renewer = Renewer(sessions)
+    try:
+        server.start()
+        renewer.start()
+        registration.publish(server.url, token)
+        _log(
+            f"serving {len(engine.config.roles)} roles at {route(server.url, 'NAME')} "
+            f"(address and token in {registration.path}); Ctrl-C stops."
+        )
+        stop.wait()
+    finally:
+        renewer.stop()
+        server.stop()
+        registration.release()
+        _log("stopped.")
+    return 0
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    cmd = commands.add_parser("exec", help="run a command with a role's session, renewed while it runs")
+    cmd.add_argument("name", help="the role's name in the roles file")
+    cmd.add_argument("--no-server", action="store_true", help="pass plain keys in the environment instead")
+    cmd.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
+    cmd.add_argument("--force", action="store_true", help="run even inside another 'stsui exec'")
+    cmd.epilog = "The command follows '--': stsui exec NAME [OPTIONS] -- COMMAND [ARG...]."
+    cmd.set_defaults(handler=cmd_exec)
+
+    cmd = commands.add_parser("serve", help="serve every role's session to SDKs on loopback (the agent)")
+    cmd.add_argument("--port", type=int, help="listen on this port of 127.0.0.1 (default: a free one)")
+    cmd.set_defaults(handler=cmd_serve)
