@@ -18,7 +18,8 @@ from stsui.domain.model import Role, Session
 from stsui.engine.engine import Engine
 
 RENEW_LEAD = timedelta(minutes=2)
-"""A served session is renewed this long before it would fall due, so no caller meets a due one."""
+"""A served session is renewed this long before it would fall due, so no caller meets a due one (at most half
+of the time between its start and its renewal window, so a short session is not renewed over and over)."""
 
 RETRY_DELAYS = (30, 60, 120, 240, 480, 600)
 """Seconds to wait before retrying a failed background renewal: 30 s, then 1, 2, 4, 8, 10 minutes."""
@@ -47,6 +48,7 @@ class Event:
 @dataclass
 class _Served:
     session: Session | None = None
+    obtained_at: datetime | None = None
     last_served: datetime | None = None
     failures: int = 0
     retry_at: datetime | None = None
@@ -68,6 +70,8 @@ class SessionSource:
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._served: dict[str, _Served] = {}
+        self.changed = threading.Event()
+        """Set whenever a session is obtained: the renewer recomputes when to wake."""
 
     def role(self, name: str) -> Role:
         """The configured role `name`, if this agent serves it."""
@@ -121,7 +125,8 @@ class SessionSource:
                 f"Role '{role.name}' got a session shorter than its refresh_before; "
                 "lower refresh_before or raise duration in the roles file."
             )
-        state.session = outcome.session
+        state.session, state.obtained_at = outcome.session, self.engine.clock()
+        self.changed.set()
         return outcome.session
 
     def next_renewal(self) -> datetime | None:
@@ -138,7 +143,9 @@ class SessionSource:
         role = self.engine.config.roles.get(name)
         if role is None:
             return None
-        return state.session.expiration - timedelta(seconds=role.refresh_before) - RENEW_LEAD
+        window = state.session.expiration - timedelta(seconds=role.refresh_before)
+        usable = (window - (state.obtained_at or self.engine.clock())) / 2
+        return window - max(timedelta(), min(RENEW_LEAD, usable))
 
     def renew_due(self) -> int:
         """Renew every served session whose renewal time has come; returns how many were renewed."""
@@ -167,9 +174,9 @@ class SessionSource:
 class Renewer:
     """A daemon thread that renews a SessionSource's served sessions when they come due."""
 
-    def __init__(self, source: SessionSource, *, poll: float = 5.0) -> None:
+    def __init__(self, source: SessionSource, *, longest_sleep: float = 30.0) -> None:
         self.source = source
-        self._poll = poll
+        self._longest_sleep = longest_sleep
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stsui-renewer", daemon=True)
 
@@ -178,7 +185,17 @@ class Renewer:
 
     def stop(self) -> None:
         self._stop.set()
+        self.source.changed.set()
+
+    def _delay(self) -> float:
+        moment = self.source.next_renewal()
+        if moment is None:
+            return self._longest_sleep
+        seconds = (moment - self.source.engine.clock()).total_seconds()
+        return min(max(seconds, 0.2), self._longest_sleep)
 
     def _run(self) -> None:
-        while not self._stop.wait(self._poll):
+        while not self._stop.is_set():
             self.source.renew_due()
+            self.source.changed.wait(self._delay())
+            self.source.changed.clear()

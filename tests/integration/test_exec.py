@@ -86,3 +86,29 @@ def test_the_config_copy_is_removed_when_the_child_ends(home: Home) -> None:
 
     copy = Path(result.stdout.strip())
     assert copy.name.endswith(".config") and not copy.exists()
+
+
+RENEWING = """
+import time, boto3
+session = boto3.Session()
+credentials = session.get_credentials()
+first = credentials.get_frozen_credentials().access_key
+deadline = time.monotonic() + 30
+while credentials.get_frozen_credentials().access_key == first and time.monotonic() < deadline:
+    time.sleep(0.2)
+second = credentials.get_frozen_credentials().access_key
+arn = session.client("sts").get_caller_identity()["Arn"]
+print(first != second, arn)
+"""
+
+
+def test_a_command_keeps_working_across_a_renewal(home: Home) -> None:
+    """A 15-minute session renewed 5 s after it was served: the SDK picks up the new one by itself."""
+    home.roles.write_text(
+        home.roles.read_text() + '\n[roles.short]\nrole_arn = "arn:aws:iam::666666666666:role/Short"\n'
+        'duration = 900\nrefresh_before = "14m50s"\n'
+    )
+    result = home.run("exec", "short", "--", sys.executable, "-c", RENEWING)
+    assert result.returncode == 0, result.stderr
+    renewed, arn = result.stdout.split()
+    assert renewed == "True" and arn.startswith("arn:aws:sts::666666666666:assumed-role/Short/")
