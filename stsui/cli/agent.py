@@ -12,6 +12,8 @@ from pathlib import Path
 
 from stsui.cli.setup import load_engine
 from stsui.domain.errors import StsuiError, UsageError
+from stsui.domain.model import Role
+from stsui.engine.engine import Engine, Outcome
 
 
 def _aws_config_file() -> Path:
@@ -36,6 +38,30 @@ def _agent_serves(url: str, token: str) -> bool:
         connection.close()
 
 
+def _asker() -> str:
+    """Who is asking, for the TUI's MFA prompt: this command and the program that ran it."""
+    try:
+        parent = Path(f"/proc/{os.getppid()}/comm").read_text().strip()
+    except OSError:
+        parent = ""
+    command = " ".join(sys.argv[1:3]) or "stsui"
+    return f"stsui {command} (pid {os.getpid()}" + (f", run by {parent})" if parent else ")")
+
+
+def obtain(engine: Engine, role: Role, mfa_code: str | None, *, may_prompt: bool = True) -> Outcome:
+    """The role's session; when it needs an MFA code and there is no terminal to ask on (or asking there is
+    not allowed: credential-process), the running TUI asks the user."""
+    from stsui.cli.commands import _mfa_code
+
+    terminal = may_prompt and sys.stdin.isatty()
+    if mfa_code is None and not terminal and engine.needs_mfa_code(role):
+        from stsui.agent.mfa_relay import ask_the_tui
+
+        ask_the_tui(role.name, _asker())
+        return engine.obtain(role)
+    return engine.obtain(role, mfa_code=_mfa_code(engine, role, mfa_code))
+
+
 def cmd_exec(args: argparse.Namespace) -> int:
     from stsui.agent.child import (
         EXEC_MARKER,
@@ -45,7 +71,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
         server_environment,
         write_config_copy,
     )
-    from stsui.cli.commands import _mfa_code, _warn
+    from stsui.cli.commands import _warn
     from stsui.domain.paths import runtime_dir
 
     command = list(args.argv or ())
@@ -58,7 +84,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
         )
     engine = load_engine(args.config)
     role = engine.config.role(args.name)
-    outcome = engine.obtain(role, mfa_code=_mfa_code(engine, role, args.mfa_code))
+    outcome = obtain(engine, role, args.mfa_code)
     _warn(outcome)
     assert outcome.session is not None
     if args.no_server:

@@ -175,11 +175,12 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_credential_process(args: argparse.Namespace) -> int:
+    from stsui.cli.agent import obtain
     from stsui.domain.exports import credential_process_json
 
     engine = load_engine(args.config)
     role = engine.config.role(args.name)
-    outcome = engine.obtain(role)
+    outcome = obtain(engine, role, None, may_prompt=False)
     _warn(outcome)
     assert outcome.session is not None
     print(credential_process_json(outcome.session))

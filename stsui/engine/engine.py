@@ -195,6 +195,10 @@ class Engine:
         self.sessions.put(session)
         return session
 
+    def start_mfa_session(self, role: Role, mfa_code: str) -> None:
+        """Get and cache the MFA session `role` (or its chain's root) needs, with the user's code."""
+        self._new_mfa_session(self.mfa_root(role), mfa_code)
+
     def _new_mfa_session(self, role: Role, mfa_code: str | None) -> Credentials:
         assert role.mfa_serial is not None
         if mfa_code is None:
