@@ -19,7 +19,7 @@ from pathlib import Path
 from stsui.domain.errors import StsuiError
 from stsui.domain.model import Credentials
 from stsui.domain.times import rfc3339
-from stsui.store.atomic import ensure_private_dir, write_private
+from stsui.store.atomic import private_dir, write_private
 
 EXEC_MARKER = "STSUI_EXEC"
 """Set in every child of `stsui exec` (to the pid of the exec): a nested exec is refused."""
@@ -108,7 +108,7 @@ def profile_name(config_copy: Path) -> str:
 
 def write_config_copy(directory: Path, user_config: Path, region: str | None) -> Path:
     """A private copy of the user's config file with one empty profile added; the caller removes it."""
-    ensure_private_dir(directory)
+    private_dir(directory)
     try:
         text = user_config.read_bytes() if user_config.is_file() else b""
     except OSError:

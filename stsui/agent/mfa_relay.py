@@ -20,7 +20,7 @@ from pathlib import Path
 
 from stsui.domain.errors import NeedsMfa
 from stsui.domain.paths import runtime_dir
-from stsui.store.atomic import ensure_private_dir
+from stsui.store.atomic import private_dir
 
 SOCKET_NAME = "mfa.sock"
 WAIT = 120.0
@@ -92,7 +92,7 @@ class MfaRelay:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        ensure_private_dir(self.path.parent)
+        private_dir(self.path.parent)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

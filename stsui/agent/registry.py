@@ -17,7 +17,7 @@ from pathlib import Path
 
 from stsui.domain.errors import StsuiError
 from stsui.domain.paths import runtime_dir
-from stsui.store.atomic import ensure_private_dir, write_private
+from stsui.store.atomic import private_dir, write_private
 
 AGENT_FILE = "agent.json"
 LOCK_FILE = "agent.lock"
@@ -107,7 +107,7 @@ class AgentRegistration:
 
     def acquire(self) -> None:
         """Become the user's agent, or raise AgentRunning naming the one that is."""
-        ensure_private_dir(self.directory)
+        private_dir(self.directory)
         fd = os.open(self.directory / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

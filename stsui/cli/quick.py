@@ -9,7 +9,6 @@ it cannot read) returns None, and the full command runs and reports or renews as
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import tomllib
@@ -18,10 +17,11 @@ from datetime import UTC, datetime
 
 from stsui.domain.arns import assumed_by
 from stsui.domain.durations import parse_duration
+from stsui.domain.exports import credential_process_json
 from stsui.domain.paths import cache_dir, config_path
+from stsui.store.cache import SessionCache
 
 ROLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+=,-]{0,63}")
-DOCUMENT_KEYS = ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")
 DEFAULT_REFRESH_BEFORE = 900  # as in the roles file's defaults
 
 
@@ -50,16 +50,12 @@ def credential_process(argv: Sequence[str]) -> int | None:
         defaults, role = roles_file.get("defaults", {}), roles_file["roles"][name]
         default_refresh = defaults.get("refresh_before", DEFAULT_REFRESH_BEFORE)
         refresh_before = parse_duration(role.get("refresh_before", default_refresh))
-        with open(cache_dir() / "sessions" / f"{name}.json", encoding="utf-8") as file:
-            cached = json.load(file)
-        expiration = datetime.fromisoformat(cached["Expiration"].replace("Z", "+00:00"))
-        fresh = (expiration - datetime.now(UTC)).total_seconds() > refresh_before
-        if cached["Role"] != name or not fresh or not assumed_by(role["role_arn"], cached["Arn"]):
+        session = SessionCache(cache_dir() / "sessions").get(name)
+        if session is None or not assumed_by(role["role_arn"], session.assumed_role_arn):
             return None
-        document = {key: cached[key] for key in DOCUMENT_KEYS}
+        if session.credentials.seconds_left(datetime.now(UTC)) <= refresh_before:
+            return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError, tomllib.TOMLDecodeError):
         return None
-    if not all(isinstance(value, str) and value for value in document.values()):
-        return None
-    sys.stdout.write(json.dumps({"Version": 1, **document}) + "\n")
+    sys.stdout.write(credential_process_json(session) + "\n")
     return 0

@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from stsui.domain.durations import format_duration, parse_duration
+from stsui.domain.rules import profile_name_problem
 
 MIN_DURATION = 900
 MAX_DURATION = 43200
@@ -109,20 +110,9 @@ def check_role_arn(value: Any) -> str:
 def check_profile(value: Any) -> str:
     """A section name that cannot break ~/.aws/credentials (parsed by RawConfigParser)."""
     text = _string(value, "a profile name string")
-    problem = ""
-    if not text:
-        problem = "must not be empty"
-    elif text != text.strip():
-        problem = "must not start or end with whitespace"
-    elif "[" in text or "]" in text:
-        problem = "must not contain '[' or ']'"
-    elif _CONTROL.search(text):
-        problem = "must not contain control characters or line breaks"
-    elif text.upper() == "DEFAULT" and text != "default":
-        # RawConfigParser's [DEFAULT] leaks into every profile; other casings are too easy to confuse
-        problem = "must not be 'DEFAULT' in any casing but 'default' ([DEFAULT] leaks into every profile)"
+    problem = profile_name_problem(text)
     if problem:
-        raise Invalid(f"{problem}, since it names a section of the AWS credentials file; got {show(text)}")
+        raise Invalid(f"must be a plain profile name (this one {problem}); got {show(text)}")
     return text
 
 

@@ -45,3 +45,8 @@ class StsError(StsuiError):
 
 class NeedsMfa(StsuiError):
     """A new MFA code is needed and none can be asked for here (exit 1)."""
+
+
+class UnsafeFileError(StsuiError):
+    """A file or directory stsui would use is not what it must be (another owner, a link, not a regular
+    file, writable by others); nothing was read from it or written to it (exit 1)."""

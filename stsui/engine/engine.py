@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stsui.domain.arns import assumed_by
-from stsui.domain.errors import CredentialsFileError, NeedsMfa, StsuiError, UsageError
+from stsui.domain.errors import CredentialsFileError, NeedsMfa, StsuiError, UnsafeFileError, UsageError
 from stsui.domain.model import (
     Config,
     Credentials,
@@ -25,9 +25,10 @@ from stsui.domain.model import (
     Status,
     status_of,
 )
+from stsui.domain.rules import profile_name_problem
 from stsui.domain.times import utc_now
 from stsui.store.cache import MfaCache, SessionCache
-from stsui.store.credentials_file import CredentialsFile, profile_name_problem
+from stsui.store.credentials_file import CredentialsFile
 
 if TYPE_CHECKING:
     from stsui.engine.gateway import Gateway
@@ -169,8 +170,8 @@ class Engine:
             reused = self._reusable(role)
             if reused is not None:
                 if self.sessions.get(role.name) != reused:  # found only in the profile: cache it, so
-                    self.sessions.put(reused)  # the next credential-process takes the fast path
-                return Outcome(role, reused, reused=True)
+                    self._cache(reused, work)  # the next credential-process takes the fast path
+                return Outcome(role, reused, reused=True, warnings=tuple(work.warnings))
         session = self._assume(role, mfa_code=mfa_code, duration=duration, work=work)
         return Outcome(role, session, warnings=tuple(work.warnings))
 
@@ -192,8 +193,17 @@ class Engine:
         elif role.mfa_serial is not None:
             source = self._mfa_session(role) or self._new_mfa_session(role, mfa_code)
         session = self.gateway.assume_role(role, duration=wanted, source=source)
-        self.sessions.put(session)
+        self._cache(session, work)
         return session
+
+    def _cache(self, session: Session, work: _Work) -> None:
+        """Keep `session` in the private cache; a cache that cannot be used is a warning, never a failure
+        (STS has answered: the session still reaches the profile or the caller)."""
+        try:
+            self.sessions.put(session)
+        except (UnsafeFileError, OSError) as error:
+            detail = error if isinstance(error, UnsafeFileError) else (error.strerror or error)
+            work.warnings.append(f"The session of role '{session.role_name}' was not cached: {detail}")
 
     def start_mfa_session(self, role: Role, mfa_code: str) -> None:
         """Get and cache the MFA session `role` (or its chain's root) needs, with the user's code."""
@@ -224,7 +234,7 @@ class Engine:
         problem = profile_name_problem(profile)
         if problem:
             raise UsageError(
-                f"Profile {profile!r} cannot be written to {self.store.path}: {problem}; "
+                f"Profile {profile!r} cannot be written to {self.store.path}: the name {problem}; "
                 "choose a plain profile name."
             )
         entry = self.store.read().get(profile)
@@ -289,8 +299,9 @@ class Engine:
 
     def forget(self, role: Role) -> bool:
         """Remove the profile stsui wrote for `role` and its cached session; True if a profile was removed."""
+        removed = self.store.remove(role.profile, role.name)  # refuses (raising) before anything is deleted
         self.sessions.delete(role.name)
-        return self.store.remove(role.profile, role.name)
+        return removed
 
     def forget_mfa(self) -> int:
         """Drop every cached MFA session; returns how many were dropped."""

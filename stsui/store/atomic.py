@@ -13,9 +13,12 @@ import contextlib
 import errno
 import fcntl
 import os
+import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from stsui.domain.errors import UnsafeFileError
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
@@ -32,8 +35,9 @@ def resolve(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def ensure_private_dir(directory: Path) -> None:
-    """Create `directory` (mode 0700) when it does not exist; an existing one is left as it is."""
+def ensure_dir(directory: Path) -> None:
+    """Create `directory` (mode 0700) when it does not exist; an existing one is the user's and is left as
+    it is (`~/.aws` may well be 0755)."""
     if directory.is_dir():
         return
     directory.parent.mkdir(parents=True, exist_ok=True)
@@ -42,6 +46,48 @@ def ensure_private_dir(directory: Path) -> None:
     except FileExistsError:
         return
     os.chmod(directory, PRIVATE_DIR)
+
+
+def private_dir(directory: Path) -> None:
+    """Make sure `directory` is one of stsui's own: created 0700 when missing; an existing one must be a real
+    directory (not a link) owned by this user, and is tightened to 0700. Raises UnsafeFileError otherwise."""
+    not_a_directory = UnsafeFileError(
+        f"Cannot use {directory}: a part of that path is a file, not a directory; "
+        "remove it or point XDG_CACHE_HOME / XDG_RUNTIME_DIR elsewhere."
+    )
+    try:
+        if not os.path.lexists(directory):
+            with contextlib.suppress(FileExistsError):
+                directory.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+                os.mkdir(directory, PRIVATE_DIR)
+        info = os.lstat(directory)
+    except (NotADirectoryError, FileExistsError):
+        raise not_a_directory from None
+    except OSError as error:
+        raise UnsafeFileError(f"Cannot create {directory}: {error.strerror or error}.") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise UnsafeFileError(
+            f"{directory} is a symbolic link; stsui keeps secrets only in a real directory "
+            "of its own: remove the link."
+        )
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafeFileError(f"{directory} is not a directory; remove it or point XDG_CACHE_HOME elsewhere.")
+    if info.st_uid != os.geteuid():
+        raise UnsafeFileError(
+            f"{directory} belongs to another user (uid {info.st_uid}), who could read the secrets stsui "
+            "keeps there; remove it, or point XDG_CACHE_HOME / XDG_RUNTIME_DIR at a directory of your own."
+        )
+    if stat.S_IMODE(info.st_mode) != PRIVATE_DIR:
+        os.chmod(directory, PRIVATE_DIR)
+
+
+def _open_dir(directory: Path, *, private: bool) -> int:
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC | (os.O_NOFOLLOW if private else 0)
+    fd = os.open(directory, flags)
+    if private and os.fstat(fd).st_uid != os.geteuid():
+        os.close(fd)
+        raise UnsafeFileError(f"{directory} belongs to another user; stsui will not use it.")
+    return fd
 
 
 def temp_prefix(target: Path) -> str:
@@ -65,62 +111,136 @@ def _flock(fd: int, timeout: float) -> None:
             wait = min(wait * 2, 0.05)
 
 
-def _remove_stale_temps(target: Path) -> None:
+def _remove_stale_temps(target: Path, dir_fd: int) -> None:
     """Delete temp files a killed writer left next to `target` (only called under the lock)."""
     prefix = temp_prefix(target)
-    with contextlib.suppress(OSError), os.scandir(target.parent) as entries:
+    with contextlib.suppress(OSError), os.scandir(dir_fd) as entries:
         for entry in entries:
             if entry.name.startswith(prefix) and entry.name.endswith(".tmp"):
                 with contextlib.suppress(FileNotFoundError):
-                    os.unlink(entry.path)
+                    os.unlink(entry.name, dir_fd=dir_fd)
+
+
+def what_it_is(mode: int) -> str:
+    """A few words for a file type that is not a regular file."""
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISLNK, "a symbolic link"),
+    )
+    return next((words for test, words in kinds if test(mode)), "not a regular file")
+
+
+def read_regular(
+    path: Path, *, dir_fd: int | None = None, private: bool = False, limit: int | None = None
+) -> tuple[bytes, os.stat_result] | None:
+    """A regular file's bytes and its stat, never blocking on a FIFO or device; None when it does not exist.
+
+    `private`: the file is one of stsui's own, so a link is not followed and another owner is refused.
+    Raises UnsafeFileError for anything that is not a regular file (or larger than `limit`)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_NOFOLLOW if private else 0)
+    name: str | Path = path.name if dir_fd is not None else path
+    try:
+        fd = os.open(name, flags, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise UnsafeFileError(
+                f"{path} is a symbolic link; stsui does not follow links in its own directories: remove it."
+            ) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFileError(
+                f"{path} is {what_it_is(info.st_mode)}, not a regular file; stsui reads and "
+                "writes only regular files there."
+            )
+        if private and info.st_uid != os.geteuid():
+            raise UnsafeFileError(
+                f"{path} belongs to another user (uid {info.st_uid}); stsui will not use it."
+            )
+        if limit is not None and info.st_size > limit:
+            raise UnsafeFileError(f"{path} is larger ({info.st_size} bytes) than stsui expects; remove it.")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks), info
+    finally:
+        os.close(fd)
+
+
+def _identity(info: os.stat_result | None) -> tuple[int, int, int, int] | None:
+    return None if info is None else (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+class FileChanged(Exception):
+    """Another program replaced or changed the file after it was read under the lock."""
 
 
 class LockedFile:
-    """A resolved file whose directory this process holds locked: read it, then replace it."""
+    """A file whose directory this process holds locked: read it, then replace it."""
 
-    def __init__(self, path: Path, dir_fd: int) -> None:
+    def __init__(self, path: Path, dir_fd: int, *, private: bool) -> None:
         self.path = path
         self._dir_fd = dir_fd
+        self._private = private
+        self._read: tuple[int, int, int, int] | None = None
+        self.info: os.stat_result | None = None
 
     def read_bytes(self) -> bytes | None:
-        """The file's bytes, or None when it does not exist."""
+        """The file's bytes, or None when it does not exist; remembers which file was read."""
+        found = read_regular(self.path, dir_fd=self._dir_fd, private=self._private)
+        self.info = None if found is None else found[1]
+        self._read = _identity(self.info)
+        return None if found is None else found[0]
+
+    def _current(self) -> tuple[int, int, int, int] | None:
         try:
-            return self.path.read_bytes()
+            return _identity(os.stat(self.path.name, dir_fd=self._dir_fd, follow_symlinks=False))
         except FileNotFoundError:
             return None
 
     def write_bytes(self, data: bytes) -> None:
-        """Replace the file atomically with `data`, mode 0600, keeping its owner; then sync the directory."""
-        _install(self.path, data, _owner(self.path), self._dir_fd)
+        """Replace the file atomically with `data`, mode 0600; raise FileChanged, writing nothing, when
+        another program changed it since `read_bytes`. Then sync the directory."""
+        owner = None if self._private or self.info is None else (self.info.st_uid, self.info.st_gid)
+        _install(self.path, data, owner, self._dir_fd, check=lambda: self._current() == self._read)
         os.fsync(self._dir_fd)
 
 
 @contextlib.contextmanager
-def locked_file(path: Path, *, timeout: float) -> Iterator[LockedFile]:
-    """Resolve `path`, create its directory (0700) if missing, lock the directory, clear stale temps."""
-    target = resolve(path)
-    ensure_private_dir(target.parent)
-    dir_fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+def locked_file(path: Path, *, timeout: float, private: bool = False) -> Iterator[LockedFile]:
+    """Lock the directory of `path` and clear stale temps. A `private` file is one of stsui's own: its
+    directory is checked (`private_dir`) and no link is followed; otherwise links are resolved first and a
+    missing directory is created 0700."""
+    target = path if private else resolve(path)
+    if private:
+        private_dir(target.parent)
+    else:
+        ensure_dir(target.parent)
+    dir_fd = _open_dir(target.parent, private=private)
     try:
         _flock(dir_fd, timeout)
-        _remove_stale_temps(target)
-        yield LockedFile(target, dir_fd)
+        _remove_stale_temps(target, dir_fd)
+        file = LockedFile(target, dir_fd, private=private)
+        yield file
     finally:
         os.close(dir_fd)  # releases the lock
 
 
 def write_private(path: Path, data: bytes, *, timeout: float = 10.0) -> None:
-    """Replace `path` atomically and under the directory lock with `data`, mode 0600."""
-    with locked_file(path, timeout=timeout) as file:
+    """Replace one of stsui's own files atomically, under the directory lock, with `data`, mode 0600."""
+    with locked_file(path, timeout=timeout, private=True) as file:
+        try:
+            file.read_bytes()
+        except UnsafeFileError:
+            file._read = file._current()  # a planted link or FIFO is replaced by the rename, never followed
         file.write_bytes(data)
-
-
-def _owner(path: Path) -> tuple[int, int] | None:
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return info.st_uid, info.st_gid
 
 
 def _fill(fd: int, data: bytes, owner: tuple[int, int] | None) -> None:
@@ -136,27 +256,32 @@ def _fill(fd: int, data: bytes, owner: tuple[int, int] | None) -> None:
 
 
 def _temp_name(target: Path) -> str:
-    return str(target.parent / f"{temp_prefix(target)}{os.urandom(8).hex()}.tmp")
+    return f"{temp_prefix(target)}{os.urandom(8).hex()}.tmp"
 
 
-def _install(target: Path, data: bytes, owner: tuple[int, int] | None, dir_fd: int) -> None:
-    """Put `data` at `target` with one rename from a complete, synced temp file."""
+def _install(
+    target: Path, data: bytes, owner: tuple[int, int] | None, dir_fd: int, *, check: Callable[[], bool]
+) -> None:
+    """Put `data` at `target` with one rename (names relative to the locked directory) from a complete,
+    synced temp file; `check()` is asked just before the rename."""
     global _anonymous_temp_works
     if _O_TMPFILE and _anonymous_temp_works:
         try:
-            _install_anonymous(target, data, owner, dir_fd)
+            _install_anonymous(target, data, owner, dir_fd, check)
             return
         except _NoAnonymousTemp:
             _anonymous_temp_works = False
-    _rename_into_place(_write_named_temp(target, data, owner), target)
+    _rename_into_place(_write_named_temp(target, data, owner, dir_fd), target, dir_fd, check)
 
 
-def _rename_into_place(temp: str, target: Path) -> None:
+def _rename_into_place(temp: str, target: Path, dir_fd: int, check: Callable[[], bool]) -> None:
     try:
-        os.replace(temp, target)
+        if not check():
+            raise FileChanged(str(target))
+        os.replace(temp, target.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(temp)
+            os.unlink(temp, dir_fd=dir_fd)
         raise
 
 
@@ -164,11 +289,13 @@ class _NoAnonymousTemp(Exception):
     """This kernel or file system cannot create or name an O_TMPFILE file."""
 
 
-def _install_anonymous(target: Path, data: bytes, owner: tuple[int, int] | None, dir_fd: int) -> None:
+def _install_anonymous(
+    target: Path, data: bytes, owner: tuple[int, int] | None, dir_fd: int, check: Callable[[], bool]
+) -> None:
     """Write an O_TMPFILE file, then name it and rename it at once: the name exists only between those
     two calls, so a killed writer leaves no temp file but in that one step."""
     try:
-        fd = os.open(target.parent, _O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, PRIVATE_FILE)
+        fd = os.open(".", _O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, PRIVATE_FILE, dir_fd=dir_fd)
     except OSError as error:
         if error.errno in (errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EDQUOT):
             raise
@@ -177,24 +304,25 @@ def _install_anonymous(target: Path, data: bytes, owner: tuple[int, int] | None,
         _fill(fd, data, owner)
         name = _temp_name(target)
         try:
-            # linkat(AT_SYMLINK_FOLLOW): a dir fd makes os.link call linkat rather than link(2), which
-            # would try to hard-link the /proc magic link itself and fail with EXDEV.
-            os.link(f"/proc/self/fd/{fd}", name, src_dir_fd=dir_fd, follow_symlinks=True)
+            # linkat(AT_SYMLINK_FOLLOW): naming the /proc magic link of the open file gives it a name
+            os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=dir_fd, follow_symlinks=True)
         except OSError as error:
             raise _NoAnonymousTemp from error
-        _rename_into_place(name, target)
+        _rename_into_place(name, target, dir_fd, check)
     finally:
         os.close(fd)
 
 
-def _write_named_temp(target: Path, data: bytes, owner: tuple[int, int] | None) -> str:
+def _write_named_temp(target: Path, data: bytes, owner: tuple[int, int] | None, dir_fd: int) -> str:
     name = _temp_name(target)
-    fd = os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, PRIVATE_FILE)
+    fd = os.open(
+        name, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW, PRIVATE_FILE, dir_fd=dir_fd
+    )
     try:
         _fill(fd, data, owner)
     except BaseException:
         os.close(fd)
-        os.unlink(name)
+        os.unlink(name, dir_fd=dir_fd)
         raise
     os.close(fd)
     return name

@@ -7,12 +7,17 @@ Entries hold secrets, so nothing here is ever logged or printed.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import os
+import stat
 from pathlib import Path
 
+from stsui.domain.errors import UnsafeFileError
 from stsui.domain.model import Credentials, Session
 from stsui.domain.times import parse_rfc3339, rfc3339
-from stsui.store.atomic import ensure_private_dir, write_private
+from stsui.store.atomic import private_dir, read_regular, write_private
+
+ENTRY_LIMIT = 64 * 1024
+"""A cache entry is a few hundred bytes; anything much larger was not written by stsui."""
 
 
 def _credentials_to_json(credentials: Credentials) -> dict[str, str]:
@@ -45,21 +50,34 @@ class _JsonDir:
         return self.directory / f"{key}.json"
 
     def load(self, key: str) -> dict[str, object] | None:
+        """The entry, or None when it is missing, unreadable, or not a regular file of this user's in a
+        directory of this user's (a planted file or link is never used)."""
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            if not self._trusted_directory():
+                return None
+            found = read_regular(self._path(key), private=True, limit=ENTRY_LIMIT)
+            data = None if found is None else json.loads(found[0])
+        except (OSError, ValueError, UnsafeFileError):
             return None
         return data if isinstance(data, dict) else None
 
+    def _trusted_directory(self) -> bool:
+        for directory in (self.directory.parent, self.directory):
+            info = os.lstat(directory)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+                return False
+        return True
+
     def save(self, key: str, data: dict[str, object]) -> None:
-        ensure_private_dir(self.directory.parent)
-        ensure_private_dir(self.directory)
+        """Write the entry (0600); raises UnsafeFileError when the directory is not safely this user's."""
+        private_dir(self.directory.parent)
+        private_dir(self.directory)
         write_private(self._path(key), json.dumps(data, indent=1).encode())
 
     def delete(self, key: str) -> bool:
         try:
             self._path(key).unlink()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return False
         return True
 
@@ -118,10 +136,6 @@ class MfaCache:
         data: dict[str, object] = {"SourceProfile": source_profile, "MfaSerial": serial}
         data.update(_credentials_to_json(credentials))
         self._files.save(self._key(source_profile, serial), data)
-
-    def expiry(self, source_profile: str | None, serial: str) -> datetime | None:
-        credentials = self.get(source_profile, serial)
-        return credentials.expiration if credentials else None
 
     def clear(self) -> int:
         """Drop every cached MFA session; returns how many there were."""

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from stsui.domain.errors import CredentialsFileError
 from stsui.domain.model import Credentials, ProfileEntry, Session
+from stsui.domain.rules import profile_name_problem
 from stsui.domain.times import parse_rfc3339, rfc3339
 from stsui.store import atomic, ini
+
+SAVE_ATTEMPTS = 5
+"""How often a write is redone when another program saved the file between stsui's read and its rename."""
 
 MARKER = "x_stsui_role"
 ACCESS_KEY = "aws_access_key_id"
@@ -44,19 +49,13 @@ def session_values(session: Session) -> dict[str, str]:
     return values
 
 
-def profile_name_problem(profile: str) -> str | None:
-    """Why `profile` cannot be a section name stsui writes, or None when it can."""
-    if not profile:
-        return "it is empty"
-    if profile.upper() == ini.DEFAULT_SECTION and profile != "default":  # [default] is AWS's default profile
-        return "[DEFAULT] is configparser's defaults section, which leaks into every profile"
-    if "[" in profile or "]" in profile:
-        return "it contains a square bracket"
-    if any(unicodedata.category(char) == "Cc" for char in profile):
-        return "it contains a control character"
-    if profile != profile.strip():
-        return "it starts or ends with a space"
-    return None
+def _not_regular(error: Exception) -> str:
+    """The sentence for a credentials path that is not a regular file (or a link to one)."""
+    what = str(error).split(";")[0]
+    return (
+        f"Cannot read {what}; AWS_SHARED_CREDENTIALS_FILE (or ~/.aws/credentials) must name a regular file "
+        "or a link to one."
+    )
 
 
 def _shadowing_defaults(values: dict[str, str], default_token: bool) -> dict[str, str]:
@@ -167,13 +166,15 @@ class CredentialsFile:
 
     def _load(self) -> _Parsed | None:
         try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
+            found = atomic.read_regular(self.path)
+        except atomic.UnsafeFileError as error:
+            raise CredentialsFileError(_not_regular(error)) from None
         except OSError as error:
             raise CredentialsFileError(f"Cannot read {self.path}: {error.strerror or error}.") from None
+        if found is None:
+            return None
         try:
-            return self._parse(raw)
+            return self._parse(found[0])
         except ini.IniError as error:
             raise CredentialsFileError(
                 f"{self.path} cannot be parsed by AWS tools ({error.reason}); fix it by hand, then try again."
@@ -240,7 +241,8 @@ class CredentialsFile:
         problem = profile_name_problem(profile)
         if problem:
             raise CredentialsFileError(
-                f"Cannot {verb} profile {profile!r} in {self.path}: {problem}; choose a plain profile name."
+                f"Cannot {verb} profile {profile!r} in {self.path}: the name {problem}; choose a plain "
+                "profile name."
             )
 
     def _check_owner(self, section: ini.Section, role_name: str, *, overwrite: bool) -> None:
@@ -273,11 +275,30 @@ class CredentialsFile:
     ) -> bool:
         """Under the lock: re-read, refuse what botocore cannot parse, apply `change`, check that only the
         profile changed as `expected` says, and replace the file. False when `change` had nothing to do."""
+        for _attempt in range(SAVE_ATTEMPTS):
+            try:
+                return self._update_once(profile, change, expected, create=create)
+            except atomic.FileChanged:
+                continue  # another program saved meanwhile: read its version and apply the change again
+        raise CredentialsFileError(
+            f"Profile '{profile}' was not written: another program kept changing {self.path} "
+            f"({SAVE_ATTEMPTS} tries); try again when it is done."
+        )
+
+    def _update_once(
+        self,
+        profile: str,
+        change: Callable[[ini.Document], str | None],
+        expected: Callable[[dict[str, dict[str, str]]], Mapping[str, Mapping[str, str]]],
+        *,
+        create: bool,
+    ) -> bool:
         try:
             with atomic.locked_file(self.path, timeout=self.lock_timeout) as file:
                 raw = file.read_bytes()
                 if raw is None and not create:
                     return False
+                self._check_replaceable(profile, file.info)
                 doc = self._parse_for_update(profile, b"" if raw is None else raw)
                 text = change(doc)
                 if text is None:
@@ -291,10 +312,31 @@ class CredentialsFile:
             raise CredentialsFileError(
                 f"Another stsui process is writing {self.path}; try again in a moment."
             ) from None
+        except atomic.UnsafeFileError as error:
+            raise CredentialsFileError(
+                f"Profile '{profile}' was not written. {_not_regular(error)}"
+            ) from None
         except OSError as error:
             raise CredentialsFileError(
                 f"Cannot write profile '{profile}' to {self.path}: {error.strerror or error}."
             ) from None
+
+    def _check_replaceable(self, profile: str, info: os.stat_result | None) -> None:
+        """Refuse to replace a file the user made read-only, or one with other hard links (a rename would
+        split them: the other names would keep the old text)."""
+        if info is None:
+            return
+        if not info.st_mode & stat.S_IWUSR:
+            raise CredentialsFileError(
+                f"Profile '{profile}' was not written: {self.path} is read-only (mode "
+                f"{stat.S_IMODE(info.st_mode):04o}); stsui does not replace a file you protected: "
+                "make it writable (chmod 600) or point AWS_SHARED_CREDENTIALS_FILE elsewhere."
+            )
+        if info.st_nlink > 1:
+            raise CredentialsFileError(
+                f"Profile '{profile}' was not written: {self.path} has {info.st_nlink} hard links, and an "
+                "atomic replace would split them; use a symbolic link instead (stsui follows those)."
+            )
 
     def _parse_for_update(self, profile: str, raw: bytes) -> ini.Document:
         """The current file, parsed; refuse (naming why) anything botocore itself could not parse, asking

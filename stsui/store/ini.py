@@ -14,7 +14,8 @@ import configparser
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-DEFAULT_SECTION = "DEFAULT"
+from stsui.domain.rules import DEFAULT_SECTION
+
 _COMMENT_PREFIXES = ("#", ";")
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
 _ENDINGS = ("\n", "\r")

@@ -480,7 +480,7 @@ def test_a_failed_replace_leaves_the_file_and_no_temp(
     put(path, RICH.encode())
     before = snapshot(path)
 
-    def broken_replace(src: object, dst: object) -> None:
+    def broken_replace(src: object, dst: object, **dir_fds: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(atomic.os, "replace", broken_replace)

@@ -1,0 +1,37 @@
+"""Rules about names that every part of stsui applies the same way (stdlib only, cheap to import)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+DEFAULT_SECTION = "DEFAULT"
+"""RawConfigParser's defaults section: its keys leak into every profile."""
+
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+"""Controls, format characters (bidi overrides, zero-width), line/paragraph separators, surrogates,
+private-use and unassigned code points: each can break the INI file or make look-alike names."""
+
+
+def unsafe_character(text: str) -> str | None:
+    """The first character of `text` that must not appear in a name, as U+XXXX, or None."""
+    for char in text:
+        if unicodedata.category(char) in _UNSAFE_CATEGORIES:
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def profile_name_problem(profile: str) -> str | None:
+    """Why `profile` cannot name a section of the shared credentials file, or None when it can.
+    The phrase completes "the profile name …"."""
+    if not profile:
+        return "is empty"
+    if profile != profile.strip():
+        return "starts or ends with whitespace"
+    if "[" in profile or "]" in profile:
+        return "contains '[' or ']'"
+    bad = unsafe_character(profile)
+    if bad:
+        return f"contains {bad}, a control, format (bidi, zero-width) or line-separator character"
+    if profile.upper() == DEFAULT_SECTION and profile != "default":
+        return "is 'DEFAULT' in a casing other than 'default' ([DEFAULT] leaks into every profile)"
+    return None
