@@ -7,11 +7,14 @@ through boto3 (see `stsui.aws.hybrid`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import http.client
 import random
+import socket
 import ssl
+import threading
 import time
 import urllib.parse
 import xml.etree.ElementTree as ElementTree
@@ -19,14 +22,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from stsui import __version__
-from stsui.aws.messages import not_sts, service_error, timed_out, unreachable
+from stsui.aws.endpoints import tls_context
+from stsui.aws.limits import (
+    ATTEMPT_DEADLINE,
+    CALL_DEADLINE,
+    CONNECT_TIMEOUT,
+    MAX_ANSWER_BYTES,
+    MAX_ATTEMPTS,
+    READ_TIMEOUT,
+)
+from stsui.aws.messages import answer_too_large, not_sts, service_error, timed_out, unreachable
 from stsui.domain.errors import StsError
 
 API_VERSION = "2011-06-15"
-CONNECT_TIMEOUT = 3
-READ_TIMEOUT = 5
-MAX_ATTEMPTS = 3
-"""The same bounds as the boto3 gateway: 3 attempts in all, 3 s to connect, 5 s per read."""
 
 THROTTLING = frozenset(
     {
@@ -140,23 +148,27 @@ class DirectClient:
     ) -> ElementTree.Element:
         """The `<ActionResult>` element, after up to 3 attempts; raises StsError (one sentence)."""
         body = urllib.parse.urlencode({"Action": action, "Version": API_VERSION, **fields}).encode()
+        deadline = time.monotonic() + CALL_DEADLINE
         for attempt in range(MAX_ATTEMPTS):
             try:
-                return self._attempt(action, body, keys, target, what)
+                return self._attempt(action, body, keys, target, what, deadline)
             except _Retryable as retry:
-                if attempt == MAX_ATTEMPTS - 1:
+                pause = random.random() * min(20, 2**attempt)
+                if attempt == MAX_ATTEMPTS - 1 or time.monotonic() + pause + 1 >= deadline:
                     raise retry.error from None
-                time.sleep(random.random() * min(20, 2**attempt))
+                time.sleep(pause)
         raise AssertionError("unreachable")
 
     def _attempt(
-        self, action: str, body: bytes, keys: Keys, target: Target, what: str
+        self, action: str, body: bytes, keys: Keys, target: Target, what: str, call_deadline: float
     ) -> ElementTree.Element:
         url = urllib.parse.urlsplit(target.endpoint)
         host = url.netloc
         path = url.path or "/"
         headers = _sign(keys, target, host, path, body, datetime.now(UTC))
         connection = _connection(url, target.ca_bundle)
+        budget = max(0.5, min(ATTEMPT_DEADLINE, call_deadline - time.monotonic()))
+        watchdog = _Watchdog(connection, budget)
         try:
             connection.connect()
         except TimeoutError:
@@ -166,15 +178,26 @@ class DirectClient:
         try:
             assert connection.sock is not None
             connection.sock.settimeout(READ_TIMEOUT)
+            watchdog.start()
             connection.request("POST", path, body, headers)
             response = connection.getresponse()
-            answer = response.read()
+            length = response.getheader("Content-Length", "")
+            if length.isdigit() and int(length) > MAX_ANSWER_BYTES:
+                raise answer_too_large(what, target.endpoint)
+            answer = response.read(MAX_ANSWER_BYTES + 1)
+            if len(answer) > MAX_ANSWER_BYTES:
+                raise answer_too_large(what, target.endpoint)
         except TimeoutError:
             raise _Retryable(timed_out(what, target.endpoint)) from None
-        except (OSError, http.client.HTTPException):
+        except (OSError, http.client.HTTPException, ValueError):
+            if watchdog.fired:
+                raise _Retryable(timed_out(what, target.endpoint)) from None
             raise _Retryable(unreachable(what, target.endpoint)) from None
         finally:
+            watchdog.cancel()
             connection.close()
+        if watchdog.fired:
+            raise _Retryable(timed_out(what, target.endpoint))
         if response.status >= 300:
             code, message = _error_of(answer, response.status, response.reason)
             error = service_error(what, code, message, response.status)
@@ -185,6 +208,30 @@ class DirectClient:
             return child(ElementTree.fromstring(answer), f"{action}Result")
         except (ElementTree.ParseError, KeyError):
             raise not_sts(what, target.endpoint) from None
+
+
+class _Watchdog:
+    """Ends an attempt at its deadline by shutting its socket down: a read timeout alone never fires
+    against an endpoint that sends one byte every few seconds."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self._connection = connection
+        self.fired = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        sock = self._connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 def _connection(url: urllib.parse.SplitResult, ca_bundle: str | None) -> http.client.HTTPConnection:
@@ -201,7 +248,7 @@ _contexts: dict[str | None, ssl.SSLContext] = {}
 def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
     """A verifying TLS context for `ca_bundle`, else for the bundle botocore would use, built once."""
     if ca_bundle not in _contexts:
-        _contexts[ca_bundle] = ssl.create_default_context(cafile=ca_bundle or _botocore_bundle())
+        _contexts[ca_bundle] = tls_context(ca_bundle, _botocore_bundle())
     return _contexts[ca_bundle]
 
 

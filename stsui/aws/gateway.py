@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import UTC
 from typing import Any
 
 import boto3
@@ -12,6 +11,7 @@ import botocore.config
 import botocore.exceptions as bce
 from botocore.parsers import ResponseParserError
 
+from stsui.aws.answers import checked_credentials
 from stsui.aws.errors import MalformedResponse, translate
 from stsui.aws.messages import identity_action
 from stsui.aws.params import assume_role_params
@@ -34,12 +34,9 @@ def _client_config() -> botocore.config.Config:
     )
 
 
-def _credentials(data: dict[str, Any]) -> Credentials:
-    return Credentials(
-        access_key_id=data["AccessKeyId"],
-        secret_access_key=data["SecretAccessKey"],
-        session_token=data["SessionToken"],
-        expiration=data["Expiration"].astimezone(UTC),
+def _credentials(action: str, data: dict[str, Any]) -> Credentials:
+    return checked_credentials(
+        action, data["AccessKeyId"], data["SecretAccessKey"], data["SessionToken"], data["Expiration"]
     )
 
 
@@ -102,13 +99,14 @@ class BotoGateway:
 
     def assume_role(self, role: Role, *, duration: int, source: Credentials | None) -> Session:
         params = assume_role_params(role, duration)
+        what = f"AssumeRole for role '{role.name}'"
         return self._call(
-            f"AssumeRole for role '{role.name}'",
+            what,
             lambda: self._client(role.source_profile, role.region, source),
             lambda client: client.assume_role(**params),
             lambda answer: Session(
                 role_name=role.name,
-                credentials=_credentials(answer["Credentials"]),
+                credentials=_credentials(what, answer["Credentials"]),
                 assumed_role_arn=answer["AssumedRoleUser"]["Arn"],
                 region=role.region,
             ),
@@ -117,13 +115,14 @@ class BotoGateway:
     def get_session_token(
         self, *, source_profile: str | None, region: str | None, serial: str, code: str, duration: int
     ) -> Credentials:
+        what = f"GetSessionToken with MFA device {serial}"
         return self._call(
-            f"GetSessionToken with MFA device {serial}",
+            what,
             lambda: self._client(source_profile, region, None),
             lambda client: client.get_session_token(
                 DurationSeconds=duration, SerialNumber=serial, TokenCode=code
             ),
-            lambda answer: _credentials(answer["Credentials"]),
+            lambda answer: _credentials(what, answer["Credentials"]),
         )
 
     def caller_identity(

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 from xml.etree.ElementTree import Element
 
+from stsui.aws.answers import checked_credentials
 from stsui.aws.direct import DirectClient, Keys, text
+from stsui.aws.endpoints import check_environment
 from stsui.aws.messages import identity_action, not_sts
 from stsui.aws.params import assume_role_params, flatten
 from stsui.aws.profiles import Plan, Resolver
@@ -21,14 +22,17 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def _credentials(result: Element) -> Credentials:
-    expiration = datetime.fromisoformat(text(result, "Credentials", "Expiration")).astimezone(UTC)
-    return Credentials(
-        access_key_id=text(result, "Credentials", "AccessKeyId"),
-        secret_access_key=text(result, "Credentials", "SecretAccessKey"),
-        session_token=text(result, "Credentials", "SessionToken"),
-        expiration=expiration,
-    )
+def _credentials(action: str) -> Callable[[Element], Credentials]:
+    def read(result: Element) -> Credentials:
+        return checked_credentials(
+            action,
+            text(result, "Credentials", "AccessKeyId"),
+            text(result, "Credentials", "SecretAccessKey"),
+            text(result, "Credentials", "SessionToken"),
+            text(result, "Credentials", "Expiration"),
+        )
+
+    return read
 
 
 def _keys(credentials: Credentials | None) -> Keys | None:
@@ -41,6 +45,7 @@ class HybridGateway:
     """Implements `stsui.engine.gateway.Gateway`; thread-safe."""
 
     def __init__(self, *, default_region: str | None = None) -> None:
+        check_environment()
         self._default_region = default_region
         self._resolver = Resolver()
         self._direct = DirectClient()
@@ -74,14 +79,15 @@ class HybridGateway:
         plan = self._plan(role.source_profile, role.region, source)
         if plan is None:
             return self.boto.assume_role(role, duration=duration, source=source)
+        what = f"AssumeRole for role '{role.name}'"
         return self._call(
             plan,
             "AssumeRole",
             flatten(assume_role_params(role, duration)),
-            f"AssumeRole for role '{role.name}'",
+            what,
             lambda result: Session(
                 role_name=role.name,
-                credentials=_credentials(result),
+                credentials=_credentials(what)(result),
                 assumed_role_arn=text(result, "AssumedRoleUser", "Arn"),
                 region=role.region,
             ),
@@ -96,9 +102,8 @@ class HybridGateway:
                 source_profile=source_profile, region=region, serial=serial, code=code, duration=duration
             )
         fields = {"DurationSeconds": str(duration), "SerialNumber": serial, "TokenCode": code}
-        return self._call(
-            plan, "GetSessionToken", fields, f"GetSessionToken with MFA device {serial}", _credentials
-        )
+        what = f"GetSessionToken with MFA device {serial}"
+        return self._call(plan, "GetSessionToken", fields, what, _credentials(what))
 
     def caller_identity(
         self,

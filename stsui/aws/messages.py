@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from stsui.aws.limits import MAX_ANSWER_BYTES
 from stsui.domain.errors import StsError
+from stsui.domain.printable import printable
 
 NEXT_STEP = {
     "AccessDenied": "check that the role's trust policy allows your base identity ('stsui whoami') "
@@ -24,10 +26,29 @@ CHECK_NETWORK = "check the network, proxy or AWS_ENDPOINT_URL_STS"
 
 def service_error(action: str, code: str, message: str, status: int | None) -> StsError:
     """STS answered with an error: keep its code, add what to do next."""
-    hint = NEXT_STEP.get(code, "see the AWS message above")
+    code, message = printable(code, 100), printable(message, 300)
+    hint = NEXT_STEP.get(code, "check the role's settings and your base identity ('stsui whoami')")
     if code not in NEXT_STEP and status is not None and status >= 500:
         hint = "STS had an internal error; try again shortly"
-    return StsError(f"{action} failed: {code}: {message.rstrip('.') or 'no message'}; {hint}.", code)
+    detail = message.rstrip(".") or "no message"
+    return StsError(f"{action} failed: {code}: {detail}; {hint}.", code)
+
+
+def answer_too_large(action: str, endpoint: str) -> StsError:
+    return StsError(
+        f"{action} failed: the answer from {endpoint} is larger than {MAX_ANSWER_BYTES // 1024} KiB, "
+        f"which no STS answer is; {CHECK_NETWORK}.",
+        "AnswerTooLarge",
+    )
+
+
+def expired_answer(action: str, expiration: str) -> StsError:
+    return StsError(
+        f"{action} failed: STS answered with credentials that expire at {printable(expiration, 60)}, "
+        "which is not in the future; nothing was written. Check the machine's clock and "
+        "AWS_ENDPOINT_URL_STS.",
+        "ExpiredAnswer",
+    )
 
 
 def timed_out(action: str, endpoint: str) -> StsError:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stsui.aws.direct import Keys, Target
+from stsui.aws.endpoints import explicit_endpoint
 
 DEFAULT_REGION = "us-east-1"
 
@@ -162,7 +163,7 @@ class Resolver:
 
     @staticmethod
     def _endpoint(region: str) -> str | None:
-        explicit = os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL")
+        explicit = explicit_endpoint()
         if explicit:
             return explicit
         if STANDARD_REGION.fullmatch(region):

@@ -1,0 +1,26 @@
+"""Credentials out of an STS answer, checked the same way on the direct path and through boto3."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from stsui.aws.messages import expired_answer
+from stsui.domain.model import Credentials
+from stsui.domain.times import utc_now
+
+
+def checked_credentials(
+    action: str, key: str, secret: str, token: str, expiration: datetime | str
+) -> Credentials:
+    """Credentials that are still valid now; StsError (nothing is written) when STS's Expiration is in the
+    past or is no usable time (a year 9999 with an offset overflows)."""
+    try:
+        moment = datetime.fromisoformat(expiration) if isinstance(expiration, str) else expiration
+        if moment.tzinfo is None:
+            raise ValueError("no zone")
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise expired_answer(action, str(expiration)) from None
+    if moment <= utc_now():
+        raise expired_answer(action, moment.isoformat())
+    return Credentials(access_key_id=key, secret_access_key=secret, session_token=token, expiration=moment)

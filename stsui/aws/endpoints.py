@@ -1,0 +1,64 @@
+"""The endpoint and trust settings a user can give in the environment, checked before any call."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import urllib.parse
+
+from stsui.domain.errors import ConfigError, UsageError
+from stsui.domain.printable import printable
+
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL")
+
+
+def _checked(variable: str, value: str) -> str:
+    problem = None
+    try:
+        parts = urllib.parse.urlsplit(value)
+        port = parts.port  # ValueError for ':99999' or ':abc'
+    except ValueError as error:
+        problem = str(error)
+    else:
+        if parts.scheme not in ("http", "https"):
+            problem = "it must start with https:// or http://"
+        elif not parts.hostname:
+            problem = "it names no host"
+        elif port == 0:
+            problem = "port 0 is not a port"
+    if problem:
+        raise UsageError(
+            f"{variable}={printable(value, 100)} is not a usable URL ({problem}); fix or unset {variable}."
+        )
+    return value
+
+
+def explicit_endpoint() -> str | None:
+    """The STS endpoint the environment names (botocore's order), checked; None when it names none."""
+    for variable in ENDPOINT_VARIABLES:
+        value = os.environ.get(variable)
+        if value:
+            return _checked(variable, value)
+    return None
+
+
+def tls_context(ca_bundle: str | None, default: str | None) -> ssl.SSLContext:
+    """A verifying TLS context for `ca_bundle` (else `default`); a sentence naming the file when it cannot
+    be used."""
+    cafile = ca_bundle or default
+    try:
+        return ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        raise ConfigError(
+            f"The CA bundle {cafile} (AWS_CA_BUNDLE or ca_bundle in ~/.aws/config) cannot be used: "
+            f"{printable(reason, 100)}; point it at a readable PEM file."
+        ) from None
+
+
+def check_environment() -> None:
+    """Refuse, before any call, endpoint or CA-bundle variables that no call could use."""
+    explicit_endpoint()
+    bundle = os.environ.get("AWS_CA_BUNDLE")
+    if bundle:
+        tls_context(bundle, None)
