@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from stsui.aws.messages import expired_answer
-from stsui.domain.model import Credentials
+from stsui.domain.model import Credentials, Identity
+from stsui.domain.printable import printable
 from stsui.domain.times import utc_now
+
+ARN_LIMIT = 2048
+"""STS's own bound on an ARN; anything longer is cut (and shown so)."""
 
 
 def checked_credentials(
@@ -24,3 +28,14 @@ def checked_credentials(
     if moment <= utc_now():
         raise expired_answer(action, moment.isoformat())
     return Credentials(access_key_id=key, secret_access_key=secret, session_token=token, expiration=moment)
+
+
+def checked_arn(arn: str) -> str:
+    """An ARN from STS as text safe for a terminal, the TUI and the credentials file: controls, bidi and
+    zero-width characters escaped, one line."""
+    return printable(arn, ARN_LIMIT)
+
+
+def checked_identity(account: str, arn: str, user_id: str) -> Identity:
+    """GetCallerIdentity's answer with every field made printable."""
+    return Identity(account=printable(account, 64), arn=checked_arn(arn), user_id=printable(user_id, 256))

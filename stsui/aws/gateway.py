@@ -11,18 +11,15 @@ import botocore.config
 import botocore.exceptions as bce
 from botocore.parsers import ResponseParserError
 
-from stsui.aws.answers import checked_credentials
+from stsui.aws.answers import checked_arn, checked_credentials, checked_identity
+from stsui.aws.bounded import AnswerTooLarge, DeadlinePassed, cap_answers, within_deadline
 from stsui.aws.errors import MalformedResponse, translate
-from stsui.aws.messages import identity_action
+from stsui.aws.limits import CONNECT_TIMEOUT, MAX_ATTEMPTS, READ_TIMEOUT
+from stsui.aws.messages import answer_too_large, identity_action, timed_out
 from stsui.aws.params import assume_role_params
 from stsui.domain.model import Credentials, Identity, Role, Session
 
 DEFAULT_REGION = "us-east-1"
-
-CONNECT_TIMEOUT = 3
-READ_TIMEOUT = 5
-MAX_ATTEMPTS = 3
-"""Attempts in all, the first included: a hung endpoint fails after 3 reads of 5 s plus backoff (~16 s)."""
 
 
 def _client_config() -> botocore.config.Config:
@@ -61,19 +58,21 @@ class BotoGateway:
         with self._lock:
             if source is not None:
                 session = self._session(None)
-                return session.client(
-                    "sts",
-                    region_name=self._region(session, region),
-                    aws_access_key_id=source.access_key_id,
-                    aws_secret_access_key=source.secret_access_key,
-                    aws_session_token=source.session_token,
-                    config=_client_config(),
+                return cap_answers(
+                    session.client(
+                        "sts",
+                        region_name=self._region(session, region),
+                        aws_access_key_id=source.access_key_id,
+                        aws_secret_access_key=source.secret_access_key,
+                        aws_session_token=source.session_token,
+                        config=_client_config(),
+                    )
                 )
             key = (profile, region or "")
             if key not in self._clients:
                 session = self._session(profile)
-                self._clients[key] = session.client(
-                    "sts", region_name=self._region(session, region), config=_client_config()
+                self._clients[key] = cap_answers(
+                    session.client("sts", region_name=self._region(session, region), config=_client_config())
                 )
             return self._clients[key]
 
@@ -86,7 +85,11 @@ class BotoGateway:
         client = None
         try:
             client = make_client()
-            answer = call(client)
+            answer = within_deadline(lambda: call(client))
+        except DeadlinePassed:
+            raise timed_out(action, self._endpoint(client)) from None
+        except AnswerTooLarge:
+            raise answer_too_large(action, self._endpoint(client)) from None
         except (bce.BotoCoreError, bce.ClientError, ResponseParserError) as error:
             endpoint = self._endpoint(client) if client is not None else "STS"
             raise translate(error, action, endpoint) from None
@@ -107,7 +110,7 @@ class BotoGateway:
             lambda answer: Session(
                 role_name=role.name,
                 credentials=_credentials(what, answer["Credentials"]),
-                assumed_role_arn=answer["AssumedRoleUser"]["Arn"],
+                assumed_role_arn=checked_arn(answer["AssumedRoleUser"]["Arn"]),
                 region=role.region,
             ),
         )
@@ -136,5 +139,5 @@ class BotoGateway:
             identity_action(profile, credentials is not None),
             lambda: self._client(profile, region, credentials),
             lambda client: client.get_caller_identity(),
-            lambda answer: Identity(account=answer["Account"], arn=answer["Arn"], user_id=answer["UserId"]),
+            lambda answer: checked_identity(answer["Account"], answer["Arn"], answer["UserId"]),
         )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 from xml.etree.ElementTree import Element
 
-from stsui.aws.answers import checked_credentials
+from stsui.aws.answers import checked_arn, checked_credentials, checked_identity
 from stsui.aws.direct import DirectClient, Keys, text
 from stsui.aws.endpoints import check_environment
 from stsui.aws.messages import identity_action, not_sts
@@ -88,7 +88,7 @@ class HybridGateway:
             lambda result: Session(
                 role_name=role.name,
                 credentials=_credentials(what)(result),
-                assumed_role_arn=text(result, "AssumedRoleUser", "Arn"),
+                assumed_role_arn=checked_arn(text(result, "AssumedRoleUser", "Arn")),
                 region=role.region,
             ),
         )
@@ -120,7 +120,7 @@ class HybridGateway:
             "GetCallerIdentity",
             {},
             identity_action(profile, credentials is not None),
-            lambda result: Identity(
-                account=text(result, "Account"), arn=text(result, "Arn"), user_id=text(result, "UserId")
+            lambda result: checked_identity(
+                text(result, "Account"), text(result, "Arn"), text(result, "UserId")
             ),
         )

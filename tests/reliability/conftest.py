@@ -170,9 +170,10 @@ def assume_role_xml(
     token: str = "fault-server-token-" + "x" * 200,
     arn: str = "arn:aws:sts::111111111111:assumed-role/Admin/tester",
     lifetime: timedelta = timedelta(hours=1),
+    expiration: str | None = None,
 ) -> bytes:
-    """A valid AssumeRole answer, shaped like moto's (and AWS's) XML."""
-    expiration = (datetime.now(UTC) + lifetime).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A valid AssumeRole answer, shaped like moto's (and AWS's) XML (`expiration` verbatim if given)."""
+    expiration = expiration or (datetime.now(UTC) + lifetime).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return ASSUME_ROLE_XML.format(
         key=key, secret=secret, token=token, arn=arn, expiration=expiration
     ).encode()
@@ -188,11 +189,16 @@ def error_xml(code: str, message: str, kind: str = "Sender") -> bytes:
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted answer. `status=None` means hang: accept and read the request, never answer."""
+    """One scripted answer. `status=None` means hang: accept and read the request, never answer.
+
+    `drip` > 0 sends the body one byte every `drip` seconds (each read timeout is met, the answer never
+    ends); `flood` > 0 sends that many bytes of body without a Content-Length, then closes."""
 
     status: int | None
     body: bytes = b""
     content_type: str = "text/xml"
+    drip: float = 0.0
+    flood: int = 0
 
 
 HANG = Reply(None)
@@ -245,10 +251,28 @@ class FaultServer:
                     return
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
-                self.send_header("Content-Length", str(len(reply.body)))
+                if reply.flood:
+                    self.send_header("Connection", "close")
+                else:
+                    self.send_header("Content-Length", str(len(reply.body) + (10**6 if reply.drip else 0)))
                 self.send_header("x-amzn-RequestId", "fault-0001")
                 self.end_headers()
-                self.wfile.write(reply.body)
+                try:
+                    if reply.drip:
+                        for byte in reply.body * 1000:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            if fault._stop.wait(reply.drip):
+                                break
+                    elif reply.flood:
+                        chunk = b"<" * 65536
+                        for _ in range(reply.flood // len(chunk) + 1):
+                            self.wfile.write(chunk)
+                    else:
+                        self.wfile.write(reply.body)
+                except OSError:  # the client gave up, as it should
+                    pass
+                self.close_connection = True
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from stsui.aws.gateway import MAX_ATTEMPTS, READ_TIMEOUT
+from stsui.aws.limits import MAX_ATTEMPTS, READ_TIMEOUT
 from tests.integration.conftest import Home
 from tests.reliability.conftest import (
     HANG,
