@@ -31,8 +31,13 @@ def _fish_quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+POWERSHELL_QUOTES = "'\u2018\u2019\u201a\u201b"
+"""Every character that ends a PowerShell single-quoted string: the ASCII quote and U+2018-U+201B. Inside
+such a string each is written twice."""
+
+
 def _powershell_quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    return "'" + "".join(char * 2 if char in POWERSHELL_QUOTES else char for char in value) + "'"
 
 
 def env_lines(session: Session, shell: str = "sh") -> str:
