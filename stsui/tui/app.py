@@ -8,8 +8,6 @@ anything is live, moves the visible countdowns, and starts automatic renewals.
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,6 +30,7 @@ from stsui.domain.search import RoleSearch, narrows
 from stsui.domain.times import rfc3339
 from stsui.engine.engine import Engine
 from stsui.tui.commands import StsuiCommands
+from stsui.tui.lifetime import Lifetime
 from stsui.tui.messages import (
     ActionFailed,
     AssumeFailed,
@@ -102,16 +101,13 @@ class StsuiApp(App[int]):
         Binding("escape", "clear_filter", "Clear filter", tooltip="Clear and hide the filter"),
     ]
 
-    def __init__(
-        self, engine: Engine, *, tick_every: float | None = 1.0, handle_signals: bool = False
-    ) -> None:
+    def __init__(self, engine: Engine, *, tick_every: float | None = 1.0) -> None:
         """`tick_every=None` starts no timer: tests call `tick()` after moving the clock.
 
-        With `handle_signals`, SIGTERM and SIGHUP quit cleanly (terminal restored, demo files removed).
+        Signals and a lost terminal are `stsui.tui.lifetime`'s, set up by `run_tui`.
         """
         super().__init__()
         self.engine = engine
-        self._handle_signals = handle_signals
         self.book = RoleBook(engine.config.roles.values())
         self._search: RoleSearch | None = None
         self._query = ""
@@ -199,10 +195,6 @@ class StsuiApp(App[int]):
         self.table.focus()
         if self._tick_every is not None:
             self.ticker = self.set_interval(self._tick_every, self.tick, name="ticker")
-        if self._handle_signals:
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(signum, self.exit)
         if self._startup_error:
             self.notify(self._startup_error, title="Credentials file", severity="error", timeout=10)
         self._show_highlighted()
@@ -777,10 +769,22 @@ class StsuiApp(App[int]):
 
 
 def run_tui(engine: Engine) -> int:
-    """Run the terminal UI until the user quits; the exit code for the CLI."""
-    app = StsuiApp(engine, handle_signals=True)
+    """Run the terminal UI until the user quits, its terminal goes away or it is sent SIGTERM/SIGHUP; the
+    exit code for the CLI. The process ends within `lifetime.GRACE` seconds of that, whatever is stuck."""
+    app = StsuiApp(engine)
+
+    def request_exit() -> None:
+        try:
+            app.call_from_thread(app.exit)
+        except RuntimeError:  # in the App's own thread (a signal handler), or the App is not running
+            app.exit()
+
+    lifetime = Lifetime(request_exit)
+    lifetime.install()
     app.run()
-    return app.return_code or 0
+    code = 128 + lifetime.ended_by if lifetime.ended_by else app.return_code or 0
+    lifetime.finish_within(code)
+    return code
 
 
 __all__ = ["StsuiApp", "run_tui"]
