@@ -174,3 +174,24 @@ def test_another_programs_save_is_never_undone(rhome: Home) -> None:
     # rename can still be lost. Before the check, 4-5 % of saves were (106 of 2,331 in the issue's run).
     assert len(lost) <= max(1, saves // 200), f"{len(lost)} of {saves} editor saves were undone"
     assert all("kept changing" in f for f in failures)
+
+
+@pytest.mark.parametrize("command", ["env", "credential-process"])
+def test_an_unusable_sessions_directory_still_serves_the_session_in_the_profile(
+    rhome: Home, tmp_path: Path, closed_port_url: str, command: str
+) -> None:
+    """sessions/ replaced by a link elsewhere: the valid session already in the profile is used, with no
+    call to STS (which is unreachable here), and the problem is at most a warning."""
+    assert run(rhome, "assume", "admin").returncode == 0
+    sessions = rhome.cache / "sessions"
+    for path in sessions.iterdir():
+        path.unlink()
+    sessions.rmdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    sessions.symlink_to(elsewhere)
+    result = run(rhome, command, "admin", env={"AWS_ENDPOINT_URL_STS": closed_port_url})
+    assert result.returncode == 0, result.stderr
+    assert "AWS_SECRET_ACCESS_KEY" in result.stdout or '"SecretAccessKey"' in result.stdout
+    assert "Traceback" not in result.stderr
+    assert not list(elsewhere.iterdir())
