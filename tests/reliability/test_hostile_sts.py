@@ -163,7 +163,8 @@ def test_an_answer_that_is_already_expired_is_refused_and_nothing_written(
 
 @pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"])
 @pytest.mark.parametrize(
-    "value", ["http://127.0.0.1:99999", "http://127.0.0.1:abc", "http://[::1", "ftp://sts.example", "https://"]
+    "value",
+    ["http://127.0.0.1:99999", "http://127.0.0.1:abc", "http://[::1", "ftp://sts.example", "https://"],
 )
 def test_an_unusable_endpoint_variable_is_a_usage_error_naming_it(
     rhome: Home, variable: str, value: str
