@@ -107,3 +107,19 @@ def test_a_due_session_is_renewed_by_the_running_tui(home: Home) -> None:
         assert store.read()["short"].owner_role == "short"
     finally:
         term.close()
+
+
+def test_an_exec_child_owns_the_terminal(home: Home) -> None:
+    """`stsui exec` hands the child the terminal: it reads what the user types."""
+    term = Terminal(home.root)
+    child = "import os; print('tty', os.isatty(0)); print('got', input('name? '))"
+    term.start(
+        [sys.executable, "-m", "stsui", "exec", "prod-admin", "--", sys.executable, "-c", child], home.env
+    )
+    try:
+        term.wait_for_text("name?")
+        assert "tty True" in term.screen()
+        term.send("alice", "Enter")
+        term.wait_for_text("got alice")
+    finally:
+        term.close()

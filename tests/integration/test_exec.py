@@ -112,3 +112,12 @@ def test_a_command_keeps_working_across_a_renewal(home: Home) -> None:
     assert result.returncode == 0, result.stderr
     renewed, arn = result.stdout.split()
     assert renewed == "True" and arn.startswith("arn:aws:sts::666666666666:assumed-role/Short/")
+
+
+def test_the_aws_cli_acts_as_the_role_through_the_server(home: Home) -> None:
+    """The AWS CLI's own container provider reads the route `exec` hands it, despite `[default]` keys."""
+    command = [sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--output", "json"]
+    result = home.run("exec", "prod-admin", "--", *command)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["Arn"].startswith("arn:aws:sts::111111111111:assumed-role/Admin/")
+    assert BASE_SECRET not in result.stdout + result.stderr
