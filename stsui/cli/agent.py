@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from stsui.cli.setup import load_engine
-from stsui.domain.errors import StsuiError, UsageError
+from stsui.domain.errors import UsageError
 from stsui.domain.model import Role
 from stsui.engine.engine import Engine, Outcome
 
@@ -123,42 +123,27 @@ def _log(line: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from stsui.agent.child import new_token
-    from stsui.agent.registry import AgentRegistration
-    from stsui.agent.server import CredentialsServer, route
-    from stsui.agent.sessions import Event, Renewer, SessionSource
+    from stsui.agent.runtime import Agent
+    from stsui.agent.sessions import Event
 
     engine = load_engine(args.config)
 
     def on_event(event: Event) -> None:
         _log(f"{event.kind} role '{event.role}'" + (f": {event.detail}" if event.detail else ""))
 
-    registration = AgentRegistration()
-    registration.acquire()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda number, frame: stop.set())
-    sessions = SessionSource(engine, on_event=on_event)
-    token = new_token()
+    agent = Agent(engine, port=args.port or 0, on_event=on_event)
+    agent.start()
     try:
-        server = CredentialsServer(sessions, token, port=args.port or 0)
-    except StsuiError:
-        registration.release()
-        raise
-    renewer = Renewer(sessions)
-    try:
-        server.start()
-        renewer.start()
-        registration.publish(server.url, token)
         _log(
-            f"serving {len(engine.config.roles)} roles at {route(server.url, 'NAME')} "
-            f"(address and token in {registration.path}); Ctrl-C stops."
+            f"serving {len(engine.config.roles)} roles at {agent.route('NAME')} "
+            f"(address and token in {agent.file}); Ctrl-C stops."
         )
         stop.wait()
     finally:
-        renewer.stop()
-        server.stop()
-        registration.release()
+        agent.stop()
         _log("stopped.")
     return 0
 

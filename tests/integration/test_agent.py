@@ -20,7 +20,7 @@ import pytest
 
 from stsui.agent.server import CredentialsServer, route
 from stsui.agent.sessions import SessionSource
-from stsui.domain.errors import UsageError
+from stsui.domain.errors import StsuiError, UsageError
 from stsui.domain.model import Credentials, Role, Session
 from stsui.engine.engine import Engine
 from tests.integration.conftest import BASE_SECRET, Home
@@ -231,3 +231,34 @@ def test_runtime_dir_is_preferred_for_the_agent_file(home: Home, tmp_path: Path)
         os.kill(process.pid, signal.SIGINT)
         process.communicate(timeout=10)
     assert not (runtime / "stsui" / "agent.json").exists()
+
+
+def test_one_agent_per_user_and_a_failed_start_leaves_nothing(agent: Agent) -> None:
+    """The pieces `stsui serve` and the TUI share: a second agent is refused naming the first; one that
+    cannot bind leaves no agent file and no lock behind."""
+    import socket
+
+    from stsui.agent.registry import AgentRunning, find_agent
+    from stsui.agent.runtime import Agent as UserAgent
+
+    first = UserAgent(agent.engine)
+    first.start()
+    try:
+        with pytest.raises(AgentRunning, match=f"process {os.getpid()} at {first.url}"):
+            UserAgent(agent.engine).start()
+        found = find_agent()
+        assert found is not None and found.url == first.url and found.token == first.token
+        assert first.token not in repr(first)
+    finally:
+        first.stop()
+    assert find_agent() is None and not first.file.exists()
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(StsuiError):
+            UserAgent(agent.engine, port=taken.getsockname()[1]).start()
+    assert not first.file.exists()
+    second = UserAgent(agent.engine)
+    second.start()  # the lock was released
+    second.stop()

@@ -1,0 +1,86 @@
+"""The user's agent as one piece: the agent file and its lock, warm sessions, the loopback credentials server,
+the background renewer and (for the TUI) the MFA relay, started and stopped together.
+
+`stsui serve` runs one headless; the TUI runs one while it is open. Only one per user: `start` raises
+`AgentRunning` (naming the process that serves) when another agent holds the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from stsui.agent.child import new_token
+from stsui.agent.mfa_relay import Answer, MfaRelay
+from stsui.agent.registry import AgentRegistration
+from stsui.agent.server import CredentialsServer, route
+from stsui.agent.sessions import Event, Renewer, SessionSource
+from stsui.engine.engine import Engine
+
+
+class Agent:
+    """Serves every role of `engine` on 127.0.0.1 while started. `repr` never shows the token."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        port: int = 0,
+        on_event: Callable[[Event], None] = lambda event: None,
+        mfa_answer: Answer | None = None,
+    ) -> None:
+        self.engine = engine
+        self._port = port
+        self._mfa_answer = mfa_answer
+        self.sessions = SessionSource(engine, on_event=on_event)
+        self.registration = AgentRegistration()
+        self.token = new_token()
+        self._server: CredentialsServer | None = None
+        self._stack = contextlib.ExitStack()
+
+    def __repr__(self) -> str:
+        return f"Agent(url={self.url!r})"
+
+    @property
+    def url(self) -> str:
+        """The server's base URL (`http://127.0.0.1:PORT`), or "" before `start`."""
+        return self._server.url if self._server is not None else ""
+
+    @property
+    def file(self) -> Path:
+        """The agent file callers read (url, token, pid)."""
+        return self.registration.path
+
+    def route(self, role: str) -> str:
+        """The container-credentials URL of `role`."""
+        return route(self.url, role)
+
+    def served(self) -> dict[str, datetime]:
+        """Each role handed out so far, with when it was last fetched."""
+        return self.sessions.served()
+
+    def start(self) -> None:
+        """Become the user's agent and serve; raises AgentRunning or StsuiError, leaving nothing behind."""
+        with contextlib.ExitStack() as stack:
+            self.registration.acquire()
+            stack.callback(self.registration.release)
+            server = CredentialsServer(self.sessions, self.token, port=self._port)
+            server.start()
+            stack.callback(server.stop)
+            renewer = Renewer(self.sessions)
+            renewer.start()
+            stack.callback(renewer.stop)
+            if self._mfa_answer is not None:
+                relay = MfaRelay(self._mfa_answer)
+                relay.start()
+                stack.callback(relay.stop)
+            self.registration.publish(server.url, self.token)
+            self._server = server
+            self._stack = stack.pop_all()
+
+    def stop(self) -> None:
+        """Stop serving and remove the agent file (idempotent)."""
+        self._stack.close()
+        self._server = None
