@@ -10,19 +10,17 @@ from __future__ import annotations
 import enum
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from stsui.domain.errors import NeedsMfa, StsuiError
 from stsui.domain.model import Role, Session
 from stsui.engine.engine import Engine
+from stsui.engine.renewal import Backoff
 
 RENEW_LEAD = timedelta(minutes=2)
 """A served session is renewed this long before it would fall due, so no caller meets a due one (at most half
 of the time between its start and its renewal window, so a short session is not renewed over and over)."""
-
-RETRY_DELAYS = (30, 60, 120, 240, 480, 600)
-"""Seconds to wait before retrying a failed background renewal: 30 s, then 1, 2, 4, 8, 10 minutes."""
 
 
 class UnknownRole(StsuiError):
@@ -50,8 +48,7 @@ class _Served:
     session: Session | None = None
     obtained_at: datetime | None = None
     last_served: datetime | None = None
-    failures: int = 0
-    retry_at: datetime | None = None
+    backoff: Backoff = field(default_factory=Backoff)
 
 
 class SessionSource:
@@ -138,8 +135,8 @@ class SessionSource:
     def _renew_at(self, name: str, state: _Served) -> datetime | None:
         if state.last_served is None or state.session is None:
             return None
-        if state.retry_at is not None:
-            return state.retry_at
+        if state.backoff.retry_at is not None:
+            return state.backoff.retry_at
         role = self.engine.config.roles.get(name)
         if role is None:
             return None
@@ -161,11 +158,9 @@ class SessionSource:
                 try:
                     self._obtain(role, state, fresh=True)
                 except StsuiError:
-                    delay = RETRY_DELAYS[min(state.failures, len(RETRY_DELAYS) - 1)]
-                    state.failures += 1
-                    state.retry_at = now + timedelta(seconds=delay)
+                    state.backoff.failed(now)
                     continue
-            state.failures, state.retry_at = 0, None
+            state.backoff.succeeded()
             renewed += 1
             self._on_event(Event(EventKind.RENEWED, name))
         return renewed

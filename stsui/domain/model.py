@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -132,13 +132,21 @@ class ProfileEntry:
         return self.owner_role is not None
 
 
-def status_of(role: Role, entry: ProfileEntry | None, now: datetime) -> Status:
-    """active / due / expired / inactive for a role, from its profile section."""
+def status_of(
+    role: Role,
+    entry: ProfileEntry | None,
+    now: datetime,
+    renewal_needs_mfa: Callable[[], bool] = lambda: False,
+) -> Status:
+    """active / due / expired / inactive for a role, from its profile section; needs MFA when the session
+    is due or expired and renewing it would need a new MFA code (`renewal_needs_mfa`, asked only then)."""
     if entry is None or not entry.owned or entry.expires_at is None:
         return Status.INACTIVE
     left = (entry.expires_at - now).total_seconds()
     if left <= 0:
-        return Status.EXPIRED
-    if left < role.refresh_before:
-        return Status.DUE
-    return Status.ACTIVE
+        status = Status.EXPIRED
+    elif left < role.refresh_before:
+        status = Status.DUE
+    else:
+        return Status.ACTIVE
+    return Status.NEEDS_MFA if renewal_needs_mfa() else status

@@ -98,13 +98,8 @@ class Engine:
 
     def status(self, role: Role, entries: dict[str, ProfileEntry]) -> Status:
         """active / due / expired / inactive from the role's profile; needs MFA when renewal would ask."""
-        entry = entries.get(role.profile)
-        if entry is not None and entry.owner_role != role.name:
-            entry = None
-        status = status_of(role, entry, self.clock())
-        if status in (Status.DUE, Status.EXPIRED) and self.needs_mfa_code(role, fresh=True):
-            return Status.NEEDS_MFA
-        return status
+        entry = self._owned(role, entries)
+        return status_of(role, entry, self.clock(), lambda: self.needs_mfa_code(role, fresh=True))
 
     def mfa_root(self, role: Role) -> Role:
         """The role at the root of a chain: the one assumed from a profile, whose MFA device counts."""
