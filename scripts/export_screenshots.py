@@ -76,10 +76,14 @@ async def shoot(app: StsuiApp, out: Path) -> list[Path]:
         save("filter.svg")
         await pilot.press("escape")
 
-        app.table.go_to("security-audit")
+        app.roles.table.go_to("security-audit")
         await pilot.press("enter")
-        while not isinstance(app.screen, MfaScreen):
+        for _ in range(50):
+            if isinstance(app.screen, MfaScreen):
+                break
             await settle(app, pilot)
+        else:
+            raise SystemExit("The MFA prompt did not open.")
         await pilot.press("1", "2", "3")
         await settle(app, pilot)
         save("mfa.svg")

@@ -1,65 +1,97 @@
-"""The command palette (Ctrl+P): "Assume <role>" for every role, and every action a key does."""
+"""The command palette (Ctrl+P): every action of `stsui.tui.actions` that has a title, then "Assume <role>".
+
+The provider knows the roles screen only through `PaletteHost`, so this module imports neither the App nor
+the screen.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-if TYPE_CHECKING:
-    from stsui.tui.app import StsuiApp
+from stsui.domain.model import Role
+from stsui.tui.actions import Action, palette_actions
 
 ROLE_HITS = 40
 """At most this many roles are offered per query; the filter ranks them, so the best are kept."""
+
+
+@runtime_checkable
+class PaletteHost(Protocol):
+    """What the palette needs from the screen it was opened on."""
+
+    def run_action(self, action: str) -> Awaitable[None]:
+        """Run an action of the actions table (Textual's own `run_action`)."""
+        ...
+
+    def assume_role(self, name: str) -> None: ...
+
+    def find_roles(self, query: str) -> Sequence[Role]:
+        """Roles matching `query`, best first (every role, in config order, for an empty query)."""
+        ...
+
+
+def role_help(role: Role) -> str:
+    parts = [f"account {role.account}", f"profile {role.profile}"]
+    if role.source_role:
+        parts.append(f"via {role.source_role}")
+    if role.description:
+        parts.append(role.description)
+    return " · ".join(parts)
 
 
 class StsuiCommands(Provider):
     """Actions first, then roles. Roles are found with stsui's own filter, so 10,000 stay fast."""
 
     @property
-    def _app(self) -> StsuiApp:
-        return self.app  # type: ignore[return-value]
+    def host(self) -> PaletteHost | None:
+        screen = self.screen
+        return screen if isinstance(screen, PaletteHost) else None
 
-    def _role_help(self, name: str) -> str:
-        role = self._app.book.role(name)
-        if role is None:
-            return ""
-        parts = [f"account {role.account}", f"profile {role.profile}"]
-        if role.source_role:
-            parts.append(f"via {role.source_role}")
-        if role.description:
-            parts.append(role.description)
-        return " · ".join(parts)
+    def _run(self, host: PaletteHost, action: Action) -> partial[Awaitable[None]]:
+        return partial(host.run_action, action.action)
 
     async def discover(self) -> Hits:
-        for title, help_text, callback in self._app.palette_actions():
-            yield DiscoveryHit(title, callback, help=help_text)
-        for role in self._app.book.roles[:ROLE_HITS]:
+        host = self.host
+        if host is None:
+            return
+        for action in palette_actions():
+            assert action.palette is not None
+            yield DiscoveryHit(action.palette, self._run(host, action), help=action.help)
+        for role in host.find_roles("")[:ROLE_HITS]:
             yield DiscoveryHit(
-                f"Assume {role.name}",
-                partial(self._app.assume_role, role.name),
-                help=self._role_help(role.name),
+                f"Assume {role.name}", partial(host.assume_role, role.name), help=role_help(role)
             )
 
     async def search(self, query: str) -> Hits:
+        host = self.host
+        if host is None:
+            return
         matcher = self.matcher(query)
-        for title, help_text, callback in self._app.palette_actions():
-            score = matcher.match(title)
+        for action in palette_actions():
+            assert action.palette is not None
+            score = matcher.match(action.palette)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)
+                yield Hit(
+                    score,
+                    matcher.highlight(action.palette),
+                    self._run(host, action),
+                    text=action.palette,
+                    help=action.help,
+                )
         words = query.strip()
         if words.lower().startswith("assume"):
             words = words[len("assume") :]
-        book = self._app.book
-        for rank, position in enumerate(self._app.role_search.filter(words)[:ROLE_HITS]):
-            name = book.roles[position].name
-            title = f"Assume {name}"
+        for rank, role in enumerate(host.find_roles(words)[:ROLE_HITS]):
+            title = f"Assume {role.name}"
             score = matcher.match(title) or 0.5 / (rank + 1)
             yield Hit(
                 score,
                 matcher.highlight(title),
-                partial(self._app.assume_role, name),
+                partial(host.assume_role, role.name),
                 text=title,
-                help=self._role_help(name),
+                help=role_help(role),
             )

@@ -1,7 +1,8 @@
 """What workers report back to the app: small immutable messages named for what happened.
 
 Workers run the engine (STS calls, file reads and writes) off the event loop and never touch a widget;
-they post one of these, and the app's `@on` handlers apply it to the screen in one place.
+they post one of these, and the `@on` handlers of the roles screen (or of the identity panel, for
+identities) apply it to the screen in one place.
 
 Textual marks its own bookkeeping on a message as it travels (sender, stop, prevent_default), so
 `dataclass(frozen=True)` cannot be used on a `Message`; `Fact` freezes the dataclass fields instead.
@@ -20,7 +21,13 @@ from stsui.domain.model import Identity, ProfileEntry
 
 
 class Fact(Message):
-    """A message whose dataclass fields cannot be changed once it is made."""
+    """A message whose dataclass fields cannot be changed once it is made; handled where it is posted
+    (it does not bubble, so each fact is handled, and seen by a test's message hook, once)."""
+
+    bubble = False
+
+    def __init_subclass__(cls, bubble: bool | None = False, **options: Any) -> None:
+        super().__init_subclass__(bubble=bubble, **options)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in getattr(self, "__dataclass_fields__", ()) and name in self.__dict__:
@@ -70,6 +77,14 @@ class RenewalNeedsMfa(Fact):
 
     role: str
     serial: str
+
+
+@dataclass
+class RenewalChecked(Fact):
+    """The engine said whether renewing a role's due or expired session would need a new MFA code."""
+
+    role: str
+    needs_mfa: bool
 
 
 @dataclass

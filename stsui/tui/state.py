@@ -1,20 +1,22 @@
-"""The role table's model, without Textual: what each role's row says at a given moment.
+"""The role table's model, without Textual: one record per role, and what its row says at a given moment.
 
-`RoleBook` holds what the screen knows about every role (its owned session's expiry, work in progress,
-the last error, a renewal stuck on MFA) by position in config order; `RoleBook.row(position, now)` turns
-that into a `RoleRow` of display texts and style names. Rows are plain values, so the table compares
-them to repaint only what changed, and tests read them without a screen.
+`RoleBook` holds a `RoleState` per role, keyed by role name in config order: the session stsui wrote to the
+role's profile, work in progress, the last error, whether renewing needs a new MFA code, and the renewal
+backoff. `RoleBook.row(name, now)` turns a record into a `RoleRow` of display texts and style names. Rows
+are plain values, so the table compares them to repaint only what changed, and tests read them without
+a screen. The status word comes from `status_of`, the one status decision shared with the CLI.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from stsui.domain.durations import format_time_left
 from stsui.domain.model import ProfileEntry, Role, Status, status_of
+from stsui.engine.renewal import Backoff
 
 SOON = 15 * 60
 """Under this much time left the countdown turns yellow."""
@@ -68,107 +70,62 @@ class Working(enum.StrEnum):
     ASSUMING = "assuming…"
     RENEWING = "renewing…"
     FORGETTING = "forgetting…"
+    CHECKING = "checking…"
+    """Asking the engine whether renewing would need a new MFA code (not shown: the status stays)."""
 
 
-class RoleBook:
-    """What the screen knows about each role, by position in config order. Main thread only."""
+@dataclass
+class RoleState:
+    """What the screen knows about one role. Main thread only."""
 
-    def __init__(self, roles: Iterable[Role]) -> None:
-        self.roles: list[Role] = list(roles)
-        self.position: dict[str, int] = {role.name: i for i, role in enumerate(self.roles)}
-        self.expiry: dict[int, datetime] = {}
-        """Expiry of each session stsui wrote to the role's own profile (owned entries only)."""
-        self.principal: dict[int, str] = {}
-        self.working: dict[int, Working] = {}
-        self.errors: dict[int, str] = {}
-        self.needs_mfa: set[int] = set()
-
-    def __len__(self) -> int:
-        return len(self.roles)
-
-    def role(self, name: str) -> Role | None:
-        position = self.position.get(name)
-        return None if position is None else self.roles[position]
-
-    # -- facts --------------------------------------------------------------------------------------------
-
-    def load(self, entries: Mapping[str, ProfileEntry]) -> set[int]:
-        """Take the credentials file's entries; returns the positions whose session changed.
-
-        A changed session supersedes what was known about the old one (its error, a renewal stuck on MFA).
-        """
-        expiry: dict[int, datetime] = {}
-        principal: dict[int, str] = {}
-        for position, role in enumerate(self.roles):
-            entry = entries.get(role.profile)
-            if entry is None or entry.owner_role != role.name or entry.expires_at is None:
-                continue
-            expiry[position] = entry.expires_at
-            if entry.principal_arn:
-                principal[position] = entry.principal_arn
-        changed = {p for p in expiry.keys() | self.expiry.keys() if expiry.get(p) != self.expiry.get(p)}
-        self.expiry, self.principal = expiry, principal
-        self.needs_mfa -= changed
-        for position in changed:
-            self.errors.pop(position, None)
-        return changed
-
-    def started(self, position: int, expires_at: datetime, principal: str) -> None:
-        """A session was written to the role's profile."""
-        self.expiry[position] = expires_at
-        self.principal[position] = principal
-        self.working.pop(position, None)
-        self.errors.pop(position, None)
-        self.needs_mfa.discard(position)
-
-    def forgotten(self, position: int) -> None:
-        self.expiry.pop(position, None)
-        self.principal.pop(position, None)
-        self.working.pop(position, None)
-        self.errors.pop(position, None)
-        self.needs_mfa.discard(position)
+    role: Role
+    entry: ProfileEntry | None = None
+    """The role's profile section, only when stsui wrote it for this role with an expiry."""
+    working: Working | None = None
+    error: str | None = None
+    """The last failure of an action on this role, until its session changes."""
+    needs_mfa: bool | None = None
+    """Whether renewing needs a new MFA code: None until the engine is asked (again, once it may differ)."""
+    checked_at: datetime | None = None
+    """When the engine last said renewing needs no MFA code (asked again after a while)."""
+    mfa_warned: bool = False
+    """The user was told once that an automatic renewal needs an MFA code."""
+    backoff: Backoff = field(default_factory=Backoff)
 
     @property
-    def live(self) -> bool:
-        """True while anything can change by itself: an owned session counting down, or work running."""
-        return bool(self.expiry or self.working)
+    def name(self) -> str:
+        return self.role.name
 
-    def seconds_left(self, position: int, now: datetime) -> float | None:
-        expires_at = self.expiry.get(position)
+    @property
+    def expires_at(self) -> datetime | None:
+        return None if self.entry is None else self.entry.expires_at
+
+    def seconds_left(self, now: datetime) -> float | None:
+        expires_at = self.expires_at
         return None if expires_at is None else (expires_at - now).total_seconds()
 
-    def due(self, now: datetime) -> list[int]:
-        """Owned sessions inside their role's renewal window or expired, in config order."""
-        roles = self.roles
-        return sorted(
-            position
-            for position, expires_at in self.expiry.items()
-            if (expires_at - now).total_seconds() < roles[position].refresh_before
-        )
+    def session_changed(self, entry: ProfileEntry | None) -> None:
+        """A new session (or none) supersedes what was known about the old one."""
+        self.entry = entry
+        self.error = None
+        self.needs_mfa = None
+        self.checked_at = None
+        self.mfa_warned = False
+        self.backoff.succeeded()
 
-    def status(self, position: int, now: datetime) -> Status:
-        """The session's own status (without work in progress)."""
-        if position in self.errors:
+    def status(self, now: datetime) -> Status:
+        """The session's own status (without work in progress): the last error, else `status_of`."""
+        if self.error is not None:
             return Status.ERROR
-        if position in self.needs_mfa:
-            return Status.NEEDS_MFA
-        expires_at = self.expiry.get(position)
-        if expires_at is None:
-            return Status.INACTIVE
-        role = self.roles[position]
-        entry = ProfileEntry(role.profile, role.name, expires_at, None)
-        return status_of(role, entry, now)
+        return status_of(self.role, self.entry, now, lambda: self.needs_mfa is True)
 
-    # -- rows -----------------------------------------------------------------------------------------------
-
-    def row(self, position: int, now: datetime) -> RoleRow:
-        role = self.roles[position]
-        seconds = self.seconds_left(position, now)
-        working = self.working.get(position)
-        if working is not None:
-            status, style = str(working), "working"
+    def row(self, now: datetime) -> RoleRow:
+        role = self.role
+        seconds = self.seconds_left(now)
+        if self.working is not None and self.working is not Working.CHECKING:
+            status, style = str(self.working), "working"
         else:
-            state = self.status(position, now)
+            state = self.status(now)
             status, style = str(state), state.name.lower().replace("_", "-")
         return RoleRow(
             name=role.name,
@@ -184,5 +141,104 @@ class RoleBook:
             description=role.description,
         )
 
-    def rows(self, positions: Sequence[int], now: datetime) -> list[RoleRow]:
-        return [self.row(position, now) for position in positions]
+
+def owned_entry(role: Role, entry: ProfileEntry | None) -> ProfileEntry | None:
+    """`entry` if stsui wrote it for `role` with an expiry; else None (another program's, or none)."""
+    if entry is None or entry.owner_role != role.name or entry.expires_at is None:
+        return None
+    return entry
+
+
+class RoleBook:
+    """A `RoleState` per role, by name, in config order. Main thread only.
+
+    Sets of the names with an owned session and with work running are kept alongside, so a tick with
+    10,000 roles looks only at those: change `entry` and `working` through the methods below.
+    """
+
+    def __init__(self, roles: Iterable[Role]) -> None:
+        self.states: dict[str, RoleState] = {role.name: RoleState(role) for role in roles}
+        self.roles: list[Role] = [state.role for state in self.states.values()]
+        """Every role in config order (what the filter indexes)."""
+        self.names: list[str] = list(self.states)
+        self._order = {name: position for position, name in enumerate(self.names)}
+        self._owned: set[str] = set()
+        self._working: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+    def __iter__(self) -> Iterator[RoleState]:
+        return iter(self.states.values())
+
+    def __getitem__(self, name: str) -> RoleState:
+        return self.states[name]
+
+    def get(self, name: str) -> RoleState | None:
+        return self.states.get(name)
+
+    # -- facts --------------------------------------------------------------------------------------------
+
+    def load(self, entries: Mapping[str, ProfileEntry]) -> set[str]:
+        """Take the credentials file's entries; returns the roles whose session changed."""
+        changed = set()
+        for state in self.states.values():
+            entry = owned_entry(state.role, entries.get(state.role.profile))
+            if (None if entry is None else entry.expires_at) != state.expires_at:
+                state.session_changed(entry)
+                changed.add(state.name)
+            else:
+                state.entry = entry
+            self._index(state)
+        return changed
+
+    def started(self, name: str, expires_at: datetime, principal: str) -> None:
+        """A session was written to the role's profile."""
+        state = self.states[name]
+        state.session_changed(ProfileEntry(state.role.profile, name, expires_at, principal))
+        self.finish(name)
+
+    def forgotten(self, name: str) -> None:
+        state = self.states[name]
+        state.session_changed(None)
+        self.finish(name)
+
+    def begin(self, name: str, working: Working) -> None:
+        """Work started for the role (one job per role at a time)."""
+        self.states[name].working = working
+        self._working.add(name)
+
+    def finish(self, name: str) -> None:
+        """The role's work is over, whatever its result."""
+        self.states[name].working = None
+        self._working.discard(name)
+        self._index(self.states[name])
+
+    def _index(self, state: RoleState) -> None:
+        if state.entry is None:
+            self._owned.discard(state.name)
+        else:
+            self._owned.add(state.name)
+
+    @property
+    def live(self) -> bool:
+        """True while anything can change by itself: an owned session counting down, or work running."""
+        return bool(self._owned or self._working)
+
+    def working(self) -> dict[str, Working]:
+        """The work running, by role."""
+        return {name: w for name in self._working if (w := self.states[name].working) is not None}
+
+    def due(self, now: datetime) -> list[RoleState]:
+        """Owned sessions inside their role's renewal window or expired, in config order."""
+        states = self.states
+        return [
+            states[name]
+            for name in sorted(self._owned, key=self._order.__getitem__)
+            if status_of(states[name].role, states[name].entry, now) in (Status.DUE, Status.EXPIRED)
+        ]
+
+    # -- rows -----------------------------------------------------------------------------------------------
+
+    def row(self, name: str, now: datetime) -> RoleRow:
+        return self.states[name].row(now)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from rich.style import Style
+from textual.binding import Binding
 from textual.strip import Strip
 
 from stsui.domain.errors import StsError
 from stsui.domain.model import Credentials, Session
+from stsui.tui.actions import ACTIONS
 from stsui.tui.app import StsuiApp
 from stsui.tui.messages import AssumeFailed, CredentialsFileChanged, SessionStarted
 from stsui.tui.screens.help import HelpScreen
@@ -22,8 +24,8 @@ SIZE = (120, 34)
 
 def line(app: StsuiApp, role: str) -> Strip:
     """The painted line of `role` (it must be on screen)."""
-    table = app.table
-    index = table.view.index(app.book.position[role])
+    table = app.roles.table
+    index = table.view.index(role)
     y = index - round(table.scroll_offset.y) + 1
     assert 1 <= y < table.size.height, f"{role} is not on screen"
     return table.render_line(y)
@@ -47,7 +49,7 @@ def cell_style(app: StsuiApp, role: str, cell: str) -> Style:
 
 
 def status(app: StsuiApp, role: str) -> str:
-    return app.book.row(app.book.position[role], app.engine.clock()).status
+    return app.roles.book.row(role, app.engine.clock()).status
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -75,7 +77,7 @@ async def test_no_sts_call_before_the_first_paint(rig: Rig) -> None:
     original = rig.gateway.caller_identity
 
     def watching(**kwargs):  # type: ignore[no-untyped-def]
-        painted_before_call.append(app.screen.is_mounted and app.table.size.height > 0)
+        painted_before_call.append(app.screen.is_mounted and app.roles.table.size.height > 0)
         return original(**kwargs)
 
     rig.gateway.caller_identity = watching  # type: ignore[method-assign]
@@ -92,7 +94,7 @@ async def test_enter_assumes_the_highlighted_role_and_writes_its_profile(rig: Ri
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
         await pilot.press("down")
-        assert app.table.highlighted == "prod-readonly"
+        assert app.roles.table.highlighted == "prod-readonly"
         await pilot.press("enter")
         await wait_until(pilot, lambda: recorder.of(SessionStarted))
         entry = rig.credentials.read()["prod-readonly"]
@@ -108,7 +110,7 @@ async def test_mfa_prompt_accepts_only_six_digits_then_assumes(rig: Rig) -> None
     recorder = Recorder()
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
-        app.table.go_to("mfa-ops")
+        app.roles.table.go_to("mfa-ops")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen))
         submit = app.screen.query_one("#mfa-submit")
@@ -134,7 +136,7 @@ async def test_cancelling_the_mfa_prompt_sends_nothing(rig: Rig) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         rig.gateway.calls.clear()
-        app.table.go_to("mfa-ops")
+        app.roles.table.go_to("mfa-ops")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen))
         await pilot.press("1", "2", "3")
@@ -164,7 +166,7 @@ async def test_r_on_an_mfa_role_asks_for_a_code(rig: Rig) -> None:
     rig.engine.forget_mfa()
     app = rig.app()
     async with app.run_test(size=SIZE) as pilot:
-        app.table.go_to("mfa-ops")
+        app.roles.table.go_to("mfa-ops")
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen))
         await pilot.press("escape")
@@ -197,7 +199,7 @@ async def test_busy_role_refuses_a_second_job(rig: Rig) -> None:
     recorder = Recorder()
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
-        app.book.working[app.book.position["prod-admin"]] = Working.RENEWING
+        app.roles.book.begin("prod-admin", Working.RENEWING)
         await pilot.press("enter")
         await settle(pilot)
         assert rig.gateway.count("assume_role") == 0
@@ -211,32 +213,32 @@ async def test_filter_finds_fuzzy_matches_and_enter_assumes_the_top_one(rig: Rig
     recorder = Recorder()
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
-        field = app.filter_input
+        field = app.roles.filter_input
         assert not field.display
         await pilot.press("slash")
         assert field.display and field.has_focus
         await pilot.press(*"prdadm")
-        names = [app.book.roles[p].name for p in app.table.view]
+        names = app.roles.table.view
         assert names == ["prod-admin"]
         await pilot.press("backspace", "backspace", "backspace")
-        names = [app.book.roles[p].name for p in app.table.view]
+        names = app.roles.table.view
         assert names[0] == "prod-admin" and "prod-readonly" in names and "dev-admin" not in names
         await pilot.press("enter")
         await wait_until(pilot, lambda: recorder.of(SessionStarted))
         assert rig.credentials.read()["prod-admin"].owner_role == "prod-admin"
-        assert app.table.has_focus
+        assert app.roles.table.has_focus
 
 
 async def test_filter_matches_accounts_groups_and_keys_typed_in_it_are_not_commands(rig: Rig) -> None:
     app = rig.app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"222222")
-        assert [app.book.roles[p].name for p in app.table.view] == ["staging-deploy"]
+        assert app.roles.table.view == ["staging-deploy"]
         await pilot.press(*["backspace"] * 6, *"dev")
-        assert [app.book.roles[p].name for p in app.table.view] == ["dev-admin", "manual"]
+        assert app.roles.table.view == ["dev-admin", "manual"]
         await pilot.press(*["backspace"] * 3, *"xqrcm")
-        assert app.table.view == []
-        assert "No role matches 'xqrcm'" in app.table.render_line(1).text
+        assert app.roles.table.view == []
+        assert "No role matches 'xqrcm'" in app.roles.table.render_line(1).text
         await settle(pilot)
         assert rig.gateway.count("assume_role") == 0
         assert app.is_running
@@ -246,13 +248,13 @@ async def test_escape_clears_and_hides_the_filter(rig: Rig) -> None:
     app = rig.app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"staging")
-        assert len(app.table.view) == 1
+        assert len(app.roles.table.view) == 1
         await pilot.press("escape")
-        assert app.filter_input.value == ""
-        assert not app.filter_input.display
-        assert len(app.table.view) == len(app.book)
-        assert app.table.highlighted == "staging-deploy"
-        assert app.table.has_focus
+        assert app.roles.filter_input.value == ""
+        assert not app.roles.filter_input.display
+        assert len(app.roles.table.view) == len(app.roles.book)
+        assert app.roles.table.highlighted == "staging-deploy"
+        assert app.roles.table.has_focus
 
 
 # -- identities and the clipboard --------------------------------------------------------------------------
@@ -262,8 +264,8 @@ async def test_identity_panel_shows_base_and_session_arns(rig: Rig) -> None:
     rig.start_session("prod-admin")
     app = rig.app()
     async with app.run_test(size=SIZE) as pilot:
-        session_label = app.panel.query_one("#session")
-        base_label = app.panel.query_one("#base")
+        session_label = app.roles.panel.query_one("#session")
+        base_label = app.roles.panel.query_one("#base")
         await wait_until(
             pilot,
             lambda: "assumed-role" in str(session_label.render()) and "user" in str(base_label.render()),
@@ -288,7 +290,7 @@ async def test_base_identity_failure_is_shown_and_notified(rig: Rig) -> None:
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
         await wait_until(pilot, lambda: recorder.notified("InvalidClientTokenId"))
-        assert "InvalidClientTokenId" in str(app.panel.query_one("#base").render())
+        assert "InvalidClientTokenId" in str(app.roles.panel.query_one("#base").render())
 
 
 async def test_c_copies_export_lines_but_never_shows_the_secret(rig: Rig) -> None:
@@ -328,7 +330,7 @@ async def test_sts_error_is_notified_with_its_code_and_marks_the_row(rig: Rig) -
         errors = [n for n in recorder.notifications if n.severity == "error"]
         assert errors and "AccessDenied" in errors[0].title and message == errors[0].message
         assert "error" in words(app, "prod-admin")
-        assert "AccessDenied" in str(app.panel.query_one("#detail").render())
+        assert "AccessDenied" in str(app.roles.panel.query_one("#detail").render())
         # still responsive: another role can be assumed
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: recorder.of(SessionStarted))
@@ -346,7 +348,7 @@ async def test_an_unexpected_exception_is_reported_and_the_row_is_released(rig: 
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
         await pilot.press("enter")
         await wait_until(pilot, lambda: recorder.notified("Unexpected RuntimeError"))
-        assert not app.book.working
+        assert not app.roles.book.working()
         assert app.is_running
 
 
@@ -357,7 +359,7 @@ async def test_countdown_colour_follows_time_left(rig: Rig) -> None:
     rig.start_session("manual")  # auto_refresh = false: nothing renews it while the clock runs
     app = rig.app()
     async with app.run_test(size=SIZE) as pilot:
-        table = app.table
+        table = app.roles.table
 
         def tone(name: str) -> Style:
             return table.get_component_rich_style(f"role-table--time-{name}")
@@ -405,7 +407,7 @@ async def test_tick_repaints_only_changed_rows_and_idles_when_nothing_is_live(ri
         app.tick()
         await wait_until(pilot, lambda: "active" in words(app, "manual"))
         rig.clock.step(1)
-        assert app.table.update_rows(rig.clock()) == 1  # only the countdown that moved
+        assert app.roles.table.update_rows(rig.clock()) == 1  # only the countdown that moved
 
 
 async def test_another_program_writing_the_file_shows_up_on_the_next_tick(rig: Rig) -> None:
@@ -484,9 +486,47 @@ async def test_renewal_needing_mfa_marks_the_row_and_never_pops_the_prompt(rig: 
             app.tick()
             await settle(pilot)
         assert len([n for n in recorder.notifications if "needs a new MFA code" in n.message]) == 1
-        app.table.go_to("mfa-ops")
+        app.roles.table.go_to("mfa-ops")
         await settle(pilot)
-        assert "press r" in str(app.panel.query_one("#detail").render())
+        assert "press r" in str(app.roles.panel.query_one("#detail").render())
+
+
+async def test_every_status_is_the_one_stsui_list_shows(rig: Rig) -> None:
+    """An MFA role without auto_refresh whose MFA session ran out: `stsui list` says "needs MFA", and so
+    must the table (it said "expired" forever), without calling STS or asking for a code."""
+    from tests.tui.conftest import ROLES, START, build_rig
+
+    manual_mfa = '\n[roles.manual-mfa]\nrole_arn = "arn:aws:iam::888888888888:role/ManualMfa"\n'
+    manual_mfa += 'mfa_serial = "arn:aws:iam::999999999999:mfa/tester"\nauto_refresh = false\n'
+    rig = build_rig(rig.home, ROLES + manual_mfa)
+    rig.engine.assume(rig.role("manual-mfa"), mfa_code="111111")  # a 1 h session, a 12 h MFA session
+    rig.start_session("manual")
+    app = rig.app()
+
+    def listed(name: str) -> str:
+        return str(rig.engine.status(rig.role(name), rig.engine.entries()))  # what `stsui list` prints
+
+    async with app.run_test(size=SIZE) as pilot:
+        for seconds, expected in (
+            (0, "active"),
+            (3600 - 60, "due"),
+            (2 * 3600, "expired"),
+            (13 * 3600, "needs MFA"),
+        ):
+            rig.clock.now = START + timedelta(seconds=seconds)
+            app.tick()
+            await wait_until(pilot, lambda: status(app, "manual-mfa") == expected)  # noqa: B023
+            await settle(pilot)
+            assert expected in text(app, "manual-mfa")
+            assert {name: status(app, name) for name in rig.engine.config.roles} == {
+                name: listed(name) for name in rig.engine.config.roles
+            }
+        assert status(app, "manual") == "expired"
+        assert not isinstance(app.screen, MfaScreen)
+        assert rig.gateway.count("assume_role") == rig.gateway.count("get_session_token") == 0
+        app.roles.table.go_to("manual-mfa")
+        await settle(pilot)
+        assert "press r" in str(app.roles.panel.query_one("#detail").render())
 
 
 async def test_failed_renewal_backs_off_exponentially(rig: Rig) -> None:
@@ -521,16 +561,45 @@ async def test_failed_renewal_backs_off_exponentially(rig: Rig) -> None:
 # -- help, palette, quit -----------------------------------------------------------------------------------
 
 
-async def test_help_lists_every_binding_with_its_description(rig: Rig) -> None:
+async def test_help_lists_every_binding(rig: Rig) -> None:
+    """Every row of the actions table is bound on the roles screen, listed by `?` with its key as the
+    Footer shows it, and drawn on the help screen."""
     app = rig.app()
     async with app.run_test(size=SIZE) as pilot:
+        bound = {key: b.action for key, [b] in app.roles._bindings.key_to_bindings.items()}
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        listed = {description for _, description in app.screen.keys}
-        for binding in StsuiApp.BINDINGS:
-            assert binding.tooltip in listed  # type: ignore[union-attr]
+        listed = dict(app.screen.keys)
+        drawn = {str(label.render()) for label in app.screen.query(".help-key, .help-description")}
+        assert len(ACTIONS) >= 10
+        for action in ACTIONS:
+            assert bound[action.key] == action.action
+            key = " ".join(app.get_key_display(Binding(k, "")) for k in action.key.split(","))
+            assert listed[key] == action.help
+            assert key in drawn and action.help in drawn
+        assert listed[app.get_key_display(Binding("ctrl+p", ""))].startswith("Command palette")
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+        assert "slash" in app.screen.active_bindings  # the filter key is offered again
+
+
+async def test_palette_offers_each_action_once_and_runs_it(rig: Rig) -> None:
+    from stsui.tui.commands import StsuiCommands
+
+    app = rig.app()
+    async with app.run_test(size=SIZE) as pilot:
+        provider = StsuiCommands(app.screen)
+        roles = {f"Assume {name}" for name in rig.engine.config.roles}
+        ours = [hit.text async for hit in provider.discover() if hit.text not in roles]
+        textual = [command.title for command in app.get_system_commands(app.screen)]
+        titles = ours + textual
+        assert len(titles) == len(set(titles)), titles
+        assert "Quit" in titles and "Help" in titles and "Keys" not in titles and "Quit stsui" not in titles
+        assert ours == [action.palette for action in ACTIONS if action.palette]
+        [help_hit] = [hit async for hit in provider.search("help") if hit.text == "Help"]
+        await help_hit.command()
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
 
 
 async def test_palette_offers_roles_and_actions(rig: Rig) -> None:
@@ -575,7 +644,7 @@ async def test_mouse_click_highlights_and_double_click_assumes(rig: Rig) -> None
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
         await pilot.click(RoleTable, offset=(5, 3))  # heading is line 0, so line 3 is the third role
-        assert app.table.highlighted == "staging-deploy"
+        assert app.roles.table.highlighted == "staging-deploy"
         await pilot.click(RoleTable, offset=(5, 3), times=2)
         await wait_until(pilot, lambda: recorder.of(SessionStarted))
         assert "staging-deploy" in rig.credentials.read()
@@ -616,8 +685,8 @@ async def test_mfa_code_entered_for_one_role_unblocks_renewals_on_the_same_devic
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
         rig.clock.step(3600 - 60)
         app.tick()
-        await wait_until(pilot, lambda: len(app.book.needs_mfa) == 2)
-        app.table.go_to("mfa-ops")
+        await wait_until(pilot, lambda: sum(1 for state in app.roles.book if state.needs_mfa) == 2)
+        app.roles.table.go_to("mfa-ops")
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen))
         await pilot.press(*"222222", "enter")
@@ -630,7 +699,7 @@ async def test_mfa_code_entered_for_one_role_unblocks_renewals_on_the_same_devic
 
 
 async def test_automatic_renewals_run_a_few_at_a_time(rig: Rig) -> None:
-    from stsui.tui.app import MAX_RENEWALS
+    from stsui.tui.renewals import MAX_RENEWALS
 
     due = ["prod-admin", "prod-readonly", "staging-deploy", "dev-admin", "chained"]
     for name in due:
@@ -641,7 +710,7 @@ async def test_automatic_renewals_run_a_few_at_a_time(rig: Rig) -> None:
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
         rig.clock.step(3600 - 60)
         app.tick()
-        assert len(app.book.working) == MAX_RENEWALS
+        assert len(app.roles.book.working()) == MAX_RENEWALS
         await wait_until(pilot, lambda: len(recorder.of(SessionStarted)) == MAX_RENEWALS)
         app.tick()
         await wait_until(pilot, lambda: len(recorder.of(SessionStarted)) == len(due))
@@ -656,7 +725,7 @@ async def test_keys_in_a_modal_do_not_reach_the_main_screen(rig: Rig) -> None:
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
-        app.table.go_to("mfa-ops")
+        app.roles.table.go_to("mfa-ops")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen))
         await pilot.press("q", "x", "r")
@@ -682,17 +751,17 @@ async def test_ten_thousand_roles_paint_only_the_visible_rows(isolated_home) -> 
     rig = build_rig(isolated_home, many_roles(10_000))
     app = rig.app()
     computed = 0
-    row = app.book.row
+    row = app.roles.book.row
 
-    def counting(position, now):  # type: ignore[no-untyped-def]
+    def counting(name, now):  # type: ignore[no-untyped-def]
         nonlocal computed
         computed += 1
-        return row(position, now)
+        return row(name, now)
 
-    app.book.row = counting  # type: ignore[method-assign]
+    app.roles.book.row = counting  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        table = app.table
+        table = app.roles.table
         assert table.virtual_size.height == 10_001  # heading + every role, without a line object per role
         assert computed < 5 * table.size.height
         await pilot.press("end")
@@ -704,4 +773,4 @@ async def test_ten_thousand_roles_paint_only_the_visible_rows(isolated_home) -> 
         assert table.highlighted == "role-00000" and table.scroll_offset.y == 0
         assert computed < 20 * table.size.height
         await pilot.press("slash", *"9999")
-        assert app.table.highlighted == "role-09999"
+        assert app.roles.table.highlighted == "role-09999"

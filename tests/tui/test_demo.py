@@ -43,10 +43,10 @@ async def test_the_app_assumes_roles_against_the_demo_sts() -> None:
         app = StsuiApp(engine, tick_every=None)
         async with app.run_test(size=(120, 34), message_hook=recorder) as pilot:
             await wait_until(pilot, lambda: recorder.of(IdentityFetched))
-            app.table.go_to("prod-deploy")  # chained through prod-admin
+            app.roles.table.go_to("prod-deploy")  # chained through prod-admin
             await pilot.press("enter")
             await wait_until(pilot, lambda: recorder.of(SessionStarted))
-            app.table.go_to("security-audit")
+            app.roles.table.go_to("security-audit")
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen))
             await pilot.press(*"123456", "enter")  # moto accepts any code

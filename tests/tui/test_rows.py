@@ -1,4 +1,4 @@
-"""The table's plain model: what each row says at a moment, without a screen."""
+"""The table's plain model: one record per role, and what each row says at a moment, without a screen."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from stsui.domain.model import ProfileEntry, Role
+from stsui.domain.model import ProfileEntry, Role, Status
 from stsui.tui.state import RoleBook, Tone, Working, tone_of
 from tests.tui.conftest import START
 
@@ -47,25 +47,40 @@ def test_rows_read_the_owned_session_only() -> None:
             "shared": owned("shared", "someone-else", 3000),  # not this role's: stays inactive
         }
     )
-    assert changed == {0}
-    row = book.row(0, START)
+    assert changed == {"prod-admin"}
+    row = book.row("prod-admin", START)
     assert (row.status, row.time_left, row.tone) == ("active", "50:00", Tone.FINE)
-    assert book.row(2, START).status == "inactive"
-    assert book.row(1, START).via == "↳ prod-admin"
+    assert book.row("other", START).status == "inactive"
+    assert book.row("chained", START).via == "↳ prod-admin"
     assert book.live
 
 
 def test_status_priority_working_then_error_then_needs_mfa_then_time() -> None:
     book = RoleBook(ROLES)
     book.load({"prod-admin": owned("prod-admin", "prod-admin", 600)})
-    assert book.row(0, START).status == "due"
-    book.needs_mfa.add(0)
-    assert book.row(0, START).status == "needs MFA"
-    book.errors[0] = "AccessDenied"
-    assert book.row(0, START).status_style == "error"
-    book.working[0] = Working.RENEWING
-    assert book.row(0, START).status == "renewing…"
-    assert book.row(0, START).time_left == "10:00"  # the countdown keeps going meanwhile
+    state = book["prod-admin"]
+    assert book.row("prod-admin", START).status == "due"
+    state.needs_mfa = True
+    assert book.row("prod-admin", START).status == "needs MFA"
+    state.error = "AccessDenied"
+    assert book.row("prod-admin", START).status_style == "error"
+    book.begin("prod-admin", Working.RENEWING)
+    assert book.row("prod-admin", START).status == "renewing…"
+    assert book.row("prod-admin", START).time_left == "10:00"  # the countdown keeps going meanwhile
+    book.begin("prod-admin", Working.CHECKING)  # a check is not shown: the status stays
+    assert book.row("prod-admin", START).status_style == "error"
+
+
+def test_needs_mfa_shows_only_once_the_session_is_due_as_stsui_list_says() -> None:
+    book = RoleBook(ROLES)
+    book.load({"prod-admin": owned("prod-admin", "prod-admin", 3000)})
+    state = book["prod-admin"]
+    state.needs_mfa = True
+    assert state.status(START) is Status.ACTIVE  # a live session needs no renewal yet
+    assert state.status(START + timedelta(seconds=3000 - 900 + 1)) is Status.NEEDS_MFA
+    assert state.status(START + timedelta(seconds=4000)) is Status.NEEDS_MFA
+    state.needs_mfa = False
+    assert state.status(START + timedelta(seconds=4000)) is Status.EXPIRED
 
 
 def test_due_lists_sessions_inside_their_window_and_expired_ones() -> None:
@@ -76,21 +91,46 @@ def test_due_lists_sessions_inside_their_window_and_expired_ones() -> None:
             "chained": owned("chained", "chained", -1),
         }
     )
-    assert book.due(START) == [1]
-    assert book.due(START + timedelta(seconds=2)) == [0, 1]
+    assert [s.name for s in book.due(START)] == ["chained"]
+    assert [s.name for s in book.due(START + timedelta(seconds=2))] == ["prod-admin", "chained"]
 
 
-def test_reloading_reports_only_changed_sessions_and_clears_their_flags() -> None:
+def test_reloading_reports_only_changed_sessions_and_resets_what_was_known_of_them() -> None:
     book = RoleBook(ROLES)
     entries = {
         "prod-admin": owned("prod-admin", "prod-admin", 100),
         "chained": owned("chained", "chained", 100),
     }
     book.load(entries)
-    book.needs_mfa.update({0, 1})
+    for name in ("prod-admin", "chained"):
+        state = book[name]
+        state.needs_mfa, state.error, state.mfa_warned = True, "boom", True
+        state.backoff.failed(START)
     entries["chained"] = owned("chained", "chained", 4000)
-    assert book.load(entries) == {1}
-    assert book.needs_mfa == {0}
+    assert book.load(entries) == {"chained"}
+    chained, admin = book["chained"], book["prod-admin"]
+    assert (chained.needs_mfa, chained.error, chained.mfa_warned, chained.backoff.failures) == (
+        None,
+        None,
+        False,
+        0,
+    )
+    assert (admin.needs_mfa, admin.error, admin.mfa_warned, admin.backoff.failures) == (True, "boom", True, 1)
     del entries["prod-admin"]
-    assert book.load(entries) == {0}
-    assert not book.expiry.get(0)
+    assert book.load(entries) == {"prod-admin"}
+    assert book["prod-admin"].expires_at is None
+
+
+def test_live_follows_owned_sessions_and_work_without_scanning_every_role() -> None:
+    book = RoleBook(ROLES)
+    assert not book.live
+    book.begin("other", Working.ASSUMING)
+    assert book.live and book.working() == {"other": Working.ASSUMING}
+    book.finish("other")
+    assert not book.live and book.working() == {}
+    book.started("other", START + timedelta(hours=1), "arn:aws:sts::3:assumed-role/Other/x")
+    assert book.live and book["other"].working is None
+    assert book.row("other", START).status == "active"
+    book.forgotten("other")
+    assert not book.live
+    assert book.row("other", START).status == "inactive"

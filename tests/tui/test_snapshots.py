@@ -14,7 +14,7 @@ from textual.widgets import Input
 from stsui.domain.model import Credentials, Session
 from stsui.tui.app import StsuiApp
 from stsui.tui.screens.mfa import MfaScreen
-from tests.tui.conftest import SECRET_MARK, Rig
+from tests.tui.conftest import SECRET_MARK, Rig, wait_until
 
 SIZE = (120, 34)
 
@@ -63,10 +63,9 @@ def test_filter_in_use(app: StsuiApp, snap_compare) -> None:  # type: ignore[no-
 def test_mfa_prompt(app: StsuiApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:  # type: ignore[type-arg]
         await settled(pilot)
-        app.table.go_to("mfa-ops")
+        app.roles.table.go_to("mfa-ops")
         await pilot.press("enter")
-        while not isinstance(app.screen, MfaScreen):
-            await settled(pilot)
+        await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen))
         await pilot.press("1", "2", "3")
         await settled(pilot)
 

@@ -1,8 +1,8 @@
-"""The help screen: every key of the main screen with its description, built from the declared bindings."""
+"""The help screen: every key of the roles screen with its description (rows from `stsui.tui.actions`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -35,14 +35,3 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-
-def binding_rows(bindings: Iterable[Binding], key_display: Callable[[Binding], str]) -> list[tuple[str, str]]:
-    """(keys, description) for each binding with a description; keys shown as the Footer shows them."""
-    rows = []
-    for binding in bindings:
-        if not binding.description:
-            continue
-        keys = [key_display(Binding(key, "")) for key in binding.key.split(",")]
-        rows.append((" ".join(keys), binding.description))
-    return rows

@@ -1,7 +1,7 @@
 """The role table: a Line API widget that renders only the rows on screen.
 
-It never holds one widget or one cell per role. It holds `view` (positions into the `RoleBook`, in the
-order shown, which the filter changes) and asks the book for a row when a line is painted. With 10,000
+It never holds one widget or one cell per role. It holds `view` (the names of the roles shown, in the
+order shown, which the filter changes) and asks the `RoleBook` for a row when a line is painted. With 10,000
 roles a paint costs the same as with 30, and a tick compares the ~30 visible rows with what was painted
 and refreshes only the lines whose text changed.
 """
@@ -168,14 +168,14 @@ class RoleTable(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(id=id)
         self.book = book
-        self.view: list[int] = list(range(len(book)))
+        self.view: list[str] = list(book.names)
         self.empty_text = empty_text
         self.now = clock()
         self._widths = natural_widths(book)
         self._layout: list[tuple[Column, int]] = []
         self._layout_width = -1
-        self._painted: dict[int, RoleRow] = {}
-        """What each visible position looked like when last painted; the tick compares against it."""
+        self._painted: dict[str, RoleRow] = {}
+        """What each visible role looked like when last painted; the tick compares against it."""
         self._highlighted: str | None = None
         self.virtual_size = Size(0, len(self.view) + 1)
 
@@ -186,28 +186,25 @@ class RoleTable(ScrollView, can_focus=True):
         """The highlighted role's name."""
         if not self.view:
             return None
-        return self.book.roles[self.view[min(self.cursor, len(self.view) - 1)]].name
+        return self.view[min(self.cursor, len(self.view) - 1)]
 
-    def show(self, view: Sequence[int], *, keep: str | None = None) -> None:
-        """Show these positions in this order; the cursor goes to `keep` if shown, else to the top."""
+    def show(self, view: Sequence[str], *, keep: str | None = None) -> None:
+        """Show these roles in this order; the cursor goes to `keep` if shown, else to the top."""
         self.view = list(view)
         self._painted.clear()
         self.virtual_size = Size(0, len(self.view) + 1)
         target = 0
-        if keep is not None:
-            position = self.book.position.get(keep)
-            if position is not None and position in self.view:
-                target = self.view.index(position)
+        if keep is not None and keep in self.view:
+            target = self.view.index(keep)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.cursor = target
         self.refresh()
 
     def go_to(self, role: str) -> bool:
         """Move the cursor to `role` if it is shown."""
-        position = self.book.position.get(role)
-        if position is None or position not in self.view:
+        if role not in self.view:
             return False
-        self.cursor = self.view.index(position)
+        self.cursor = self.view.index(role)
         return True
 
     def visible_range(self) -> range:
@@ -219,15 +216,15 @@ class RoleTable(ScrollView, can_focus=True):
         """Bring the visible rows up to `now`; repaint only lines whose text changed. Returns how many."""
         self.now = now
         painted = self._painted
-        fresh: dict[int, RoleRow] = {}
+        fresh: dict[str, RoleRow] = {}
         changed = 0
         top = round(self.scroll_offset.y)
         width = self.size.width
         for index in self.visible_range():
-            position = self.view[index]
-            row = self.book.row(position, now)
-            fresh[position] = row
-            if painted.get(position) != row:
+            name = self.view[index]
+            row = self.book.row(name, now)
+            fresh[name] = row
+            if painted.get(name) != row:
                 changed += 1
                 self.refresh(Region(0, index - top + 1, width, 1))
         self._painted = fresh
@@ -258,9 +255,9 @@ class RoleTable(ScrollView, can_focus=True):
                 line = Strip([Segment(" " + self.empty_text, self._style("empty"))])
                 return line.adjust_cell_length(width, base)
             return Strip.blank(width, base)
-        position = self.view[index]
-        row = self.book.row(position, self.now)
-        self._painted[position] = row
+        name = self.view[index]
+        row = self.book.row(name, self.now)
+        self._painted[name] = row
         plain = base
         overlay = None
         if index == self.cursor:

@@ -1,0 +1,93 @@
+"""Every action of the roles screen, in one table: the key bindings, the help screen and the command palette
+are all generated from `ACTIONS`.
+
+To add an action, add one `Action` row below and write `action_<name>` on `RolesScreen`
+(stsui/tui/screens/roles.py); that is all. For example:
+
+    Action("o", "open_console", "Console", "Open the highlighted role's console in the browser",
+           palette="Open console"),
+
+The key then works, shows in the Footer (unless `footer=False`), is listed by `?`, and is offered by Ctrl+P
+as "Open console". `palette=None` keeps an action out of the palette (Esc, which only makes sense in the
+filter). An action whose name starts with "app." runs on the App (quit). `tests/tui/test_app.py` checks that
+every row is bound, listed in help and (when it has a title) offered once in the palette.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing the user can do on the roles screen."""
+
+    key: str
+    """Textual key name(s), comma-separated: "enter", "slash", "question_mark"."""
+    action: str
+    """The action run: `action_<name>` of the roles screen, or "app.<name>" of the App."""
+    label: str
+    """The Footer's short label."""
+    help: str
+    """One sentence for the help screen and the palette."""
+    palette: str | None = None
+    """The command palette's title; None: not in the palette."""
+    footer: bool = True
+    priority: bool = False
+    """Run before the focused widget sees the key (the filter's `/`: keys typed right after it are kept)."""
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("enter", "assume", "Assume", "Assume the highlighted role and write its profile",
+           palette="Assume highlighted role"),
+    Action("slash", "filter", "Filter", "Filter roles by name, account, IAM role, profile or group",
+           palette="Filter roles", priority=True),
+    Action("r", "renew", "Renew", "Renew the highlighted role's session now", palette="Renew session now"),
+    Action("x", "forget", "Forget", "Remove the highlighted role's profile and cached session",
+           palette="Forget session"),
+    Action("i", "refresh_identities", "Identities", "Ask STS again who the identities are",
+           palette="Refresh identities"),
+    Action("c", "copy_env", "Copy env", "Copy export lines for the highlighted session",
+           palette="Copy env export lines"),
+    Action("m", "forget_mfa", "Forget MFA", "Drop every cached MFA session", palette="Forget MFA sessions"),
+    Action("question_mark", "help", "Help", "Show every key", palette="Help"),
+    Action("q", "app.quit", "Quit", "Quit stsui (sessions stay in their profiles)", palette="Quit"),
+    Action("escape", "clear_filter", "Clear filter", "Clear and hide the filter"),
+)  # fmt: skip
+
+MORE_KEYS: tuple[tuple[str, str], ...] = (("ctrl+p", "Command palette: every action, assume any role"),)
+"""Keys bound elsewhere (by Textual) that the help screen lists too."""
+
+TABLE_KEYS = (
+    "↑ ↓ PgUp PgDn Home End",
+    "Move the highlight (click a role to highlight it, double-click to assume)",
+)
+"""The role table's own keys, as one help row."""
+
+
+def bindings(actions: tuple[Action, ...] = ACTIONS) -> list[Binding]:
+    """The screen's BINDINGS."""
+    return [
+        Binding(a.key, a.action, a.label, show=a.footer, priority=a.priority, tooltip=a.help) for a in actions
+    ]
+
+
+def help_rows(
+    key_display: Callable[[Binding], str], actions: tuple[Action, ...] = ACTIONS
+) -> list[tuple[str, str]]:
+    """(keys as the Footer shows them, help) for every action, then the other keys."""
+    rows = []
+    for action in actions:
+        keys = [key_display(Binding(key, "")) for key in action.key.split(",")]
+        rows.append((" ".join(keys), action.help))
+    rows.extend((key_display(Binding(key, "")), text) for key, text in MORE_KEYS)
+    rows.append(TABLE_KEYS)
+    return rows
+
+
+def palette_actions(actions: tuple[Action, ...] = ACTIONS) -> list[Action]:
+    """The actions the command palette offers."""
+    return [action for action in actions if action.palette]
