@@ -7,10 +7,11 @@ To add an action, add one `Action` row below and write `action_<name>` on `Roles
     Action("o", "open_console", "Console", "Open the highlighted role's console in the browser",
            palette="Open console"),
 
-The key then works, shows in the Footer (unless `footer=False`), is listed by `?`, and is offered by Ctrl+P
-as "Open console". `palette=None` keeps an action out of the palette (Esc, which only makes sense in the
-filter). An action whose name starts with "app." runs on the App (quit). `tests/tui/test_app.py` checks that
-every row is bound, listed in help and (when it has a title) offered once in the palette.
+The key then works, shows in the Footer (unless `footer=False`), is listed by `?`, and is offered by
+Ctrl+P as "Open console". `palette=None` keeps an action out of the palette (Esc, which only makes sense
+in the filter); `key=None` makes it palette-only (help lists it under "palette"). An action named
+"app.<name>" runs on the App (quit). `tests/tui/test_app.py` checks that every row is bound to a method
+that exists, listed in help and (when it has a title) offered once in the palette.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from textual.binding import Binding
 class Action:
     """One thing the user can do on the roles screen."""
 
-    key: str
-    """Textual key name(s), comma-separated: "enter", "slash", "question_mark"."""
+    key: str | None
+    """Textual key name(s), comma-separated: "enter", "slash", "question_mark"; None: palette only."""
     action: str
     """The action run: `action_<name>` of the roles screen, or "app.<name>" of the App."""
     label: str
@@ -71,7 +72,9 @@ TABLE_KEYS = (
 def bindings(actions: tuple[Action, ...] = ACTIONS) -> list[Binding]:
     """The screen's BINDINGS."""
     return [
-        Binding(a.key, a.action, a.label, show=a.footer, priority=a.priority, tooltip=a.help) for a in actions
+        Binding(a.key, a.action, a.label, show=a.footer, priority=a.priority, tooltip=a.help)
+        for a in actions
+        if a.key is not None
     ]
 
 
@@ -79,13 +82,17 @@ def help_rows(
     key_display: Callable[[Binding], str], actions: tuple[Action, ...] = ACTIONS
 ) -> list[tuple[str, str]]:
     """(keys as the Footer shows them, help) for every action, then the other keys."""
-    rows = []
-    for action in actions:
-        keys = [key_display(Binding(key, "")) for key in action.key.split(",")]
-        rows.append((" ".join(keys), action.help))
+    rows = [(keys_shown(action, key_display), action.help) for action in actions]
     rows.extend((key_display(Binding(key, "")), text) for key, text in MORE_KEYS)
     rows.append(TABLE_KEYS)
     return rows
+
+
+def keys_shown(action: Action, key_display: Callable[[Binding], str]) -> str:
+    """The action's keys as the Footer shows them ("palette" for a palette-only action)."""
+    if action.key is None:
+        return "palette"
+    return " ".join(key_display(Binding(key, "")) for key in action.key.split(","))
 
 
 def palette_actions(actions: tuple[Action, ...] = ACTIONS) -> list[Action]:

@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from stsui.domain.model import Role
-from stsui.tui.actions import Action, palette_actions
+from stsui.tui.actions import Action, keys_shown, palette_actions
 
 ROLE_HITS = 40
 """At most this many roles are offered per query; the filter ranks them, so the best are kept."""
@@ -54,13 +54,19 @@ class StsuiCommands(Provider):
     def _run(self, host: PaletteHost, action: Action) -> partial[Awaitable[None]]:
         return partial(host.run_action, action.action)
 
+    def _help(self, action: Action) -> str:
+        """ "r: Renew the highlighted role's session now": the key first, so the palette teaches it."""
+        if action.key is None:
+            return action.help
+        return f"{keys_shown(action, self.app.get_key_display)}: {action.help}"
+
     async def discover(self) -> Hits:
         host = self.host
         if host is None:
             return
         for action in palette_actions():
             assert action.palette is not None
-            yield DiscoveryHit(action.palette, self._run(host, action), help=action.help)
+            yield DiscoveryHit(action.palette, self._run(host, action), help=self._help(action))
         for role in host.find_roles("")[:ROLE_HITS]:
             yield DiscoveryHit(
                 f"Assume {role.name}", partial(host.assume_role, role.name), help=role_help(role)
@@ -80,7 +86,7 @@ class StsuiCommands(Provider):
                     matcher.highlight(action.palette),
                     self._run(host, action),
                     text=action.palette,
-                    help=action.help,
+                    help=self._help(action),
                 )
         words = query.strip()
         if words.lower().startswith("assume"):

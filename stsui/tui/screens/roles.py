@@ -329,7 +329,7 @@ class RolesScreen(Screen[None]):
         for role, entry in checks:
             try:
                 status = engine.status(role, {role.profile: entry})
-            except StsuiError:
+            except (StsuiError, OSError):  # unknown: asked again after RECHECK, like a "no"
                 status = Status.ERROR
             self.post_message(RenewalChecked(role.name, status is Status.NEEDS_MFA))
 
