@@ -2,7 +2,8 @@
 
 A request never waits for STS while the role's session has more than `refresh_before` left (what botocore and
 the other SDKs need to use it without re-fetching). Requests for one role that do need STS share one call.
-Every role served is renewed in the background before it is due, with the TUI's backoff after a failure.
+Every role served is renewed in the background before it is due, with the backoff of `stsui.engine.renewal`
+after a failure (the TUI's too).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from stsui.domain.model import Role
+from stsui.engine.renewal import Backoff
 from stsui.tui.state import RoleBook, Working
 
 MAX_RENEWALS = 4
@@ -52,7 +53,7 @@ class RenewalPolicy:
             if state.working is not None or state.needs_mfa:
                 continue
             if state.role.auto_refresh:
-                if running < MAX_RENEWALS and not state.backoff.waiting(now):
+                if running < MAX_RENEWALS and not (state.backoff and state.backoff.waiting(now)):
                     plan.renew.append(state.name)
                     running += 1
             elif state.needs_mfa is None or state.checked_at is None or now - state.checked_at >= RECHECK:
@@ -61,7 +62,10 @@ class RenewalPolicy:
 
     def failed(self, name: str, now: datetime) -> int:
         """A renewal or assume failed: returns the seconds before the next automatic try."""
-        return self.book[name].backoff.failed(now)
+        state = self.book[name]
+        if state.backoff is None:
+            state.backoff = Backoff()
+        return state.backoff.failed(now)
 
     def needs_mfa(self, name: str) -> bool:
         """Renewing `name` needs a new MFA code: it waits for the user. True if they are to be told now."""

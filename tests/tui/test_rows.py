@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from stsui.domain.model import ProfileEntry, Role, Status
+from stsui.engine.renewal import Backoff
 from stsui.tui.state import RoleBook, Tone, Working, tone_of
 from tests.tui.conftest import START
 
@@ -105,17 +106,19 @@ def test_reloading_reports_only_changed_sessions_and_resets_what_was_known_of_th
     for name in ("prod-admin", "chained"):
         state = book[name]
         state.needs_mfa, state.error, state.mfa_warned = True, "boom", True
+        state.backoff = Backoff()
         state.backoff.failed(START)
     entries["chained"] = owned("chained", "chained", 4000)
     assert book.load(entries) == {"chained"}
     chained, admin = book["chained"], book["prod-admin"]
-    assert (chained.needs_mfa, chained.error, chained.mfa_warned, chained.backoff.failures) == (
+    assert (chained.needs_mfa, chained.error, chained.mfa_warned, chained.backoff) == (
         None,
         None,
         False,
-        0,
+        None,
     )
-    assert (admin.needs_mfa, admin.error, admin.mfa_warned, admin.backoff.failures) == (True, "boom", True, 1)
+    assert admin.backoff is not None and admin.backoff.failures == 1
+    assert (admin.needs_mfa, admin.error, admin.mfa_warned) == (True, "boom", True)
     del entries["prod-admin"]
     assert book.load(entries) == {"prod-admin"}
     assert book["prod-admin"].expires_at is None
