@@ -51,7 +51,7 @@ ACTIONS: tuple[Action, ...] = (
            palette="Forget session"),
     Action("i", "refresh_identities", "Identities", "Ask STS again who the identities are",
            palette="Refresh identities"),
-    Action("c", "copy_env", "Copy env", "Copy export lines for the highlighted session",
+    Action("c", "copy_env", "Copy env", "Copy export lines with the session's keys (press twice)",
            palette="Copy env export lines"),
     Action("m", "forget_mfa", "Forget MFA", "Drop every cached MFA session", palette="Forget MFA sessions"),
     Action("question_mark", "help", "Help", "Show every key", palette="Help"),

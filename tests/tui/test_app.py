@@ -299,6 +299,13 @@ async def test_c_copies_export_lines_but_never_shows_the_secret(rig: Rig) -> Non
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
         await pilot.press("c")
+        await wait_until(pilot, lambda: recorder.notified("Press c again to copy the secret keys"))
+        assert app.clipboard == ""  # the first press only says where the keys would go
+        rig.clock.step(6)
+        await pilot.press("c")  # too late: asks again
+        await pilot.pause()
+        assert app.clipboard == ""
+        await pilot.press("c")
         await wait_until(pilot, lambda: recorder.notified("Copied export lines for prod-admin"))
         assert "export AWS_SECRET_ACCESS_KEY=" in app.clipboard
         assert f"{SECRET_MARK}-secret-1" in app.clipboard
@@ -310,7 +317,7 @@ async def test_c_without_a_live_session_says_so(rig: Rig) -> None:
     recorder = Recorder()
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
-        await pilot.press("c")
+        await pilot.press("c", "c")
         await wait_until(pilot, lambda: recorder.notified("no live session to copy"))
         assert app.clipboard == ""
 

@@ -28,6 +28,7 @@ from stsui.domain.times import rfc3339
 from stsui.engine.engine import Engine
 from stsui.tui.actions import bindings, help_rows
 from stsui.tui.commands import StsuiCommands
+from stsui.tui.confirm import SecondPress
 from stsui.tui.messages import (
     ActionFailed,
     AssumeFailed,
@@ -76,6 +77,7 @@ class RolesScreen(Screen[None]):
         self._reading = False
         self._jobs: dict[Worker[None], list[str]] = {}
         self._startup_error: str | None = None
+        self._copy_confirm = SecondPress(engine.clock)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Esc (clear the filter) is offered only while the filter is shown; `/` opens it only on this
@@ -227,8 +229,17 @@ class RolesScreen(Screen[None]):
 
     def action_copy_env(self) -> None:
         role = self._highlighted_role()
-        if role is not None:
-            self._copy_worker(role)
+        if role is None:
+            return
+        if not self._copy_confirm.confirmed(role.name):
+            self.app.notify(
+                f"Press c again to copy the secret keys of {role.name}: they pass through the terminal "
+                "(OSC 52), and tmux with set-clipboard on keeps them in a paste buffer.",
+                title="Clipboard",
+                severity="warning",
+            )
+            return
+        self._copy_worker(role)
 
     def action_refresh_identities(self) -> None:
         self.panel.forget_identities()
