@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from stsui.domain.errors import NeedsMfa, StsuiError
-from stsui.domain.model import Role, Session
+from stsui.domain.model import Role, Session, renewal_due
 from stsui.engine.engine import Engine
 from stsui.engine.renewal import Backoff
 
@@ -92,7 +92,7 @@ class SessionSource:
         if session is None:
             return None
         left = session.credentials.seconds_left(self.engine.clock())
-        return session if left > role.refresh_before else None
+        return None if renewal_due(role, left) else session
 
     def get(self, name: str) -> Session:
         """A session for role `name` with more than its `refresh_before` left. Raises StsuiError
@@ -117,8 +117,7 @@ class SessionSource:
         except StsuiError as error:
             self._on_event(Event(EventKind.FAILED, role.name, str(error)))
             raise
-        assert outcome.session is not None
-        if outcome.session.credentials.seconds_left(self.engine.clock()) <= role.refresh_before:
+        if renewal_due(role, outcome.session.credentials.seconds_left(self.engine.clock())):
             raise StsuiError(
                 f"Role '{role.name}' got a session shorter than its refresh_before; "
                 "lower refresh_before or raise duration in the roles file."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import ssl
 import urllib.parse
 
@@ -10,6 +11,12 @@ from stsui.domain.errors import ConfigError, UsageError
 from stsui.domain.printable import printable
 
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL")
+DEFAULT_REGION = "us-east-1"
+"""The region of a call when neither the role, the roles file, the environment nor the profile names one."""
+STANDARD_REGION = re.compile(r"(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-[a-z]+-\d")
+"""Regions of the `aws` and `aws-us-gov` partitions (botocore's partition patterns, narrowed)."""
+CHINA_REGION = re.compile(r"cn-[a-z]+-\d")
+"""Regions of the `aws-cn` partition, whose domain is amazonaws.com.cn."""
 
 
 def _checked(variable: str, value: str) -> str:
@@ -39,6 +46,16 @@ def explicit_endpoint() -> str | None:
         value = os.environ.get(variable)
         if value:
             return _checked(variable, value)
+    return None
+
+
+def standard_endpoint(region: str) -> str | None:
+    """The STS endpoint botocore's rules give `region` (regional endpoints) in the partitions named
+    above; None for the others."""
+    if STANDARD_REGION.fullmatch(region):
+        return f"https://sts.{region}.amazonaws.com"
+    if CHINA_REGION.fullmatch(region):
+        return f"https://sts.{region}.amazonaws.com.cn"
     return None
 
 

@@ -13,13 +13,12 @@ from botocore.parsers import ResponseParserError
 
 from stsui.aws.answers import checked_arn, checked_credentials, checked_identity
 from stsui.aws.bounded import AnswerTooLarge, DeadlinePassed, cap_answers, within_deadline
+from stsui.aws.endpoints import DEFAULT_REGION
 from stsui.aws.errors import MalformedResponse, translate
 from stsui.aws.limits import CONNECT_TIMEOUT, MAX_ATTEMPTS, READ_TIMEOUT
 from stsui.aws.messages import answer_too_large, identity_action, timed_out
 from stsui.aws.params import assume_role_params
 from stsui.domain.model import Credentials, Identity, Role, Session
-
-DEFAULT_REGION = "us-east-1"
 
 
 def _client_config() -> botocore.config.Config:

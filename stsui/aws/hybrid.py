@@ -68,7 +68,6 @@ class HybridGateway:
     def _call(
         self, plan: Plan, action: str, fields: dict[str, str], what: str, read: Callable[[Element], T]
     ) -> T:
-        assert plan.keys is not None
         result = self._direct.call(action, fields, plan.keys, plan.target, what)
         try:
             return read(result)

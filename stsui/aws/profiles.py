@@ -1,116 +1,152 @@
-"""Decide, as botocore would, which keys and endpoint an STS call uses — or that boto3 must decide.
+"""Decide, as botocore would, which keys, region, endpoint and CA bundle an STS call uses — or that
+boto3 must decide.
 
-The direct client is used only where this module can reproduce botocore's answer exactly: static keys
-from the environment, the shared credentials file or the config file, and an endpoint from
-`AWS_ENDPOINT_URL(_STS)` or the standard regional one. SSO, credential_process, role profiles, proxies,
-FIPS/dual-stack, custom `[services]` endpoints and anything unparsable return None: boto3 handles those.
+The direct client is used only where this module reproduces botocore's answer exactly, which
+`tests/unit/test_resolver_equivalence.py` checks against botocore itself over a generated matrix of
+environments and files:
+
+- credentials stsui holds itself (an MFA session, a parent role's session): explicit keys;
+- static keys of a profile (credentials file first, then config file) or of the environment, when the
+  profile (both files merged, as botocore merges them) holds nothing but keys, `region`, `ca_bundle` and
+  settings botocore does not read;
+- an endpoint from `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL`, or the standard regional one of the
+  `aws`, `aws-us-gov` and `aws-cn` partitions.
+
+Anything else — role profiles (in either file), web identity, SSO, credential_process, proxies,
+FIPS/dual-stack, `[services]` or profile endpoints, unusual or empty variables, a file botocore could
+not parse — returns None: boto3 takes the call. A rule is added here only with a case in that test.
 """
 
 from __future__ import annotations
 
 import configparser
 import os
-import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 from stsui.aws.direct import Keys, Target
-from stsui.aws.endpoints import explicit_endpoint
+from stsui.aws.endpoints import DEFAULT_REGION, explicit_endpoint, standard_endpoint
+from stsui.domain.paths import AWS_CONFIG_VARIABLE, CREDENTIALS_VARIABLE, aws_config_path, credentials_path
 
-DEFAULT_REGION = "us-east-1"
-
-# config keys whose presence means botocore resolves credentials some other way than static keys
-NOT_STATIC = frozenset(
+KEYS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token"})
+"""A profile's static keys."""
+UNREAD = frozenset({"output", "aws_account_id", "s3", "region", "ca_bundle"})
+"""Profile settings that change neither the caller nor the endpoint (`region` and `ca_bundle` are read
+below); with the keys and `x_*` / `cli_*` names (other tools' settings), the only ones a profile may
+hold for the direct path."""
+CREDENTIAL_SOURCES = frozenset(
     {
-        "role_arn", "web_identity_token_file", "sso_session", "sso_start_url", "sso_account_id",
-        "credential_process", "credential_source", "login_session",
+        "role_arn", "source_profile", "credential_source", "role_session_name", "external_id",
+        "mfa_serial", "duration_seconds", "web_identity_token_file", "sso_session", "sso_start_url",
+        "sso_region", "sso_account_id", "sso_role_name", "sso_registration_scopes", "credential_process",
+        "login_session",
     }
 )  # fmt: skip
-# config keys that change the endpoint or transport in ways the direct client does not reproduce
-NOT_PLAIN = frozenset(
-    {
-        "endpoint_url", "services", "use_fips_endpoint", "use_dualstack_endpoint", "sts_regional_endpoints",
-        "ignore_configured_endpoint_urls", "proxy_ca_bundle", "proxy_client_cert",
-    }
-)  # fmt: skip
+"""Profile settings that only say where the profile's own credentials come from: irrelevant when stsui
+calls with keys it holds."""
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
-FLAG_VARIABLES = (
+BOTO3_VARIABLES = (
     "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
 )  # fmt: skip
-STANDARD_REGION = re.compile(r"(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-[a-z]+-\d")
-CHINA_REGION = re.compile(r"cn-[a-z]+-\d")
+"""Variables whose mere presence leaves the call to boto3."""
+PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
+"""botocore's order: AWS_DEFAULT_PROFILE first."""
+ENV_TOKENS = ("AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN")
+"""botocore's order in the environment: the first non-empty one."""
+FILE_TOKENS = ("aws_security_token", "aws_session_token")
+"""botocore's order in a file: the first present one (a stale aws_security_token wins)."""
+
+Sections = dict[str, dict[str, object]]
 
 
 @dataclass(frozen=True)
 class Plan:
-    """How to make one call directly: with these keys (None: the caller's own), to this target."""
+    """How to make one call directly: with these keys, to this target."""
 
-    keys: Keys | None
+    keys: Keys
     target: Target
 
 
-def _read_ini(path: Path) -> dict[str, dict[str, str]] | None:
-    """Sections of an INI file as botocore reads it; {} when missing, None when botocore would fail."""
+def _read_ini(path: Path) -> Sections | None:
+    """Sections of an INI file as botocore's `raw_config_parse` reads them (an indented block after
+    `key =` is a sub-table); {} when missing, None when botocore would fail or read it differently."""
+    if not path.is_file():
+        return {} if not path.exists() else None
     parser = configparser.RawConfigParser()
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError):
+        with open(path) as file:  # the locale's encoding, as configparser.read (botocore) uses
+            parser.read_file(file)
+    except (OSError, configparser.Error, UnicodeDecodeError):
         return None
-    try:
-        parser.read_string(text)
-    except configparser.Error:
-        return None
-    return {name: dict(parser.items(name)) for name in parser.sections()}
+    sections: Sections = {}
+    for name in parser.sections():
+        values: dict[str, object] = {}
+        for option in parser.options(name):
+            value = parser.get(name, option)
+            values[option] = {"nested": value} if value.startswith("\n") else value
+        sections[name] = values
+    return sections
+
+
+def _profile_map(config: Sections) -> Sections:
+    """botocore's `build_profile_map`: `[profile NAME]` (any quoting shlex reads) and `[default]`."""
+    profiles: Sections = {}
+    for section, values in config.items():
+        if section.startswith("profile"):
+            try:
+                parts = shlex.split(section)
+            except ValueError:
+                continue
+            if len(parts) == 2:
+                profiles[parts[1]] = dict(values)
+        elif section == "default":
+            profiles[section] = dict(values)
+    return profiles
 
 
 class AwsFiles:
     """The config and shared credentials files, re-read only when they change on disk."""
 
     def __init__(self) -> None:
-        self._cache: dict[Path, tuple[tuple[int, int, int], dict[str, dict[str, str]] | None]] = {}
+        self._cache: dict[Path, tuple[tuple[int, int, int, int], Sections | None]] = {}
 
-    def _load(self, path: Path) -> dict[str, dict[str, str]] | None:
+    def sections(self, path: Path) -> Sections | None:
         try:
             info = path.stat()
-            stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+            stamp = (info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns)
         except OSError:
-            stamp = (0, 0, 0)
+            stamp = (0, 0, 0, 0)
         cached = self._cache.get(path)
         if cached is None or cached[0] != stamp:
             cached = (stamp, _read_ini(path))
             self._cache[path] = cached
         return cached[1]
 
-    def config_profile(self, name: str) -> dict[str, str] | None:
-        """`[profile NAME]` (or `[default]`) of the config file; {} when absent; None when unreadable."""
-        path = Path(os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"))
-        sections = self._load(path)
-        if sections is None:
-            return None
-        found = sections.get(f"profile {name}")
-        if found is None and name == "default":
-            found = sections.get("default")
-        return found or {}
 
-    def credentials_profile(self, name: str) -> dict[str, str] | None:
-        path = Path(os.path.expanduser(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"))
-        sections = self._load(path)
-        return None if sections is None else sections.get(name, {})
+def _present(name: str) -> str | None:
+    """The variable's value when set (even empty, as botocore reads most), else None."""
+    return os.environ.get(name)
 
 
-def _keys(values: dict[str, str]) -> Keys | None:
+def _file_keys(values: dict[str, object]) -> Keys | None:
+    """botocore's shared-credentials/config provider on one section; None when it would fail or differ."""
     key, secret = values.get("aws_access_key_id"), values.get("aws_secret_access_key")
+    token = next((values[name] for name in FILE_TOKENS if name in values), None)
+    if not isinstance(key, str) or not isinstance(secret, str) or not key or not secret:
+        return None
+    if token is not None and (not isinstance(token, str) or not token):
+        return None
+    return Keys(key, secret, token)
+
+
+def _env_keys() -> Keys | None:
+    key, secret = os.environ.get("AWS_ACCESS_KEY_ID", ""), os.environ.get("AWS_SECRET_ACCESS_KEY", "")
     if not key or not secret:
         return None
-    # botocore takes the first of these that is present: a stale aws_security_token wins
-    token = values.get("aws_security_token") or values.get("aws_session_token")
-    return Keys(key, secret, token or None)
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() not in ("", "false", "0")
+    token = next((os.environ[name] for name in ENV_TOKENS if os.environ.get(name)), None)
+    return Keys(key, secret, token)
 
 
 class Resolver:
@@ -120,54 +156,87 @@ class Resolver:
         self.files = files or AwsFiles()
 
     def plan(self, profile: str | None, region: str | None, keys: Keys | None = None) -> Plan | None:
-        """`profile` None means botocore's default chain (environment, then AWS_PROFILE or default)."""
+        """`profile` None means botocore's default chain (environment, then AWS_DEFAULT_PROFILE,
+        AWS_PROFILE or default); with `keys`, `profile` is ignored (the call signs with them)."""
+        if keys is not None:
+            profile = None
         if any(os.environ.get(name) for name in PROXY_VARIABLES):
             return None
-        if any(_truthy(os.environ.get(name)) for name in FLAG_VARIABLES):
+        if any(_present(name) is not None for name in BOTO3_VARIABLES):
             return None
-        if os.environ.get("AWS_STS_REGIONAL_ENDPOINTS", "regional").lower() != "regional":
+        if _present("AWS_STS_REGIONAL_ENDPOINTS") not in (None, "regional"):
             return None
-        config_name = profile or os.environ.get("AWS_DEFAULT_PROFILE") or os.environ.get("AWS_PROFILE")
-        config = self.files.config_profile(config_name or "default")
-        if config is None or NOT_PLAIN & config.keys():
+        merged = self._profile(profile)
+        if merged is None:
+            return None
+        values, own = merged
+        allowed = KEYS | UNREAD | (CREDENTIAL_SOURCES if keys is not None else frozenset())
+        if any(key not in allowed and not key.startswith(("x_", "cli_")) for key in values):
+            return None
+        if any(not isinstance(values[key], str) for key in UNREAD & {"region", "ca_bundle"} & values.keys()):
             return None
         if keys is None:
-            keys = self._static_keys(profile, config_name or "default", config)
+            keys = self._keys(profile, own)
             if keys is None:
                 return None
-        region = region or os.environ.get("AWS_DEFAULT_REGION") or config.get("region") or DEFAULT_REGION
-        endpoint = self._endpoint(region)
+        region = region or self._region(values)
+        endpoint = explicit_endpoint() or standard_endpoint(region)
         if endpoint is None:
             return None
-        ca_bundle = os.environ.get("AWS_CA_BUNDLE") or config.get("ca_bundle") or None
+        ca_bundle = self._ca_bundle(values)
+        if ca_bundle == "":
+            return None
         return Plan(keys, Target(endpoint, region, ca_bundle))
 
-    def _static_keys(self, profile: str | None, name: str, config: dict[str, str]) -> Keys | None:
-        if profile is None:
-            from_env = _keys(
-                {
-                    "aws_access_key_id": os.environ.get("AWS_ACCESS_KEY_ID", ""),
-                    "aws_secret_access_key": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
-                    "aws_security_token": os.environ.get("AWS_SECURITY_TOKEN")
-                    or os.environ.get("AWS_SESSION_TOKEN", ""),
-                }
-            )
-            if from_env is not None or os.environ.get("AWS_ACCESS_KEY_ID"):
-                return from_env
-        if NOT_STATIC & config.keys():
+    def _profile(self, explicit: str | None) -> tuple[dict[str, object], Sections] | None:
+        """(the profile's settings with the credentials file's merged over the config file's,
+        its own sections {"config": …, "credentials": …}); None when botocore would fail or the files
+        cannot be read alike."""
+        name = explicit
+        if name is None:
+            for variable in PROFILE_VARIABLES:
+                value = _present(variable)
+                if value is not None:
+                    name = value
+                    break
+        if name == "":
             return None
-        credentials = self.files.credentials_profile(name)
-        if credentials is None:
+        for variable in (AWS_CONFIG_VARIABLE, CREDENTIALS_VARIABLE):
+            if _present(variable) == "":
+                return None
+        config = self.files.sections(aws_config_path())
+        credentials = self.files.sections(credentials_path())
+        if config is None or credentials is None:
             return None
-        return _keys(credentials) or _keys(config)
+        profiles = _profile_map(config)
+        name = name or "default"
+        if name not in profiles and name not in credentials and name != "default":
+            return None  # botocore: ProfileNotFound
+        own = {"config": profiles.get(name, {}), "credentials": credentials.get(name, {})}
+        return {**own["config"], **own["credentials"]}, own
 
     @staticmethod
-    def _endpoint(region: str) -> str | None:
-        explicit = explicit_endpoint()
-        if explicit:
-            return explicit
-        if STANDARD_REGION.fullmatch(region):
-            return f"https://sts.{region}.amazonaws.com"
-        if CHINA_REGION.fullmatch(region):
-            return f"https://sts.{region}.amazonaws.com.cn"
+    def _keys(explicit: str | None, own: Sections) -> Keys | None:
+        """The keys botocore's provider chain ends on, when it ends on static keys: the environment's
+        (unless a profile was named), the credentials file's, the config file's."""
+        if explicit is None and os.environ.get("AWS_ACCESS_KEY_ID"):
+            return _env_keys()
+        for where in ("credentials", "config"):
+            if "aws_access_key_id" in own[where]:
+                return _file_keys(own[where])
+        return None
+
+    @staticmethod
+    def _region(values: dict[str, object]) -> str:
+        from_env = _present("AWS_DEFAULT_REGION")
+        region = from_env if from_env is not None else values.get("region")
+        return region if isinstance(region, str) and region else DEFAULT_REGION
+
+    @staticmethod
+    def _ca_bundle(values: dict[str, object]) -> str | None:
+        """AWS_CA_BUNDLE, the profile's ca_bundle, REQUESTS_CA_BUNDLE: botocore's order; "" when one is
+        set but empty (botocore would pass it on as is)."""
+        for found in (_present("AWS_CA_BUNDLE"), values.get("ca_bundle"), _present("REQUESTS_CA_BUNDLE")):
+            if found is not None:
+                return str(found)
         return None

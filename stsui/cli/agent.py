@@ -13,11 +13,7 @@ from pathlib import Path
 from stsui.cli.setup import load_engine
 from stsui.domain.errors import UsageError
 from stsui.domain.model import Role
-from stsui.engine.engine import Engine, Outcome
-
-
-def _aws_config_file() -> Path:
-    return Path(os.path.expanduser(os.path.expandvars(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config")))
+from stsui.engine.engine import Engine, Obtained
 
 
 def _agent_serves(url: str, token: str) -> bool:
@@ -48,7 +44,7 @@ def _asker() -> str:
     return f"stsui {command} (pid {os.getpid()}" + (f", run by {parent})" if parent else ")")
 
 
-def obtain(engine: Engine, role: Role, mfa_code: str | None, *, may_prompt: bool = True) -> Outcome:
+def obtain(engine: Engine, role: Role, mfa_code: str | None, *, may_prompt: bool = True) -> Obtained:
     """The role's session; when it needs an MFA code and there is no terminal to ask on (or asking there is
     not allowed: credential-process), the running TUI asks the user."""
     from stsui.cli.commands import _mfa_code
@@ -72,7 +68,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
         write_config_copy,
     )
     from stsui.cli.commands import _warn
-    from stsui.domain.paths import runtime_dir
+    from stsui.domain.paths import aws_config_path, runtime_dir
 
     command = list(args.argv or ())
     if not command:
@@ -86,7 +82,6 @@ def cmd_exec(args: argparse.Namespace) -> int:
     role = engine.config.role(args.name)
     outcome = obtain(engine, role, args.mfa_code)
     _warn(outcome)
-    assert outcome.session is not None
     if args.no_server:
         env = keys_environment(os.environ, role.name, outcome.session.credentials, role.region)
         return run_child(command, env)
@@ -112,7 +107,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
             renewer.start()
             cleanup.callback(renewer.stop)
             url = route(server.url, role.name)
-        copy = write_config_copy(runtime_dir(), _aws_config_file(), role.region)
+        copy = write_config_copy(runtime_dir(), aws_config_path(), role.region)
         cleanup.callback(copy.unlink, missing_ok=True)
         env = server_environment(os.environ, role.name, url, token, role.region, copy)
         return run_child(command, env)

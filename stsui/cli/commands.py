@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from stsui.cli.setup import load_engine, load_roles_file
 from stsui.domain.errors import NeedsMfa, UsageError
-from stsui.domain.model import Role, Status
+from stsui.domain.limits import MAX_DURATION, MFA_CODE, MFA_CODE_RULE, MIN_DURATION
+from stsui.domain.model import Role, owned_expiry
 from stsui.domain.times import rfc3339
-from stsui.engine.engine import Engine, Outcome
-
-MFA_CODE = re.compile(r"\d{6}")
+from stsui.engine.engine import Assumed, Engine, Failed, Obtained
 
 
 def _print_json(data: object) -> None:
@@ -31,7 +28,7 @@ def _time_left(expires_at: datetime | None, now: datetime) -> str:
 
 def _checked_code(code: str | None) -> str | None:
     if code is not None and not MFA_CODE.fullmatch(code):
-        raise UsageError("The MFA code must be exactly 6 digits; nothing was sent to STS.")
+        raise UsageError(f"The MFA code must be {MFA_CODE_RULE}; nothing was sent to STS.")
     return code
 
 
@@ -50,7 +47,7 @@ def _mfa_code(engine: Engine, role: Role, given: str | None, *, fresh: bool = Fa
     return _checked_code(sys.stdin.readline().strip())
 
 
-def _warn(outcome: Outcome) -> None:
+def _warn(outcome: Obtained | Assumed) -> None:
     for warning in outcome.warnings:
         print(f"stsui: warning: {warning}", file=sys.stderr)
 
@@ -77,11 +74,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     now = engine.clock()
     rows = []
     for role in engine.config.roles.values():
-        entry = entries.get(role.profile)
-        owned = entry is not None and entry.owner_role == role.name
-        expires_at = entry.expires_at if owned and entry is not None else None
-        status = engine.status(role, entries) if owned else Status.INACTIVE
-        rows.append((role, status, expires_at))
+        rows.append((role, engine.status(role, entries), owned_expiry(role, entries.get(role.profile))))
     if args.json:
         _print_json(
             [
@@ -96,6 +89,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                     "status": str(status),
                     "expires_at": rfc3339(expires_at) if expires_at else None,
                     "seconds_left": max(0, int((expires_at - now).total_seconds())) if expires_at else None,
+                    "refresh_before": role.refresh_before,
+                    "note": _short_session_note(role),
                 }
                 for role, status, expires_at in rows
             ]
@@ -109,7 +104,31 @@ def cmd_list(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    for role, _, _ in rows:
+        note = _short_session_note(role)
+        if note:
+            print(f"note: {role.name}: {note}")
     return 0
+
+
+def _short_session_note(role: Role) -> str | None:
+    """What a session renewed inside botocore's 15-minute advisory window means, or None."""
+    from stsui.domain.durations import format_duration
+    from stsui.domain.limits import BOTOCORE_ADVISORY_REFRESH, CHAINED_MAX_DURATION, botocore_refetch_window
+
+    duration = min(role.duration, CHAINED_MAX_DURATION) if role.chained else role.duration
+    window = botocore_refetch_window(role.refresh_before, duration)
+    if not window:
+        return None
+    span = (
+        "the whole session"
+        if duration <= BOTOCORE_ADVISORY_REFRESH
+        else f"its last {format_duration(window)}"
+    )
+    return (
+        f"renewed with {format_duration(role.refresh_before)} left, inside botocore's 15-minute refresh "
+        f"window: a credential_process profile runs stsui on every AWS call for {span}"
+    )
 
 
 def cmd_assume(args: argparse.Namespace) -> int:
@@ -117,20 +136,22 @@ def cmd_assume(args: argparse.Namespace) -> int:
     role = engine.config.role(args.name)
     duration = None
     if args.duration is not None:
-        from stsui.domain.durations import parse_duration
+        from stsui.domain.durations import format_duration, parse_duration
 
         try:
             duration = parse_duration(args.duration)
         except ValueError as error:
             raise UsageError(f"--duration {args.duration!r} is not a duration: {error}") from None
-        if not 900 <= duration <= 43200:
-            raise UsageError(f"--duration must be between 15m and 12h (900-43200 s), not {duration} s.")
+        if not MIN_DURATION <= duration <= MAX_DURATION:
+            raise UsageError(
+                f"--duration must be between {format_duration(MIN_DURATION)} and "
+                f"{format_duration(MAX_DURATION)} ({MIN_DURATION}-{MAX_DURATION} s), not {duration} s."
+            )
     code = _checked_code(args.mfa_code)
     engine.check_profile(role, role.profile if args.profile is None else args.profile, force=args.force)
     code = _mfa_code(engine, role, code, fresh=duration is not None)
     outcome = engine.assume(role, mfa_code=code, duration=duration, profile=args.profile, force=args.force)
     _warn(outcome)
-    assert outcome.session is not None
     session = outcome.session
     if args.json:
         _print_json(
@@ -169,7 +190,6 @@ def cmd_env(args: argparse.Namespace) -> int:
     role = engine.config.role(args.name)
     outcome = engine.obtain(role, mfa_code=_mfa_code(engine, role, args.mfa_code))
     _warn(outcome)
-    assert outcome.session is not None
     sys.stdout.write(env_lines(outcome.session, args.shell))
     return 0
 
@@ -182,7 +202,6 @@ def cmd_credential_process(args: argparse.Namespace) -> int:
     role = engine.config.role(args.name)
     outcome = obtain(engine, role, None, may_prompt=False)
     _warn(outcome)
-    assert outcome.session is not None
     print(credential_process_json(outcome.session))
     return 0
 
@@ -192,31 +211,40 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     roles = [engine.config.role(name) for name in args.names] if args.names else None
     outcomes = engine.refresh(roles)
     for outcome in outcomes:
-        _warn(outcome)
+        if isinstance(outcome, Assumed):
+            _warn(outcome)
     if args.json:
-        _print_json(
-            [
-                {
-                    "name": o.role.name,
-                    "ok": o.ok,
-                    "profile": o.profile,
-                    "expires_at": rfc3339(o.session.expiration) if o.session else None,
-                    "error": str(o.error) if o.error else None,
-                    "needs_mfa": isinstance(o.error, NeedsMfa),
-                }
-                for o in outcomes
-            ]
-        )
+        _print_json([_renewal_json(o) for o in outcomes])
     else:
         if not outcomes:
             print("Nothing is due: every session stsui holds has more than its renewal window left.")
         for o in outcomes:
-            if o.ok and o.session is not None:
+            if isinstance(o, Assumed):
                 left = _time_left(o.session.expiration, engine.clock())
                 print(f"{o.role.name}: renewed profile '{o.profile}' ({left} left)")
             else:
                 print(f"stsui: {o.error}", file=sys.stderr)
-    return 0 if all(o.ok for o in outcomes) else 1
+    return 1 if any(isinstance(o, Failed) for o in outcomes) else 0
+
+
+def _renewal_json(outcome: Assumed | Failed) -> dict[str, object]:
+    if isinstance(outcome, Assumed):
+        return {
+            "name": outcome.role.name,
+            "ok": True,
+            "profile": outcome.profile,
+            "expires_at": rfc3339(outcome.session.expiration),
+            "error": None,
+            "needs_mfa": False,
+        }
+    return {
+        "name": outcome.role.name,
+        "ok": False,
+        "profile": None,
+        "expires_at": None,
+        "error": str(outcome.error),
+        "needs_mfa": isinstance(outcome.error, NeedsMfa),
+    }
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
@@ -270,4 +298,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _aws_config_path(explicit: str | None) -> Path:
-    return Path(explicit or os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config").expanduser()
+    from stsui.domain.paths import aws_config_path
+
+    return Path(explicit).expanduser() if explicit else aws_config_path()

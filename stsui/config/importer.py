@@ -31,12 +31,9 @@ from typing import Any
 import tomli_w
 
 from stsui.config.load import parse_config
-from stsui.config.schema import (
-    CHAINED_MAX_DURATION,
-    ROLE_CHECKS,
-    Invalid,
-)
+from stsui.config.schema import ROLE_CHECKS, Invalid
 from stsui.domain.errors import ConfigError
+from stsui.domain.limits import CHAINED_MAX_DURATION
 
 PROFILE_SUFFIX = "-stsui"
 
@@ -188,11 +185,9 @@ def _table(values: dict[str, str], profiles: dict[str, dict[str, str]]) -> tuple
     chained = source is not None and "role_arn" in profiles.get(source, {})
     if chained and table.get("duration", 0) > CHAINED_MAX_DURATION:
         return {}, (
-            f"duration_seconds {table['duration']} exceeds the 1-hour (3600 s) limit of role chaining"
+            f"duration_seconds {table['duration']} exceeds the 1-hour ({CHAINED_MAX_DURATION} s) limit of "
+            "role chaining"
         )
-    if table.get("duration", 3600) <= 900:
-        # the default refresh_before (15m) must be shorter than the session
-        table["refresh_before"] = "5m"
     return table, ""
 
 

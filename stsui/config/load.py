@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from stsui.config.schema import (
-    CHAINED_MAX_DURATION,
     DEFAULT_CHECKS,
     ROLE_CHECKS,
     ROLE_NAME,
@@ -27,12 +26,11 @@ from stsui.config.schema import (
 )
 from stsui.domain.durations import format_duration
 from stsui.domain.errors import ConfigError
+from stsui.domain.limits import CHAINED_MAX_DURATION, DEFAULT_DURATION, default_refresh_before
 from stsui.domain.model import Config, Role
 from stsui.domain.suggest import did_you_mean
 
 TOP_LEVEL_KEYS = ("defaults", "roles")
-DEFAULT_DURATION = 3600
-DEFAULT_REFRESH_BEFORE = 900
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
 
 
@@ -170,11 +168,11 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
         else:
             duration = values.get("duration", base_duration)
 
-        refresh = fields.get("refresh_before", DEFAULT_REFRESH_BEFORE)
+        if "refresh_before" not in fields:  # a default never makes a valid role invalid
+            fields["refresh_before"] = default_refresh_before(duration)
+        refresh = fields["refresh_before"]
         if refresh >= duration:
-            origin = ""
-            if "refresh_before" not in values:
-                origin = " (from [defaults])" if "refresh_before" in base else " (the default)"
+            origin = "" if "refresh_before" in values else " (from [defaults])"
             _fail(
                 path,
                 where_role(name),
@@ -238,9 +236,9 @@ def _defaults(table: Any, path: Path) -> dict[str, Any]:
             base[key] = check(value)
         except Invalid as exc:
             _fail(path, "[defaults]", f"{key} {exc.text}")
-    refresh = base.get("refresh_before", DEFAULT_REFRESH_BEFORE)
+    refresh = base.get("refresh_before")
     duration = base.get("duration", DEFAULT_DURATION)
-    if "refresh_before" in base and "duration" in base and refresh >= duration:
+    if refresh is not None and "duration" in base and refresh >= duration:
         _fail(
             path,
             "[defaults]",

@@ -14,12 +14,13 @@ from datetime import date, datetime, time
 from typing import Any
 
 from stsui.domain.durations import format_duration, parse_duration
+from stsui.domain.limits import (
+    MAX_DURATION,
+    MAX_MFA_SESSION_DURATION,
+    MIN_DURATION,
+)
 from stsui.domain.rules import profile_name_problem
 
-MIN_DURATION = 900
-MAX_DURATION = 43200
-CHAINED_MAX_DURATION = 3600
-MAX_MFA_SESSION_DURATION = 129600
 MAX_TAGS = 50
 MAX_POLICY_ARNS = 10
 MAX_POLICY_CHARS = 2048
@@ -146,7 +147,10 @@ check_mfa_session_duration = _duration(MIN_DURATION, MAX_MFA_SESSION_DURATION)
 
 def check_refresh_before(value: Any) -> int:
     """More than zero and less than 12 h (and, per role, less than the duration)."""
-    rule = "more than zero and less than 43200 seconds (12h), written as seconds or like '15m'"
+    rule = (
+        f"more than zero and less than {MAX_DURATION} seconds ({format_duration(MAX_DURATION)}), "
+        "written as seconds or like '15m'"
+    )
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise Invalid(f"must be {rule}; got {_kind(value)}")
     try:

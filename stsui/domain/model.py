@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from stsui.domain.limits import DEFAULT_DURATION, DEFAULT_MFA_SESSION_DURATION, DEFAULT_REFRESH_BEFORE
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -55,14 +57,14 @@ class Role:
     source_profile: str | None = None
     source_role: str | None = None
     region: str | None = None
-    duration: int = 3600
+    duration: int = DEFAULT_DURATION
     session_name: str = "stsui"
-    refresh_before: int = 900
+    refresh_before: int = DEFAULT_REFRESH_BEFORE
     auto_refresh: bool = True
     description: str = ""
     group: str = ""
     mfa_serial: str | None = None
-    mfa_session_duration: int = 43200
+    mfa_session_duration: int = DEFAULT_MFA_SESSION_DURATION
     external_id: str | None = None
     source_identity: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -125,11 +127,23 @@ class ProfileEntry:
     owner_role: str | None
     expires_at: datetime | None
     principal_arn: str | None
-    has_long_term_keys: bool = False
 
     @property
     def owned(self) -> bool:
         return self.owner_role is not None
+
+
+def renewal_due(role: Role, seconds_left: float) -> bool:
+    """True when a session of `role` with `seconds_left` is no longer handed out as it is but renewed:
+    the one boundary for reuse (engine, agent) and for the "due" status."""
+    return seconds_left <= role.refresh_before
+
+
+def owned_expiry(role: Role, entry: ProfileEntry | None) -> datetime | None:
+    """The expiry of the session in `entry` when stsui wrote it for `role`, else None."""
+    if entry is None or entry.owner_role != role.name:
+        return None
+    return entry.expires_at
 
 
 def status_of(
@@ -138,14 +152,24 @@ def status_of(
     now: datetime,
     renewal_needs_mfa: Callable[[], bool] = lambda: False,
 ) -> Status:
-    """active / due / expired / inactive for a role, from its profile section; needs MFA when the session
-    is due or expired and renewing it would need a new MFA code (`renewal_needs_mfa`, asked only then)."""
-    if entry is None or not entry.owned or entry.expires_at is None:
+    """THE status of a role, for every command and screen (`stsui list`, the TUI's rows, the agent).
+
+    - `entry`: the role's profile section; only a session stsui wrote for this role counts (its
+      `x_stsui_role` marker names the role), anything else is inactive.
+    - `renewal_needs_mfa`: whether renewing now would need a new MFA code, i.e.
+      `Engine.needs_mfa_code(role, fresh=True)`; asked only when the session is due or expired (it reads
+      the caches). A due or expired session that cannot be renewed without a code is "needs MFA", whatever
+      `auto_refresh` says.
+    - due means `renewal_due`: the boundary at which the engine stops reusing the session.
+    Work in progress and the last error are the screen's own (it shows them instead).
+    """
+    expires_at = owned_expiry(role, entry)
+    if expires_at is None:
         return Status.INACTIVE
-    left = (entry.expires_at - now).total_seconds()
+    left = (expires_at - now).total_seconds()
     if left <= 0:
         status = Status.EXPIRED
-    elif left < role.refresh_before:
+    elif renewal_due(role, left):
         status = Status.DUE
     else:
         return Status.ACTIVE

@@ -37,13 +37,23 @@ def cache_dir() -> Path:
     return platformdirs.user_cache_path("stsui")
 
 
+CREDENTIALS_VARIABLE = "AWS_SHARED_CREDENTIALS_FILE"
+AWS_CONFIG_VARIABLE = "AWS_CONFIG_FILE"
+
+
+def _aws_file(variable: str, default: str) -> Path:
+    """`$variable` expanded as botocore expands it (`$VARS`, then `~`), else `default`."""
+    return Path(os.path.expanduser(os.path.expandvars(os.environ.get(variable) or default)))
+
+
 def credentials_path() -> Path:
-    """The shared credentials file: `$AWS_SHARED_CREDENTIALS_FILE` (expanded like botocore does: `$VARS`
-    and `~`), else `~/.aws/credentials`."""
-    from_env = os.environ.get("AWS_SHARED_CREDENTIALS_FILE", "")
-    if from_env:
-        return Path(os.path.expanduser(os.path.expandvars(from_env)))
-    return Path.home() / ".aws" / "credentials"
+    """The shared credentials file: `$AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`."""
+    return _aws_file(CREDENTIALS_VARIABLE, "~/.aws/credentials")
+
+
+def aws_config_path() -> Path:
+    """The AWS config file: `$AWS_CONFIG_FILE`, else `~/.aws/config`."""
+    return _aws_file(AWS_CONFIG_VARIABLE, "~/.aws/config")
 
 
 def runtime_dir() -> Path:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from stsui.domain.arns import assumed_by
 from stsui.domain.errors import CredentialsFileError, NeedsMfa, StsuiError, UnsafeFileError, UsageError
+from stsui.domain.limits import CHAINED_MAX_DURATION
 from stsui.domain.model import (
     Config,
     Credentials,
@@ -23,37 +24,51 @@ from stsui.domain.model import (
     Role,
     Session,
     Status,
+    renewal_due,
     status_of,
 )
-from stsui.domain.rules import profile_name_problem
 from stsui.domain.times import utc_now
 from stsui.store.cache import MfaCache, SessionCache
-from stsui.store.credentials_file import CredentialsFile
+from stsui.store.credentials_file import CredentialsFile, name_refusal, owner_refusal
 
 if TYPE_CHECKING:
     from stsui.engine.gateway import Gateway
-
-CHAINED_LIMIT = 3600
-"""STS caps sessions assumed with another role's credentials at one hour."""
 
 MFA_MARGIN = timedelta(minutes=5)
 """An MFA session with less than this left is not used: the role session would outlive its source."""
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """The result of assuming or renewing one role."""
+class Obtained:
+    """A session for a role: reused (no STS call) or new, with what the user should be told."""
 
     role: Role
-    session: Session | None = None
-    profile: str | None = None
+    session: Session
     reused: bool = False
     warnings: tuple[str, ...] = ()
-    error: StsuiError | None = None
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
+
+@dataclass(frozen=True)
+class Assumed:
+    """A session for a role, written to `profile`."""
+
+    role: Role
+    session: Session
+    profile: str
+    reused: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A renewal that did not happen, and why (`NeedsMfa` when it would have asked for a code)."""
+
+    role: Role
+    error: StsuiError
+
+
+Renewal = Assumed | Failed
+"""What `Engine.refresh` reports for each role."""
 
 
 @dataclass
@@ -97,9 +112,10 @@ class Engine:
         return self.store.read()
 
     def status(self, role: Role, entries: dict[str, ProfileEntry]) -> Status:
-        """active / due / expired / inactive from the role's profile; needs MFA when renewal would ask."""
-        entry = self._owned(role, entries)
-        return status_of(role, entry, self.clock(), lambda: self.needs_mfa_code(role, fresh=True))
+        """The role's status (`stsui.domain.model.status_of`) from its profile and the caches."""
+        return status_of(
+            role, entries.get(role.profile), self.clock(), lambda: self.needs_mfa_code(role, fresh=True)
+        )
 
     def mfa_root(self, role: Role) -> Role:
         """The role at the root of a chain: the one assumed from a profile, whose MFA device counts."""
@@ -138,7 +154,7 @@ class Engine:
         session = self.session(role)
         if session is None:
             return None
-        if session.credentials.seconds_left(self.clock()) <= role.refresh_before:
+        if renewal_due(role, session.credentials.seconds_left(self.clock())):
             return None
         return session
 
@@ -158,7 +174,7 @@ class Engine:
         mfa_code: str | None = None,
         duration: int | None = None,
         fresh: bool = False,
-    ) -> Outcome:
+    ) -> Obtained:
         """A session for `role`: a reusable one, or a new one from STS (cached). Raises StsuiError."""
         work = _Work()
         if not fresh and duration is None:
@@ -166,9 +182,9 @@ class Engine:
             if reused is not None:
                 if self.sessions.get(role.name) != reused:  # found only in the profile: cache it, so
                     self._cache(reused, work)  # the next credential-process takes the fast path
-                return Outcome(role, reused, reused=True, warnings=tuple(work.warnings))
+                return Obtained(role, reused, reused=True, warnings=tuple(work.warnings))
         session = self._assume(role, mfa_code=mfa_code, duration=duration, work=work)
-        return Outcome(role, session, warnings=tuple(work.warnings))
+        return Obtained(role, session, warnings=tuple(work.warnings))
 
     def _assume(self, role: Role, *, mfa_code: str | None, duration: int | None, work: _Work) -> Session:
         wanted = duration or role.duration
@@ -179,12 +195,12 @@ class Engine:
                 parent, mfa_code=mfa_code, duration=None, work=work
             )
             source = parent_session.credentials
-            if wanted > CHAINED_LIMIT:
+            if wanted > CHAINED_MAX_DURATION:
                 work.warnings.append(
                     f"Role '{role.name}' is chained through '{parent.name}', so its session is capped at 1h "
                     f"(STS's limit for role chaining) instead of the configured {wanted // 60}m."
                 )
-                wanted = CHAINED_LIMIT
+                wanted = CHAINED_MAX_DURATION
         elif role.mfa_serial is not None:
             source = self._mfa_session(role) or self._new_mfa_session(role, mfa_code)
         session = self.gateway.assume_role(role, duration=wanted, source=source)
@@ -226,20 +242,15 @@ class Engine:
     def check_profile(self, role: Role, profile: str, *, force: bool = False) -> None:
         """Refuse early (before any STS call) a profile name that would break the file, or a profile stsui
         did not write for this role."""
-        problem = profile_name_problem(profile)
-        if problem:
-            raise UsageError(
-                f"Profile {profile!r} cannot be written to {self.store.path}: the name {problem}; "
-                "choose a plain profile name."
-            )
+        refusal = name_refusal(self.store.path, profile)
+        if refusal:
+            raise UsageError(refusal)
         entry = self.store.read().get(profile)
-        if entry is None or force or entry.owner_role == role.name:
+        if entry is None or force:
             return
-        owner = f"role '{entry.owner_role}'" if entry.owner_role else "you or another tool"
-        raise CredentialsFileError(
-            f"Profile '{profile}' in {self.store.path} was written by {owner}, not by stsui for role "
-            f"'{role.name}'; choose another profile or pass --force to overwrite it."
-        )
+        refusal = owner_refusal(self.store.path, profile, entry.owner_role, role.name, overwrite=True)
+        if refusal:
+            raise CredentialsFileError(refusal)
 
     def assume(
         self,
@@ -250,33 +261,27 @@ class Engine:
         profile: str | None = None,
         force: bool = False,
         fresh: bool = False,
-    ) -> Outcome:
+    ) -> Assumed:
         """Obtain a session for `role` and write it to its profile. Raises StsuiError."""
         target = role.profile if profile is None else profile
         self.check_profile(role, target, force=force)
-        outcome = self.obtain(role, mfa_code=mfa_code, duration=duration, fresh=fresh)
-        assert outcome.session is not None
-        self.store.write_session(target, outcome.session, force=force)
-        return Outcome(role, outcome.session, target, outcome.reused, outcome.warnings)
+        obtained = self.obtain(role, mfa_code=mfa_code, duration=duration, fresh=fresh)
+        self.store.write_session(target, obtained.session, force=force)
+        return Assumed(role, obtained.session, target, obtained.reused, obtained.warnings)
 
     def due(self) -> list[Role]:
         """Roles whose profile stsui wrote and whose session is inside its renewal window or expired."""
-        entries = self.entries()
+        entries, now = self.entries(), self.clock()
         return [
             role
             for role in self.config.roles.values()
-            if status_of(role, self._owned(role, entries), self.clock()) in (Status.DUE, Status.EXPIRED)
+            if status_of(role, entries.get(role.profile), now) in (Status.DUE, Status.EXPIRED)
         ]
 
-    @staticmethod
-    def _owned(role: Role, entries: dict[str, ProfileEntry]) -> ProfileEntry | None:
-        entry = entries.get(role.profile)
-        return entry if entry is not None and entry.owner_role == role.name else None
-
-    def refresh(self, roles: Iterable[Role] | None = None) -> list[Outcome]:
+    def refresh(self, roles: Iterable[Role] | None = None) -> list[Renewal]:
         """Renew `roles` whatever their time (or every due session when None); never asks for MFA."""
         targets = self.due() if roles is None else list(roles)
-        outcomes = []
+        outcomes: list[Renewal] = []
         for role in targets:
             if self.needs_mfa_code(role, fresh=True):
                 root = self.mfa_root(role)
@@ -284,12 +289,12 @@ class Engine:
                     f"Skipped role '{role.name}': its MFA session for {root.mfa_serial} has expired; "
                     f"run 'stsui assume {role.name}' to enter a new code."
                 )
-                outcomes.append(Outcome(role, error=error))
+                outcomes.append(Failed(role, error))
                 continue
             try:
                 outcomes.append(self.assume(role, fresh=True))
             except StsuiError as error:
-                outcomes.append(Outcome(role, error=error))
+                outcomes.append(Failed(role, error))
         return outcomes
 
     def forget(self, role: Role) -> bool:

@@ -101,7 +101,6 @@ def _entry(section: ini.Section) -> ProfileEntry:
         owner,
         None if expires is None else parse_rfc3339(expires),
         section.get(PRINCIPAL) if PRINCIPAL in keys else None,
-        owner is None and ACCESS_KEY in keys and SESSION_TOKEN not in keys and LEGACY_TOKEN not in keys,
     )
 
 
@@ -129,6 +128,32 @@ class _Parsed:
         self.doc = doc
         self.entries: dict[str, ProfileEntry] | None = None
         self.validated = False  # configparser agreed too
+
+
+def name_refusal(path: Path, profile: str, verb: str = "write") -> str | None:
+    """Why `profile` cannot be a section of the credentials file at `path`, as the sentence every
+    command and screen shows; None when it can."""
+    problem = profile_name_problem(profile)
+    if not problem:
+        return None
+    return f"Cannot {verb} profile {profile!r} in {path}: the name {problem}; choose a plain profile name."
+
+
+def owner_refusal(
+    path: Path, profile: str, owner: str | None, role_name: str, *, overwrite: bool
+) -> str | None:
+    """Why stsui will not overwrite (or, without `overwrite`, remove) profile `profile`, whose marker
+    names `owner` (None: not written by stsui), for role `role_name`; None when it is the role's own."""
+    if owner == role_name:
+        return None
+    where = f"Profile '{profile}' in {path}"
+    if overwrite and owner is None:
+        return f"{where} was not written by stsui; use --force to overwrite it, or pick another profile."
+    if overwrite:
+        return f"{where} belongs to stsui role '{owner}'; use --force to take it over for '{role_name}'."
+    if owner is None:
+        return f"{where} was not written by stsui, so stsui will not remove it; edit the file by hand."
+    return f"{where} belongs to stsui role '{owner}', not '{role_name}'; forget '{owner}' instead."
 
 
 class CredentialsFile:
@@ -238,32 +263,15 @@ class CredentialsFile:
         return self._update(profile, change, expected, create=False)
 
     def _check_profile(self, profile: str, verb: str) -> None:
-        problem = profile_name_problem(profile)
-        if problem:
-            raise CredentialsFileError(
-                f"Cannot {verb} profile {profile!r} in {self.path}: the name {problem}; choose a plain "
-                "profile name."
-            )
+        message = name_refusal(self.path, profile, verb)
+        if message:
+            raise CredentialsFileError(message)
 
     def _check_owner(self, section: ini.Section, role_name: str, *, overwrite: bool) -> None:
         """Refuse a section without stsui's marker, or one stsui wrote for another role."""
-        owner = section.get(MARKER)
-        if owner == role_name:
-            return
-        where = f"Profile '{section.name}' in {self.path}"
-        if overwrite and owner is None:
-            message = (
-                f"{where} was not written by stsui; use --force to overwrite it, or pick another profile."
-            )
-        elif overwrite:
-            message = (
-                f"{where} belongs to stsui role '{owner}'; use --force to take it over for '{role_name}'."
-            )
-        elif owner is None:
-            message = f"{where} was not written by stsui, so stsui will not remove it; edit the file by hand."
-        else:
-            message = f"{where} belongs to stsui role '{owner}', not '{role_name}'; forget '{owner}' instead."
-        raise CredentialsFileError(message)
+        message = owner_refusal(self.path, section.name, section.get(MARKER), role_name, overwrite=overwrite)
+        if message:
+            raise CredentialsFileError(message)
 
     def _update(
         self,

@@ -337,7 +337,7 @@ ROLE_RULES: list[tuple[str, str, str | None, str]] = [
     ("refresh-zero", "refresh_before = 0", ARN, "refresh_before"),
     ("refresh-12h", 'refresh_before = "12h"', ARN, "refresh_before"),
     ("refresh-not-below-duration", 'duration = "1h"\nrefresh_before = "1h"', ARN, "refresh_before"),
-    ("refresh-default-vs-short-duration", 'duration = "15m"', ARN, "refresh_before"),
+    ("refresh-written-vs-short-duration", 'duration = "15m"\nrefresh_before = "15m"', ARN, "refresh_before"),
     ("refresh-float", "refresh_before = 1.5", ARN, "refresh_before"),
     ("mfa-duration-low", "mfa_session_duration = 899", ARN, "mfa_session_duration"),
     ("mfa-duration-high", 'mfa_session_duration = "36h1s"', ARN, "mfa_session_duration"),
@@ -472,6 +472,30 @@ def test_profile_equal_to_inherited_source_profile(tmp_path: Path) -> None:
     text = '[defaults]\nsource_profile = "base"\n' + role_toml("", name="base")
     message = error_for(tmp_path, text)
     assert "[roles.base] profile 'base'" in message
+
+
+@pytest.mark.parametrize(
+    ("body", "refresh_before"),
+    [
+        ('duration = "15m"', 225),  # STS's minimum: a quarter of it
+        ('duration = "20m"', 300),
+        ('duration = "1h"', 900),
+        ('duration = "12h"', 900),
+        ('duration = "12h"\nsource_role = "other"', 900),  # chained: capped at 1h, so 15 minutes
+        ("", 900),
+    ],
+)
+def test_the_default_refresh_before_fits_every_legal_duration(
+    tmp_path: Path, body: str, refresh_before: int
+) -> None:
+    """A default never makes a valid file invalid: `duration = 900` alone loads (it was exit 2)."""
+    config = load(tmp_path, role_toml(body) + role_toml("", name="other", arn=ARN2))
+    assert config.roles["r"].refresh_before == refresh_before
+
+
+def test_a_default_duration_of_15m_applies_to_every_role(tmp_path: Path) -> None:
+    config = load(tmp_path, '[defaults]\nduration = "15m"\n' + role_toml(""))
+    assert (config.roles["r"].duration, config.roles["r"].refresh_before) == (900, 225)
 
 
 def test_refresh_from_defaults_says_so(tmp_path: Path) -> None:

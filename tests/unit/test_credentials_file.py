@@ -113,11 +113,9 @@ def test_read_reports_every_section(path: Path, store: CredentialsFile) -> None:
     put(path, RICH.encode() + b"\n[dev]\n" + session_block().encode())
     entries = store.read()
     assert list(entries) == ["default", "profile x", "ci", "dev"]
-    assert entries["default"].has_long_term_keys and not entries["default"].owned
-    assert entries["ci"].has_long_term_keys
-    assert not entries["profile x"].has_long_term_keys
+    assert not entries["default"].owned and not entries["ci"].owned
     dev = entries["dev"]
-    assert (dev.owner_role, dev.expires_at, dev.has_long_term_keys) == ("dev", EXPIRES, False)
+    assert (dev.owner_role, dev.expires_at) == ("dev", EXPIRES)
     assert dev.principal_arn == "arn:aws:sts::123456789012:assumed-role/dev/stsui"
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.validation import Regex
 from textual.widgets import Button, Input, Label
 
-MFA_CODE = re.compile(r"\d{6}")
+from stsui.domain.limits import MFA_CODE
 
 
 class MfaScreen(ModalScreen[str | None]):

@@ -320,7 +320,6 @@ class RolesScreen(Screen[None]):
             )
             return
         session = outcome.session
-        assert session is not None
         self.post_message(
             SessionStarted(
                 role.name,
