@@ -209,9 +209,9 @@ class Resolver:
         if config is None or credentials is None:
             return None
         profiles = _profile_map(config)
+        if name is not None and name not in profiles and name not in credentials:
+            return None  # botocore: ProfileNotFound, even for a named "default"
         name = name or "default"
-        if name not in profiles and name not in credentials and name != "default":
-            return None  # botocore: ProfileNotFound
         own = {"config": profiles.get(name, {}), "credentials": credentials.get(name, {})}
         return {**own["config"], **own["credentials"]}, own
 
