@@ -25,6 +25,12 @@ from stsui.aws.direct import Keys
 from stsui.aws.profiles import Plan, Resolver
 
 KEYS_DEFAULT = ("AKIDDEFAULTEXAMPLE01", "secret-default")
+
+
+def _keys_lines(keys: tuple[str, str]) -> str:
+    return f"aws_access_key_id = {keys[0]}\naws_secret_access_key = {keys[1]}\n"
+
+
 KEYS_P = ("AKIDPROFILEPEXAMPL01", "secret-p")
 KEYS_CONFIG = ("AKIDCONFIGFILEEXAM01", "secret-config")
 KEYS_ENV = ("AKIDENVIRONMENTEXA01", "secret-env")
@@ -43,7 +49,7 @@ CONFIG_FRAGMENTS = {
     "p-region": "[profile p]\nregion = ap-southeast-2\n",
     "p-quoted": f'[profile "p"]\nregion = us-west-2\naws_access_key_id = {KEYS_CONFIG[0]}\n'
     f"aws_secret_access_key = {KEYS_CONFIG[1]}\n",
-    "p-keys": f"[profile p]\naws_access_key_id = {KEYS_CONFIG[0]}\naws_secret_access_key = {KEYS_CONFIG[1]}\n",
+    "p-keys": "[profile p]\n" + _keys_lines(KEYS_CONFIG),
     "p-role": f"[profile p]\nrole_arn = {ROLE}\nsource_profile = default\n",
     "p-process": "[profile p]\ncredential_process = /bin/false\n",
     "p-ca": f"[profile p]\nca_bundle = {CA}\n",
@@ -56,20 +62,18 @@ CONFIG_FRAGMENTS = {
     "broken": "[profile p\n",
 }
 CREDENTIALS_FRAGMENTS = {
-    "default": f"[default]\naws_access_key_id = {KEYS_DEFAULT[0]}\naws_secret_access_key = {KEYS_DEFAULT[1]}\n",
-    "p": f"[p]\naws_access_key_id = {KEYS_P[0]}\naws_secret_access_key = {KEYS_P[1]}\n",
-    "p-region": f"[p]\naws_access_key_id = {KEYS_P[0]}\naws_secret_access_key = {KEYS_P[1]}\n"
-    "region = ca-central-1\n",
+    "default": "[default]\n" + _keys_lines(KEYS_DEFAULT),
+    "p": "[p]\n" + _keys_lines(KEYS_P),
+    "p-region": "[p]\n" + _keys_lines(KEYS_P) + "region = ca-central-1\n",
     "p-role": f"[p]\nrole_arn = {ROLE}\nsource_profile = default\n",
-    "p-role-keys": f"[p]\naws_access_key_id = {KEYS_P[0]}\naws_secret_access_key = {KEYS_P[1]}\n"
-    f"role_arn = {ROLE}\nsource_profile = default\n",
-    "p-tokens": f"[p]\naws_access_key_id = {KEYS_P[0]}\naws_secret_access_key = {KEYS_P[1]}\n"
-    "aws_security_token = stale\naws_session_token = fresh\n",
+    "p-role-keys": "[p]\n" + _keys_lines(KEYS_P) + f"role_arn = {ROLE}\nsource_profile = default\n",
+    "p-tokens": "[p]\n" + _keys_lines(KEYS_P) + "aws_security_token = stale\naws_session_token = fresh\n",
     "p-partial": f"[p]\naws_access_key_id = {KEYS_P[0]}\n",
-    "p-ca": f"[p]\naws_access_key_id = {KEYS_P[0]}\naws_secret_access_key = {KEYS_P[1]}\nca_bundle = {CA}\n",
-    "profile-p": f"[profile p]\naws_access_key_id = {KEYS_P[0]}\naws_secret_access_key = {KEYS_P[1]}\n",
-    "p-stsui": f"[p]\naws_access_key_id = {KEYS_P[0]}\naws_secret_access_key = {KEYS_P[1]}\n"
-    "aws_session_token = t\nx_stsui_role = p\nx_security_token_expires = 2030-01-01T00:00:00Z\n",
+    "p-ca": "[p]\n" + _keys_lines(KEYS_P) + f"ca_bundle = {CA}\n",
+    "profile-p": "[profile p]\n" + _keys_lines(KEYS_P),
+    "p-stsui": "[p]\n"
+    + _keys_lines(KEYS_P)
+    + "aws_session_token = t\nx_stsui_role = p\nx_security_token_expires = 2030-01-01T00:00:00Z\n",
 }
 VARIABLES: dict[str, list[str]] = {
     "AWS_PROFILE": ["p", "default", "q", ""],
@@ -303,7 +307,8 @@ def _case(
     ],
     ids=[
         "default-keys", "named-profile", "config-file-keys", "first-token-wins", "stsui-section",
-        "cli-settings", "environment-keys", "held-keys-role-profile", "china", "gov-cloud", "endpoint-variable",
+        "cli-settings", "environment-keys", "held-keys-role-profile", "china", "gov-cloud",
+        "endpoint-variable",
     ],
 )  # fmt: skip
 def test_common_setups_go_direct_and_match_botocore(case: Case) -> None:
