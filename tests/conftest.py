@@ -1,13 +1,18 @@
-"""Shared test rig: every test runs in a throwaway HOME with no AWS variables from the outside world."""
+"""Shared test rig: every test runs in a throwaway HOME with no AWS variables from the outside world.
+
+The helpers themselves live in `tests/support/`; this file only turns them into fixtures.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.home import Home, build_home
+from tests.support.moto import moto_server
 
 AWS_PREFIXES = ("AWS_", "STSUI_", "XDG_")
 
@@ -31,11 +36,11 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
     """moto's STS as a real HTTP server on loopback, one per test process."""
-    from moto.server import ThreadedMotoServer
+    with moto_server() as url:
+        yield url
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+
+@pytest.fixture
+def home(isolated_home: Path, moto_url: str) -> Home:
+    """A user with base keys, hand-written credentials, a roles file and STS at moto."""
+    return build_home(isolated_home, moto_url)

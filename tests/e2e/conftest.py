@@ -1,5 +1,1 @@
-"""The end-to-end tests use the integration rig's throwaway home and moto server."""
-
-from tests.integration.conftest import home
-
-__all__ = ["home"]
+"""The end-to-end tests use the root rig's throwaway home (`home`) and moto server."""

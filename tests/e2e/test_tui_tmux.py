@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from stsui.store.credentials_file import CredentialsFile
-from tests.e2e.tmux import Terminal
-from tests.integration.conftest import USER_CREDENTIALS, Home
+from tests.support.home import USER_CREDENTIALS, Home
+from tests.support.tmux import Terminal
 
 pytestmark = [
     pytest.mark.e2e,

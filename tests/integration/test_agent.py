@@ -23,7 +23,7 @@ from stsui.agent.sessions import SessionSource
 from stsui.domain.errors import StsuiError, UsageError
 from stsui.domain.model import Credentials, Role, Session
 from stsui.engine.engine import Engine
-from tests.integration.conftest import BASE_SECRET, Home
+from tests.support.home import BASE_SECRET, Home
 
 TOKEN = "test-token-0123456789abcdef0123456789"
 

@@ -6,7 +6,7 @@ import json
 import stat
 from collections.abc import Callable
 
-from tests.integration.conftest import BASE_SECRET, USER_CREDENTIALS, Home
+from tests.support.home import BASE_SECRET, USER_CREDENTIALS, Home
 
 
 def secrets_of(home: Home) -> list[str]:
@@ -118,7 +118,7 @@ def test_forget_restores_the_file(home: Home) -> None:
 
 
 def test_forget_never_touches_a_profile_stsui_did_not_write(home: Home) -> None:
-    from tests.integration.conftest import write_roles
+    from tests.support.home import write_roles
 
     write_roles(
         home,

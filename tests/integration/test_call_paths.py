@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 
-from tests.integration.conftest import Home, write_roles
+from tests.support.home import Home, write_roles
 
 
 def imported_modules(home: Home, *args: str) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
-from tests.integration.conftest import Home, write_roles
+from tests.support.home import Home, write_roles
 
 
 def test_missing_roles_file_says_how_to_create_one(home: Home) -> None:

@@ -9,8 +9,8 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.conftest import Home
 from tests.integration.test_assume import assert_no_secret
+from tests.support.home import Home
 
 PRINT_IDENTITY = (
     "import boto3, os; "

@@ -6,7 +6,7 @@ import json
 import signal
 import sys
 
-from tests.integration.conftest import BASE_SECRET, Home
+from tests.support.home import BASE_SECRET, Home
 
 WHO = (
     "import boto3, json, os; "

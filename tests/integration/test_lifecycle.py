@@ -7,7 +7,7 @@ import re
 import stat
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.conftest import Home
+from tests.support.home import Home
 
 
 def make_due(home: Home, profile: str, minutes: int = 5) -> None:

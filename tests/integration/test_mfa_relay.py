@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from stsui.agent.mfa_relay import MfaRelay
-from tests.integration.conftest import Home
+from tests.support.home import Home
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import BASE_SECRET, USER_CREDENTIALS, Home, build_home
+from tests.support.home import BASE_SECRET, USER_CREDENTIALS, Home, build_home
 
 ROLES = """\
 [defaults]

@@ -18,7 +18,6 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.integration.conftest import Home
 from tests.reliability.conftest import (
     FaultServer,
     Reply,
@@ -29,6 +28,7 @@ from tests.reliability.conftest import (
     run,
     tree_snapshot,
 )
+from tests.support.home import Home
 
 SERVER = """\
 import logging, sys

@@ -10,8 +10,8 @@ from pathlib import Path
 import botocore.session
 import pytest
 
-from tests.integration.conftest import USER_CREDENTIALS, Home
 from tests.reliability.conftest import SESSION_KEYS, make_home, numbered_roles, parse_ini, spawn
+from tests.support.home import USER_CREDENTIALS, Home
 
 WRITERS = 24
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 import pytest
 
 from stsui.aws.limits import MAX_ATTEMPTS, READ_TIMEOUT
-from tests.integration.conftest import Home
 from tests.reliability.conftest import (
     HANG,
     FaultServer,
@@ -25,6 +24,7 @@ from tests.reliability.conftest import (
     spawn,
     tree_snapshot,
 )
+from tests.support.home import Home
 
 HUNG_BOUND = 30.0
 """connect 3 s / read 5 s, 3 attempts in standard mode: 3 reads of 5 s plus backoff, well under this."""

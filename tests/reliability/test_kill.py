@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from stsui.store.atomic import temp_prefix
-from tests.integration.conftest import USER_CREDENTIALS, Home
 from tests.reliability.conftest import SESSION_KEYS, make_home, parse_ini, run, spawn, tree_snapshot
+from tests.support.home import USER_CREDENTIALS, Home
 
 SEED = 20261130
 BATCHES = 3

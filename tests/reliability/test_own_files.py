@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import Home
 from tests.reliability.conftest import assert_one_sentence_failure, run
+from tests.support.home import Home
 
 OTHER_UID = 65534  # nobody: stands in for another local user (the suite runs as root)
 

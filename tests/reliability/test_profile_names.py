@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import Home
 from tests.reliability.conftest import assert_one_sentence_failure, run
+from tests.support.home import Home
 
 LOOK_ALIKES = ["prod\u2028admin", "prod\u202eadmin", "prod\u200badmin", "prod\u2066admin", "prod\x85admin"]
 

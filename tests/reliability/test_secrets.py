@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import Home
 from tests.reliability.conftest import (
     TRACEBACK,
     make_home,
     run,
     secrets_in,
 )
+from tests.support.home import Home
 
 UMASK = 0o000
 """Every run gets the laxest umask: a private mode must be set on purpose, not inherited."""
