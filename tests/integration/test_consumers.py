@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from tests.integration.test_assume import assert_no_secret
-from tests.support.home import Home
+from tests.support.home import Home, write_roles
 
 PRINT_IDENTITY = (
     "import boto3, os; "
@@ -124,3 +124,94 @@ def test_help_lists_every_command(home: Home) -> None:
         "list", "assume", "whoami", "env", "credential-process", "refresh", "forget", "init", "import", "demo"
     ):  # fmt: skip
         assert command in result.stdout
+
+
+REGION_ROLES = """
+[defaults]
+source_profile = "default"
+session_name = "tester"
+
+[roles.sydney]
+role_arn = "arn:aws:iam::111111111111:role/Admin"
+region = "ap-southeast-2"
+
+[roles.anywhere]
+role_arn = "arn:aws:iam::222222222222:role/Admin"
+"""
+PRINT_REGION = "import boto3; print(boto3.session.Session().region_name)"
+
+
+def test_env_sets_the_role_region_for_the_tools_that_read_it(home: Home) -> None:
+    """boto3 (AWS_DEFAULT_REGION) and the AWS SDKs and CLI v2 (AWS_REGION) both get the role's region."""
+    write_roles(home, REGION_ROLES)
+    stsui = f"{shlex.quote(sys.executable)} -m stsui"
+    script = (
+        f'eval "$({stsui} env sydney)" && echo "$AWS_REGION" && '
+        f"{shlex.quote(sys.executable)} -c {shlex.quote(PRINT_REGION)}"
+    )
+    result = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, env=home.env, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ap-southeast-2", "ap-southeast-2"]
+    for shell, line in (
+        ("fish", "set -gx AWS_REGION 'ap-southeast-2'"),
+        ("powershell", "$Env:AWS_REGION = "),
+    ):
+        assert line in home.run("env", "sydney", "--shell", shell).stdout
+    assert "REGION" not in home.run("env", "anywhere").stdout  # no region configured: the user's own stays
+
+
+MFA_MANUAL = """
+[defaults]
+source_profile = "default"
+session_name = "tester"
+
+[roles.mfa-manual]
+role_arn = "arn:aws:iam::333333333333:role/Ops"
+mfa_serial = "arn:aws:iam::999999999999:mfa/tester"
+auto_refresh = false
+"""
+
+
+def test_list_says_needs_mfa_for_a_due_role_whose_mfa_session_is_gone(home: Home) -> None:
+    write_roles(home, MFA_MANUAL)
+    assume = home.run("assume", "mfa-manual", "--mfa-code", "123456", "--duration", "15m")
+    assert assume.returncode == 0, assume.stderr
+
+    def status() -> str:
+        listed = home.run("list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        return json.loads(listed.stdout)[0]["status"]
+
+    assert status() == "due"  # 15 minutes left: inside refresh_before; the MFA session would renew it
+    assert home.run("forget", "--mfa").returncode == 0
+    assert status() == "needs MFA"
+
+
+def test_a_15_minute_role_loads_and_list_says_what_botocore_will_do(home: Home) -> None:
+    """`duration = 900` alone is legal (it made every command exit 2); list explains the short session."""
+    write_roles(
+        home,
+        """
+        [defaults]
+        source_profile = "default"
+
+        [roles.short]
+        role_arn = "arn:aws:iam::111111111111:role/Short"
+        duration = 900
+
+        [roles.hour]
+        role_arn = "arn:aws:iam::222222222222:role/Hour"
+        """,
+    )
+    listed = home.run("list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["name"]: row for row in json.loads(listed.stdout)}
+    assert rows["short"]["refresh_before"] == 225 and rows["hour"]["refresh_before"] == 900
+    assert "botocore's 15-minute refresh window" in rows["short"]["note"]
+    assert "the whole session" in rows["short"]["note"]
+    assert rows["hour"]["note"] is None
+    table = home.run("list").stdout
+    assert "note: short: renewed with 3m45s left" in table and "note: hour" not in table
+    assert home.run("assume", "short").returncode == 0
