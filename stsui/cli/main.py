@@ -11,7 +11,6 @@ from stsui.domain.errors import StsuiError, UsageError
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse and run; raises StsuiError for the caller to report."""
-    from stsui.cli import commands
     from stsui.cli.parser import build_parser
 
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -23,10 +22,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     args.argv = tail
     if tail is not None and args.command != "exec":
         raise UsageError("Only 'stsui exec NAME -- COMMAND' takes arguments after '--'.")
-    handler = getattr(args, "handler", None) or getattr(
-        commands, "cmd_" + (args.command or "tui").replace("-", "_")
-    )
-    return int(handler(args))
+    return int(args.handler(args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

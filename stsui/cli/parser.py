@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 
 from stsui import __version__
+from stsui.cli import commands as run
 from stsui.domain.errors import UsageError
+from stsui.domain.exports import SHELLS
 
 EPILOG = """\
 With no command, stsui opens the terminal UI.
@@ -29,12 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="PATH", help="the roles file (TOML)")
     parser.add_argument("--version", action="version", version=f"stsui {__version__}")
+    parser.set_defaults(handler=run.cmd_tui)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     cmd = commands.add_parser("list", help="every role with its profile, status and time left")
+    cmd.set_defaults(handler=run.cmd_list)
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
     cmd = commands.add_parser("assume", help="assume a role and write its profile")
+    cmd.set_defaults(handler=run.cmd_assume)
     cmd.add_argument("name", help="the role's name in the roles file")
     cmd.add_argument("--profile", help="write this profile instead of the role's own")
     cmd.add_argument("--duration", help="session duration: seconds or 15m, 1h, 1h30m, 12h")
@@ -43,34 +48,45 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
     cmd = commands.add_parser("whoami", help="GetCallerIdentity for the base identity or a profile")
+    cmd.set_defaults(handler=run.cmd_whoami)
     cmd.add_argument("--profile", help="ask as this profile instead of the base identity")
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
     cmd = commands.add_parser("env", help='export lines for a role\'s session: eval "$(stsui env NAME)"')
+    cmd.set_defaults(handler=run.cmd_env)
     cmd.add_argument("name")
-    cmd.add_argument("--shell", choices=("sh", "fish", "powershell"), default="sh")
+    cmd.add_argument("--shell", choices=SHELLS, default=SHELLS[0])
     cmd.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
 
     cmd = commands.add_parser(
         "credential-process", help="JSON for credential_process = stsui credential-process NAME"
     )
+    cmd.set_defaults(handler=run.cmd_credential_process)
     cmd.add_argument("name")
 
     cmd = commands.add_parser("refresh", help="renew due sessions, or the named ones now")
+    cmd.set_defaults(handler=run.cmd_refresh)
     cmd.add_argument("names", nargs="*", metavar="NAME")
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
     cmd = commands.add_parser("forget", help="remove a role's profile (only if stsui wrote it)")
+    cmd.set_defaults(handler=run.cmd_forget)
     cmd.add_argument("name", nargs="?")
     cmd.add_argument("--mfa", action="store_true", help="drop the cached MFA sessions")
 
-    commands.add_parser("init", help="write a commented starter roles file")
+    commands.add_parser("init", help="write a commented starter roles file").set_defaults(
+        handler=run.cmd_init
+    )
 
     cmd = commands.add_parser("import", help="turn role profiles of ~/.aws/config into roles")
+    cmd.set_defaults(handler=run.cmd_import)
     cmd.add_argument("--aws-config", metavar="PATH", help="default: $AWS_CONFIG_FILE or ~/.aws/config")
     cmd.add_argument("--write", action="store_true", help="append the new roles to the roles file")
 
-    commands.add_parser("demo", help="open the TUI against a local STS with sample roles (no AWS needed)")
+    cmd = commands.add_parser(
+        "demo", help="open the TUI against a local STS with sample roles (no AWS needed)"
+    )
+    cmd.set_defaults(handler=run.cmd_demo)
 
     from stsui.cli import agent
 

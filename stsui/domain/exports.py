@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from stsui.domain.model import Session
 
 SHELLS = ("sh", "fish", "powershell")
+"""The shells `env` writes for (`--shell`); the first is the default."""
 
 
 def _variables(session: Session) -> list[tuple[str, str]]:

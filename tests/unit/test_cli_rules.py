@@ -1,0 +1,56 @@
+"""The command line's grammar and the rules it shares with the rest of stsui."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from stsui.cli import commands
+from stsui.cli.parser import build_parser
+from stsui.domain.errors import UsageError
+from stsui.domain.exports import SHELLS
+from stsui.domain.limits import MFA_CODE
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_every_subcommand_names_its_handler() -> None:
+    for name, sub in _subcommands().items():
+        handler = sub.get_default("handler")
+        assert callable(handler), name
+        assert handler.__name__ == "cmd_" + name.replace("-", "_"), name
+    assert build_parser().parse_args([]).handler is commands.cmd_tui
+
+
+def test_env_offers_exactly_the_shells_it_can_write() -> None:
+    shell = next(a for a in _subcommands()["env"]._actions if a.dest == "shell")
+    assert tuple(shell.choices) == SHELLS and shell.default == "sh"
+
+
+@pytest.mark.parametrize("code", ["123456", "000000"])
+def test_six_ascii_digits_are_a_code(code: str) -> None:
+    assert commands._checked_code(code) == code
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "12345",
+        "1234567",
+        "12345a",
+        "\u0661\u0662\u0663\u0664\u0665\u0666",
+        "\uff11\uff12\uff13\uff14\uff15\uff16",
+        " 123456",
+    ],
+)
+def test_anything_else_is_refused_before_sts(code: str) -> None:
+    """Arabic-Indic or full-width digits match `\\d` but are no MFA code; the CLI and the modal share
+    one pattern."""
+    assert MFA_CODE.fullmatch(code) is None
+    with pytest.raises(UsageError, match="exactly 6 digits"):
+        commands._checked_code(code)
