@@ -82,3 +82,10 @@ def test_import_prints_roles_and_appends_with_write(home: Home) -> None:
     again = home.run("import", "--aws-config", str(aws_config), "--write")
     assert again.returncode == 0
     assert home.roles.read_text().count("666666666666") == 1
+
+
+def test_assume_duration_is_bounded_by_stss_limits(home: Home) -> None:
+    for given in ("899", "12h1s"):
+        result = home.run("assume", "prod-admin", "--duration", given)
+        assert result.returncode == 2 and "--duration must be between 15m and 12h" in result.stderr
+    assert home.run("assume", "prod-admin", "--duration", "15m").returncode == 0
