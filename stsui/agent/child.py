@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from stsui.domain.errors import StsuiError
+from stsui.domain.exports import IDENTITY_VARIABLES
 from stsui.domain.model import Credentials
 from stsui.domain.times import rfc3339
 from stsui.store.atomic import private_dir, write_private
@@ -26,23 +27,7 @@ EXEC_MARKER = "STSUI_EXEC"
 
 ROLE_VARIABLE = "STSUI_ROLE"
 
-OVERRIDING = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_ROLE_ARN",
-    "AWS_ROLE_SESSION_NAME",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    "AWS_CREDENTIAL_FILE",
-)
+OVERRIDING = IDENTITY_VARIABLES
 """Variables that would override or confuse the role's session in the child."""
 
 EXEC_PROFILE = "stsui-exec"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from stsui.cli.setup import sts_gateway
 from stsui.domain.errors import UsageError
+from stsui.domain.exports import IDENTITY_VARIABLES
 from stsui.engine.engine import Engine
 
 DEMO_REGION = "eu-west-1"
@@ -86,20 +87,7 @@ DEMO_AWS_CONFIG = f"""\
 region = {DEMO_REGION}
 """
 
-CLEARED = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_ENDPOINT_URL",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-)
+CLEARED = (*IDENTITY_VARIABLES, "AWS_ENDPOINT_URL")
 """Variables that would send the SDK to real credentials or endpoints; unset while the demo runs."""
 
 

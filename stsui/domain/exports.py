@@ -11,6 +11,26 @@ from stsui.domain.times import rfc3339
 if TYPE_CHECKING:
     from stsui.domain.model import Session
 
+IDENTITY_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CREDENTIAL_FILE",
+)
+"""Variables that choose the caller's identity for the AWS SDKs and CLI: a process given a session (`exec`,
+the demo) must not inherit them."""
+
 SHELLS = ("sh", "fish", "powershell")
 """The shells `env` writes for (`--shell`); the first is the default."""
 
