@@ -1,0 +1,45 @@
+"""The TUI shows the status every command shows: `stsui.domain.model.role_status`, one rule.
+
+Handed over to the TUI layout work: `RoleBook.status` still has its own copy, which never says "needs MFA"
+for a role that nothing renews (auto_refresh = false). The test is marked as the known failure; once the
+screen calls `role_status(..., renewal_needs_mfa=...)` it passes, the strict marker turns that into a
+failure, and the marker is removed. Any other error (a renamed helper) fails it outright.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stsui.domain.model import Status
+from tests.tui.conftest import build_rig
+from tests.tui.test_app import SIZE, text
+
+ROLES = """\
+[defaults]
+source_profile = "default"
+region = "eu-west-1"
+
+[roles.mfa-manual]
+role_arn = "arn:aws:iam::444444444444:role/Ops"
+mfa_serial = "arn:aws:iam::999999999999:mfa/tester"
+auto_refresh = false
+"""
+
+
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason="tuilayout: RoleBook.status must call domain.model.role_status"
+)
+async def test_a_due_mfa_role_without_auto_refresh_shows_needs_mfa_as_list_does(isolated_home: Path) -> None:
+    rig = build_rig(isolated_home, ROLES)
+    role = rig.role("mfa-manual")
+    rig.engine.assume(role, mfa_code="123456")
+    rig.engine.forget_mfa()
+    rig.clock.step(3600 - 60)
+    assert rig.engine.status(role, rig.engine.entries()) is Status.NEEDS_MFA  # what `stsui list` says
+    app = rig.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.tick()
+        await pilot.pause()
+        assert "needs MFA" in text(app, "mfa-manual")
