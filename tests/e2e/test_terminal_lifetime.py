@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.tmux import Terminal
-from tests.integration.conftest import Home
 from tests.reliability.conftest import HANG, FaultServer
+from tests.support.home import Home
+from tests.support.tmux import Terminal
 
 pytestmark = [
     pytest.mark.e2e,

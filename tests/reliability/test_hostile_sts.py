@@ -15,7 +15,6 @@ from stsui.aws.gateway import BotoGateway
 from stsui.aws.limits import CALL_DEADLINE, MAX_ANSWER_BYTES
 from stsui.domain.errors import StsError
 from stsui.domain.model import Credentials
-from tests.integration.conftest import Home
 from tests.reliability.conftest import (
     FaultServer,
     Reply,
@@ -25,6 +24,7 @@ from tests.reliability.conftest import (
     run,
 )
 from tests.reliability.test_faults import Unchanged
+from tests.support.home import Home
 
 StartFault = Callable[..., FaultServer]
 
