@@ -47,7 +47,7 @@ def _mfa_code(engine: Engine, role: Role, given: str | None, *, fresh: bool = Fa
     return _checked_code(sys.stdin.readline().strip())
 
 
-def _warn(outcome: Obtained | Assumed) -> None:
+def _warn(outcome: Obtained) -> None:
     for warning in outcome.warnings:
         print(f"stsui: warning: {warning}", file=sys.stderr)
 

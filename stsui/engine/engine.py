@@ -49,14 +49,10 @@ class Obtained:
 
 
 @dataclass(frozen=True)
-class Assumed:
+class Assumed(Obtained):
     """A session for a role, written to `profile`."""
 
-    role: Role
-    session: Session
-    profile: str
-    reused: bool = False
-    warnings: tuple[str, ...] = ()
+    profile: str = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -267,7 +263,7 @@ class Engine:
         self.check_profile(role, target, force=force)
         obtained = self.obtain(role, mfa_code=mfa_code, duration=duration, fresh=fresh)
         self.store.write_session(target, obtained.session, force=force)
-        return Assumed(role, obtained.session, target, obtained.reused, obtained.warnings)
+        return Assumed(role, obtained.session, obtained.reused, obtained.warnings, profile=target)
 
     def due(self) -> list[Role]:
         """Roles whose profile stsui wrote and whose session is inside its renewal window or expired."""
