@@ -1,16 +1,12 @@
-"""The TUI shows the status every command shows: `stsui.domain.model.role_status`, one rule.
+"""The TUI shows the status every command shows: `stsui.domain.model.status_of`, one rule.
 
-Handed over to the TUI layout work: `RoleBook.status` still has its own copy, which never says "needs MFA"
-for a role that nothing renews (auto_refresh = false). The test is marked as the known failure; once the
-screen calls `role_status(..., renewal_needs_mfa=...)` it passes, the strict marker turns that into a
-failure, and the marker is removed. Any other error (a renamed helper) fails it outright.
+Before, the screen kept its own copy, which never said "needs MFA" for a role nothing renews
+(auto_refresh = false): it said "due" forever while `stsui list` said "needs MFA".
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from stsui.domain.model import Status
 from tests.tui.conftest import build_rig
@@ -28,9 +24,6 @@ auto_refresh = false
 """
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="tuilayout: RoleBook.status must call domain.model.role_status"
-)
 async def test_a_due_mfa_role_without_auto_refresh_shows_needs_mfa_as_list_does(isolated_home: Path) -> None:
     rig = build_rig(isolated_home, ROLES)
     role = rig.role("mfa-manual")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from stsui.domain.errors import NeedsMfa
-from stsui.domain.model import Status, role_status
+from stsui.domain.model import ProfileEntry, Status, status_of
 from stsui.engine.engine import MFA_MARGIN, Assumed, Failed
 from tests.support.fakes import START, make_engine
 
@@ -165,20 +165,22 @@ def test_a_due_mfa_role_without_an_mfa_session_needs_mfa_even_without_auto_refre
     assert engine.status(role, engine.entries()) is Status.NEEDS_MFA  # expired, and still needs a code
 
 
-def test_role_status_is_the_one_rule(rig) -> None:  # type: ignore[no-untyped-def]
+def test_status_of_is_the_one_rule(rig) -> None:  # type: ignore[no-untyped-def]
     engine, _, _ = rig
     role = engine.config.roles["plain"]
     later = START + timedelta(hours=1)
+    own = ProfileEntry(role.profile, role.name, later, None)
     asked: list[bool] = []
 
     def needs() -> bool:
         asked.append(True)
         return True
 
-    assert role_status(role, None, START) is Status.INACTIVE
-    assert role_status(role, later, START, renewal_needs_mfa=needs) is Status.ACTIVE
+    assert status_of(role, None, START) is Status.INACTIVE
+    assert status_of(role, ProfileEntry(role.profile, "other", later, None), START) is Status.INACTIVE
+    assert status_of(role, ProfileEntry(role.profile, None, later, None), START) is Status.INACTIVE
+    assert status_of(role, own, START, needs) is Status.ACTIVE
     assert not asked  # the caches are read only for a session that is due or expired
-    assert role_status(role, later, later - timedelta(seconds=role.refresh_before)) is Status.DUE
-    assert role_status(role, later, later, renewal_needs_mfa=needs) is Status.NEEDS_MFA
-    assert role_status(role, later, later + timedelta(seconds=1)) is Status.EXPIRED
-    assert role_status(role, later, START, failed=True) is Status.ERROR
+    assert status_of(role, own, later - timedelta(seconds=role.refresh_before)) is Status.DUE
+    assert status_of(role, own, later, needs) is Status.NEEDS_MFA
+    assert status_of(role, own, later + timedelta(seconds=1)) is Status.EXPIRED
