@@ -54,8 +54,9 @@ def test_only_due_sessions_are_renewed_in_config_order() -> None:
     book = book_with(roles, left=3600)
     policy = RenewalPolicy(book, device)
     assert policy.plan(START).renew == []
-    assert policy.plan(START + timedelta(seconds=3600 - 900)).renew == []  # exactly refresh_before left
-    assert policy.plan(START + timedelta(seconds=3600 - 899)).renew == ["a", "b", "c"]
+    assert policy.plan(START + timedelta(seconds=3600 - 901)).renew == []
+    # exactly refresh_before left: due, the boundary at which the engine stops reusing a session
+    assert policy.plan(START + timedelta(seconds=3600 - 900)).renew == ["a", "b", "c"]
     assert policy.plan(START + timedelta(hours=5)).renew == ["a", "b", "c"]  # expired ones too
 
 
