@@ -12,7 +12,8 @@ from stsui.domain.printable import printable
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL")
 
 
-def _checked(variable: str, value: str) -> str:
+def checked_url(variable: str, value: str) -> str:
+    """`value` of `variable` when it is a usable http(s) URL; UsageError naming the variable otherwise."""
     problem = None
     try:
         parts = urllib.parse.urlsplit(value)
@@ -38,7 +39,7 @@ def explicit_endpoint() -> str | None:
     for variable in ENDPOINT_VARIABLES:
         value = os.environ.get(variable)
         if value:
-            return _checked(variable, value)
+            return checked_url(variable, value)
     return None
 
 

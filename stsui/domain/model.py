@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+DEFAULT_CONSOLE_DURATION = 43200
+"""How long a console session lasts when the role does not say (`console_duration`): 12 h."""
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -69,6 +72,7 @@ class Role:
     transitive_tag_keys: tuple[str, ...] = ()
     policy_arns: tuple[str, ...] = ()
     policy: str | None = None
+    console_duration: int = DEFAULT_CONSOLE_DURATION
 
     @property
     def account(self) -> str:
@@ -94,6 +98,9 @@ class Config:
     roles: Mapping[str, Role]
     source_profile: str | None = None
     region: str | None = None
+    session_name: str = "stsui"
+    console_duration: int = DEFAULT_CONSOLE_DURATION
+    console_policy: str | None = None
 
     def role(self, name: str) -> Role:
         from stsui.domain.errors import ConfigError
