@@ -259,3 +259,40 @@ def test_name_or_base_not_both(home: Home, signin: FakeSignin) -> None:
     assert _console(home, signin, "prod-admin", "--base").returncode == 2
     assert _console(home, signin).returncode == 2
     assert signin.asked == []
+
+
+# -- the gateway calls behind it, on both paths -----------------------------------------------------------
+
+
+@pytest.fixture(params=["direct", "boto3"])
+def gateway(request: pytest.FixtureRequest, home: Home, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    for key, value in home.env.items():
+        monkeypatch.setenv(key, value)
+    from stsui.aws.gateway import BotoGateway
+    from stsui.aws.hybrid import HybridGateway
+
+    return HybridGateway(default_region="eu-west-1") if request.param == "direct" else BotoGateway()
+
+
+def test_get_federation_token_on_both_paths(gateway) -> None:  # type: ignore[no-untyped-def]
+    session = gateway.get_federation_token(
+        profile="default", region="eu-west-1", name="tester", policy='{"Version":"2012-10-17"}', duration=900
+    )
+    assert session.assumed_role_arn.endswith(":federated-user/tester")
+    assert session.credentials.session_token
+
+
+def test_long_term_keys_are_told_from_temporary_ones(gateway, home: Home) -> None:  # type: ignore[no-untyped-def]
+    home.credentials.write_text(
+        home.credentials.read_text()
+        + "\n[temporary]\naws_access_key_id = ASIATEMP000000000001\naws_secret_access_key = s\n"
+        "aws_session_token = t\n"
+    )
+    config = home.root / ".aws" / "config"
+    config.write_text(
+        config.read_text()
+        + "\n[profile via-role]\nrole_arn = arn:aws:iam::1:role/X\nsource_profile = default\n"
+    )
+    assert gateway.has_long_term_keys("default") is True
+    assert gateway.has_long_term_keys("temporary") is False
+    assert gateway.has_long_term_keys("via-role") is False  # botocore would assume a role: temporary
