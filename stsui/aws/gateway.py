@@ -168,7 +168,7 @@ class BotoGateway:
             lambda answer: Session(
                 role_name=name,
                 credentials=_credentials(what, answer["Credentials"]),
-                assumed_role_arn=answer["FederatedUser"]["Arn"],
+                assumed_role_arn=checked_arn(answer["FederatedUser"]["Arn"]),
                 region=region,
             ),
         )

@@ -150,7 +150,7 @@ class HybridGateway:
             lambda result: Session(
                 role_name=name,
                 credentials=_credentials(what)(result),
-                assumed_role_arn=text(result, "FederatedUser", "Arn"),
+                assumed_role_arn=checked_arn(text(result, "FederatedUser", "Arn")),
                 region=region,
             ),
         )
