@@ -35,7 +35,7 @@ def cmd_console(args: argparse.Namespace) -> int:
         login = sign_in_as_role(engine, role, outcome.session, target)
     if args.print:
         print(login.url)
-        print(f"stsui: {login.summary()}", file=sys.stderr)
+        print(f"stsui: {login.summary()} The link signs in for 15 minutes: keep it secret.", file=sys.stderr)
         return 0
     _open(login.url, login.target.who)
     print(f"stsui: opened the {login.summary()}", file=sys.stderr)

@@ -57,7 +57,7 @@ class ConsoleLogin:
         why = f"; {self.why}" if self.why else ""
         return (
             f"AWS console for {self.target.who} in {self.target.region}: signed in for "
-            f"{format_duration(self.lasts)} (until {until}{why})."
+            f"{format_duration(max(60, self.lasts) // 60 * 60)} (until {until}{why})."
         )
 
 
@@ -156,5 +156,7 @@ def sign_in_as_base(engine: Engine, target: ConsoleTarget) -> ConsoleLogin:
     )
     now = engine.clock()
     lasts = max(0, int(session.credentials.seconds_left(now)))
-    why = "" if config.console_policy else "with every permission the IAM user has (no console_policy set)"
+    why = (
+        "" if config.console_policy else "with every permission of the IAM user, as no console_policy is set"
+    )
     return ConsoleLogin(target, url, None, lasts, now + timedelta(seconds=lasts), why)

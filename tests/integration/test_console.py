@@ -242,7 +242,7 @@ def test_base_signs_in_as_a_federated_user(home: Home, signin: FakeSignin) -> No
     assert "SessionDuration" not in asked.fields
     assert asked.session["sessionId"] != "AKIDBASEEXAMPLE00001"  # the federation token's, not the base keys
     assert _login(result.stdout)[1]["Destination"].endswith("region=eu-west-1")
-    assert "the base identity" in result.stderr and "no console_policy set" in result.stderr
+    assert "the base identity" in result.stderr and "no console_policy is set" in result.stderr
 
 
 def test_base_is_refused_without_long_term_keys(home: Home, signin: FakeSignin) -> None:
