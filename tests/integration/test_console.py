@@ -85,22 +85,22 @@ def test_console_duration_of_the_role_is_what_is_asked_for(home: Home, signin: F
     assert signin.asked[0].fields["SessionDuration"] == "1800"
 
 
-def test_no_session_duration_for_a_chained_role(home: Home, signin: FakeSignin) -> None:
-    result = _console(home, signin, "chained", "--print")
+@pytest.mark.parametrize(
+    ("role", "extra", "why"),
+    [
+        ("chained", [], "a chained role's console ends with its session"),
+        ("mfa-ops", ["--mfa-code", "123456"], "assumed through an MFA session"),
+    ],
+)
+def test_no_session_duration_for_chained_and_mfa_roles(
+    home: Home, signin: FakeSignin, role: str, extra: list[str], why: str
+) -> None:
+    result = _console(home, signin, role, "--print", *extra)
     assert result.returncode == 0, result.stderr
     (asked,) = signin.asked
     assert "SessionDuration" not in asked.fields
-    assert asked.session["sessionId"] == _cached(home, "chained")["AccessKeyId"]
-    assert "chained role's console ends with its session" in result.stderr
-
-
-def test_no_session_duration_for_an_mfa_role(home: Home, signin: FakeSignin) -> None:
-    result = _console(home, signin, "mfa-ops", "--print", "--mfa-code", "123456")
-    assert result.returncode == 0, result.stderr
-    (asked,) = signin.asked
-    assert "SessionDuration" not in asked.fields
-    assert asked.session["sessionId"] == _cached(home, "mfa-ops")["AccessKeyId"]
-    assert "MFA session" in result.stderr
+    assert asked.session["sessionId"] == _cached(home, role)["AccessKeyId"]
+    assert why in result.stderr
 
 
 def test_no_session_duration_for_a_chain_rooted_in_an_mfa_role(home: Home, signin: FakeSignin) -> None:
