@@ -15,9 +15,8 @@ from stsui import __version__
 from stsui.aws.direct import _connection, _Watchdog
 from stsui.aws.endpoints import checked_url
 from stsui.aws.limits import ATTEMPT_DEADLINE, MAX_ANSWER_BYTES, READ_TIMEOUT
-from stsui.domain.console import Partition, login_url, token_request_url
+from stsui.domain.console import Partition, SigninRequest, login_url, token_request_url
 from stsui.domain.errors import StsError
-from stsui.domain.model import Credentials
 
 USER_AGENT = f"stsui/{__version__}"
 SIGNIN_URL_VARIABLE = "STSUI_SIGNIN_URL"
@@ -39,19 +38,12 @@ def federation_endpoint(partition: Partition) -> str:
     return partition.federation_endpoint
 
 
-def console_login_url(
-    credentials: Credentials,
-    *,
-    partition: Partition,
-    destination: str,
-    session_duration: int | None,
-    who: str,
-) -> str:
-    """Ask the federation endpoint for a sign-in token with `credentials`; the login link that uses it.
-    Raises StsError (one sentence, exit 1) within `ATTEMPT_DEADLINE` seconds whatever the endpoint does."""
-    endpoint = federation_endpoint(partition)
-    token = _signin_token(token_request_url(endpoint, credentials, session_duration), who)
-    return login_url(endpoint, destination, token)
+def console_login_url(request: SigninRequest) -> str:
+    """Ask the federation endpoint for a sign-in token; the login link that uses it. Raises StsError (one
+    sentence, exit 1) within `ATTEMPT_DEADLINE` seconds whatever the endpoint does."""
+    endpoint = federation_endpoint(request.partition)
+    url = token_request_url(endpoint, request.credentials, request.session_duration)
+    return login_url(endpoint, request.destination, _signin_token(url, request.who))
 
 
 def _failed(who: str, detail: str, code: str) -> StsError:

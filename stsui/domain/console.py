@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stsui.domain.errors import UsageError
 from stsui.domain.model import Credentials
@@ -51,6 +51,19 @@ PARTITIONS = {
     ),
     "aws-cn": Partition("aws-cn", "signin.amazonaws.cn", "console.amazonaws.cn", "cn-north-1"),
 }
+
+
+@dataclass(frozen=True)
+class SigninRequest:
+    """What the federation endpoint is asked: a sign-in token for `credentials` (sent with SessionDuration
+    unless None), then the login link to `destination`. `who` names the role in errors."""
+
+    credentials: Credentials = field(repr=False)
+    partition: Partition
+    destination: str
+    session_duration: int | None
+    who: str
+
 
 _SERVICE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}", re.ASCII)
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")

@@ -10,6 +10,7 @@ from stsui.config.schema import Invalid, check_region
 from stsui.domain.console import (
     ALLOW_ALL_POLICY,
     Partition,
+    SigninRequest,
     console_lasts,
     destination_url,
     partition,
@@ -120,11 +121,7 @@ def sign_in_as_role(engine: Engine, role: Role, session: Session, target: Consol
     if not why and send is None:
         why = "the role session has under 15m left, so the console ends with it"
     url = engine.gateway.console_login_url(
-        session.credentials,
-        partition=target.partition,
-        destination=target.destination,
-        session_duration=send,
-        who=target.who,
+        SigninRequest(session.credentials, target.partition, target.destination, send, target.who)
     )
     return ConsoleLogin(target, url, send, lasts, now + timedelta(seconds=lasts), why)
 
@@ -148,11 +145,7 @@ def sign_in_as_base(engine: Engine, target: ConsoleTarget) -> ConsoleLogin:
         duration=config.console_duration,
     )
     url = gateway.console_login_url(
-        session.credentials,
-        partition=target.partition,
-        destination=target.destination,
-        session_duration=None,
-        who=target.who,
+        SigninRequest(session.credentials, target.partition, target.destination, None, target.who)
     )
     now = engine.clock()
     lasts = max(0, int(session.credentials.seconds_left(now)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from stsui.domain.console import Partition
+from stsui.domain.console import SigninRequest
 from stsui.domain.model import Credentials, Identity, Role, Session
 
 
@@ -43,15 +43,7 @@ class Gateway(Protocol):
         """GetFederationToken with `profile`'s long-term keys (for `stsui console --base`)."""
         ...
 
-    def console_login_url(
-        self,
-        credentials: Credentials,
-        *,
-        partition: Partition,
-        destination: str,
-        session_duration: int | None,
-        who: str,
-    ) -> str:
-        """A sign-in token from the partition's federation endpoint, as the login link for `destination`
+    def console_login_url(self, request: SigninRequest) -> str:
+        """A sign-in token from the federation endpoint, as the login link to `request.destination`
         (a bearer secret: never shown unless asked for)."""
         ...

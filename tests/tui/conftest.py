@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from stsui.config.load import load_config
-from stsui.domain.console import Partition
+from stsui.domain.console import SigninRequest
 from stsui.domain.errors import StsError
 from stsui.domain.model import Credentials, Identity, Role, Session
 from stsui.engine.engine import Engine
@@ -156,22 +156,14 @@ class FakeGateway:
     ) -> Session:
         raise AssertionError("the TUI never signs in as the base identity")
 
-    def console_login_url(
-        self,
-        credentials: Credentials,
-        *,
-        partition: Partition,
-        destination: str,
-        session_duration: int | None,
-        who: str,
-    ) -> str:
+    def console_login_url(self, request: SigninRequest) -> str:
         """A login link whose token carries SECRET_MARK, so tests can prove it is never shown."""
-        self.calls.append(("console_login_url", credentials.access_key_id))
+        self.calls.append(("console_login_url", request.credentials.access_key_id))
         if "console" in self.failures:
             raise self.failures["console"]
-        self.console_durations.append(session_duration)
-        query = urllib.parse.urlencode({"Destination": destination, "SigninToken": f"{SECRET_MARK}-signin"})
-        return f"{partition.federation_endpoint}?Action=login&{query}"
+        self.console_durations.append(request.session_duration)
+        fields = {"Destination": request.destination, "SigninToken": f"{SECRET_MARK}-signin"}
+        return f"{request.partition.federation_endpoint}?Action=login&{urllib.parse.urlencode(fields)}"
 
     def count(self, call: str, subject: str | None = None) -> int:
         return sum(1 for name, what in self.calls if name == call and (subject is None or what == subject))
