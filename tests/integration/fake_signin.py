@@ -3,7 +3,8 @@
 It answers `GET /federation?Action=getSigninToken&Session=<JSON>[&SessionDuration=N]` the way AWS documents
 it (`{"SigninToken": "..."}`), refuses what AWS refuses (a Session that is not the JSON of a temporary
 session, a SessionDuration outside 900-43200), and records every request so tests can read what stsui sent.
-`mode` makes it fail: an HTTP status, or "hang" (accept, never answer until the fake stops).
+`mode` makes it fail: an HTTP status, "hang" (accept, never answer until the fake stops), "portal" (a 200
+HTML page, as a captive portal sends) or "huge" (a 200 of 2 MiB with no Content-Length).
 """
 
 from __future__ import annotations
@@ -44,13 +45,15 @@ def _handler(fake: FakeSignin) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: object) -> None:
             pass
 
-        def _answer(self, status: int, body: dict[str, str]) -> None:
-            data = json.dumps(body).encode()
+        def _raw(self, data: bytes, kind: str, status: int = 200) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def _answer(self, status: int, body: dict[str, str]) -> None:
+            self._raw(json.dumps(body).encode(), "application/json", status)
 
         def do_GET(self) -> None:
             parts = urllib.parse.urlsplit(self.path)
@@ -58,6 +61,16 @@ def _handler(fake: FakeSignin) -> type[BaseHTTPRequestHandler]:
             fake.asked.append(Asked(parts.path, fields))
             if fake.mode == "hang":
                 fake.released.wait()
+                return
+            if fake.mode == "portal":
+                self._raw(b"<html><body>Sign in to the hotel wifi</body></html>", "text/html")
+                return
+            if fake.mode == "huge":
+                self.send_response(200)
+                self.end_headers()
+                chunk = b'{"SigninToken": "' + b"x" * 65536
+                for _ in range(32):
+                    self.wfile.write(chunk)
                 return
             if isinstance(fake.mode, int):
                 self._answer(fake.mode, {"message": "refused"})

@@ -215,6 +215,18 @@ def test_a_hung_endpoint_fails_in_bounded_time(home: Home) -> None:
     _no_secret(home, result.stderr, fake)
 
 
+@pytest.mark.parametrize(
+    ("mode", "said"), [("portal", "is not a sign-in token"), ("huge", "more than 1024 KiB")]
+)
+def test_an_answer_that_is_no_token_is_one_sentence(home: Home, mode: str, said: str) -> None:
+    with fake_signin(mode) as fake:
+        result = _console(home, fake, "prod-admin", "--print")
+    assert result.returncode == 1 and result.stdout == ""
+    assert said in result.stderr and result.stderr.count("\n") == 1
+    assert "hotel" not in result.stderr and "xxxx" not in result.stderr
+    _no_secret(home, result.stderr, fake)
+
+
 def test_an_unreachable_endpoint_is_one_sentence(home: Home) -> None:
     with fake_signin() as fake:
         url = fake.url
