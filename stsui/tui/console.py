@@ -25,7 +25,7 @@ else:
 
 
 class ConsoleAction(_Host):
-    """Mixed into the App or screen that lists roles, which brings `engine` and `_highlighted_role()`.
+    """Mixed into the roles screen, which brings `engine` and `_highlighted_role()`.
     Its handlers use Textual's `on_<message>` names, which are found through the mixin too."""
 
     if TYPE_CHECKING:
