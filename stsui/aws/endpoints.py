@@ -19,7 +19,8 @@ CHINA_REGION = re.compile(r"cn-[a-z]+-\d")
 """Regions of the `aws-cn` partition, whose domain is amazonaws.com.cn."""
 
 
-def _checked(variable: str, value: str) -> str:
+def checked_url(variable: str, value: str) -> str:
+    """`value` of `variable` when it is a usable http(s) URL; UsageError naming the variable otherwise."""
     problem = None
     try:
         parts = urllib.parse.urlsplit(value)
@@ -45,7 +46,7 @@ def explicit_endpoint() -> str | None:
     for variable in ENDPOINT_VARIABLES:
         value = os.environ.get(variable)
         if value:
-            return _checked(variable, value)
+            return checked_url(variable, value)
     return None
 
 

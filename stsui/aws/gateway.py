@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import botocore.config
+import botocore.credentials
 import botocore.exceptions as bce
 from botocore.parsers import ResponseParserError
 
@@ -15,8 +16,9 @@ from stsui.aws.answers import checked_arn, checked_credentials, checked_identity
 from stsui.aws.bounded import AnswerTooLarge, DeadlinePassed, cap_answers, within_deadline
 from stsui.aws.endpoints import DEFAULT_REGION
 from stsui.aws.errors import MalformedResponse, translate
+from stsui.aws.federation import console_login_url
 from stsui.aws.limits import CONNECT_TIMEOUT, MAX_ATTEMPTS, READ_TIMEOUT
-from stsui.aws.messages import answer_too_large, identity_action, timed_out
+from stsui.aws.messages import answer_too_large, base_label, identity_action, timed_out
 from stsui.aws.params import assume_role_params
 from stsui.domain.model import Credentials, Identity, Role, Session
 
@@ -140,3 +142,35 @@ class BotoGateway:
             lambda client: client.get_caller_identity(),
             lambda answer: checked_identity(answer["Account"], answer["Arn"], answer["UserId"]),
         )
+
+    def has_long_term_keys(self, profile: str | None) -> bool:
+        what = f"Reading the credentials of {base_label(profile)}"
+        try:
+            with self._lock:
+                credentials = self._session(profile).get_credentials()
+        except bce.BotoCoreError as error:
+            raise translate(error, what, "STS") from None
+        if credentials is None:
+            raise translate(bce.NoCredentialsError(), what, "STS")
+        if isinstance(credentials, botocore.credentials.RefreshableCredentials):
+            return False  # SSO, role profiles, credential_process with an expiry, containers, instances
+        return not credentials.token
+
+    def get_federation_token(
+        self, *, profile: str | None, region: str | None, name: str, policy: str, duration: int
+    ) -> Session:
+        what = f"GetFederationToken for {base_label(profile)}"
+        return self._call(
+            what,
+            lambda: self._client(profile, region, None),
+            lambda client: client.get_federation_token(Name=name, Policy=policy, DurationSeconds=duration),
+            lambda answer: Session(
+                role_name=name,
+                credentials=_credentials(what, answer["Credentials"]),
+                assumed_role_arn=checked_arn(answer["FederatedUser"]["Arn"]),
+                region=region,
+            ),
+        )
+
+    console_login_url = staticmethod(console_login_url)
+    """The federation endpoint is no STS call: the same standard-library request on every path."""

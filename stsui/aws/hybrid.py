@@ -11,7 +11,8 @@ from xml.etree.ElementTree import Element
 from stsui.aws.answers import checked_arn, checked_credentials, checked_identity
 from stsui.aws.direct import DirectClient, Keys, text
 from stsui.aws.endpoints import check_environment
-from stsui.aws.messages import identity_action, not_sts
+from stsui.aws.federation import console_login_url
+from stsui.aws.messages import base_label, identity_action, not_sts
 from stsui.aws.params import assume_role_params, flatten
 from stsui.aws.profiles import Plan, Resolver
 from stsui.domain.model import Credentials, Identity, Role, Session
@@ -123,3 +124,35 @@ class HybridGateway:
                 text(result, "Account"), text(result, "Arn"), text(result, "UserId")
             ),
         )
+
+    def has_long_term_keys(self, profile: str | None) -> bool:
+        plan = self._plan(profile, None, None)
+        if plan is None:
+            return self.boto.has_long_term_keys(profile)
+        assert plan.keys is not None
+        return not plan.keys.session_token
+
+    def get_federation_token(
+        self, *, profile: str | None, region: str | None, name: str, policy: str, duration: int
+    ) -> Session:
+        plan = self._plan(profile, region, None)
+        if plan is None:
+            return self.boto.get_federation_token(
+                profile=profile, region=region, name=name, policy=policy, duration=duration
+            )
+        what = f"GetFederationToken for {base_label(profile)}"
+        return self._call(
+            plan,
+            "GetFederationToken",
+            {"Name": name, "Policy": policy, "DurationSeconds": str(duration)},
+            what,
+            lambda result: Session(
+                role_name=name,
+                credentials=_credentials(what)(result),
+                assumed_role_arn=checked_arn(text(result, "FederatedUser", "Arn")),
+                region=region,
+            ),
+        )
+
+    console_login_url = staticmethod(console_login_url)
+    """The federation endpoint is no STS call: the same standard-library request on every path."""

@@ -74,5 +74,9 @@ def identity_action(profile: str | None, with_credentials: bool) -> str:
     """How a GetCallerIdentity call is named in errors."""
     if with_credentials:
         return "GetCallerIdentity for a role session"
-    who = f"profile '{profile}'" if profile else "the default credentials"
-    return f"GetCallerIdentity for {who}"
+    return f"GetCallerIdentity for {base_label(profile)}"
+
+
+def base_label(profile: str | None) -> str:
+    """The base identity in errors: `profile 'name'`, or the default credentials."""
+    return f"profile '{profile}'" if profile else "the default credentials"

@@ -91,4 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     from stsui.cli import agent
 
     agent.add_parsers(commands)
+    from stsui.cli import console
+
+    console.add_parsers(commands)
     return parser

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from stsui.config.schema import (
+    BASE_CHECKS,
     DEFAULT_CHECKS,
     ROLE_CHECKS,
     ROLE_NAME,
@@ -100,6 +101,7 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
                 "settings belong in [defaults] or in [roles.NAME] tables."
             )
     base = _defaults(data.get("defaults", {}), path)
+    console_policy = base.pop("console_policy", None)
     roles_table = data.get("roles", {})
     if not isinstance(roles_table, dict):
         raise ConfigError(f"In {path}, roles must be a set of [roles.NAME] tables; got {show(roles_table)}.")
@@ -219,7 +221,15 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
         roles[name] = Role(name=name, **fields)
 
     _check_chains(links, path)
-    return Config(path, roles, source_profile=base_source_profile, region=base.get("region"))
+    return Config(
+        path,
+        roles,
+        source_profile=base_source_profile,
+        region=base.get("region"),
+        session_name=base["session_name"],
+        console_policy=console_policy,
+        **({"console_duration": base["console_duration"]} if "console_duration" in base else {}),
+    )
 
 
 def _defaults(table: Any, path: Path) -> dict[str, Any]:
@@ -227,11 +237,11 @@ def _defaults(table: Any, path: Path) -> dict[str, Any]:
         raise ConfigError(f"In {path}, defaults must be a [defaults] table; got {show(table)}.")
     base: dict[str, Any] = {}
     for key, value in table.items():
-        check = DEFAULT_CHECKS.get(key)
+        check = DEFAULT_CHECKS.get(key) or BASE_CHECKS.get(key)
         if check is None:
             if key in ROLE_CHECKS:
                 _fail(path, "[defaults]", f"cannot set {key}; it belongs in each [roles.NAME] table")
-            _unknown_key(path, "[defaults]", key, DEFAULT_CHECKS)
+            _unknown_key(path, "[defaults]", key, {**DEFAULT_CHECKS, **BASE_CHECKS})
         try:
             base[key] = check(value)
         except Invalid as exc:

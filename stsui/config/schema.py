@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
+from stsui.domain.console import CONSOLE_MAX_DURATION, CONSOLE_MIN_DURATION
 from stsui.domain.durations import format_duration, parse_duration
 from stsui.domain.limits import (
     MAX_DURATION,
@@ -143,6 +144,7 @@ def _duration(low: int, high: int) -> Callable[[Any], int]:
 
 check_duration = _duration(MIN_DURATION, MAX_DURATION)
 check_mfa_session_duration = _duration(MIN_DURATION, MAX_MFA_SESSION_DURATION)
+check_console_duration = _duration(CONSOLE_MIN_DURATION, CONSOLE_MAX_DURATION)
 
 
 def check_refresh_before(value: Any) -> int:
@@ -267,7 +269,13 @@ DEFAULT_CHECKS: dict[str, Callable[[Any], Any]] = {
     "mfa_serial": check_mfa_serial,
     "mfa_session_duration": check_mfa_session_duration,
     "auto_refresh": check_bool,
+    "console_duration": check_console_duration,
 }
+
+BASE_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "console_policy": check_policy,
+}
+"""Keys of [defaults] only: they are about the base identity, not about any role."""
 
 ROLE_CHECKS: dict[str, Callable[[Any], Any]] = {
     "role_arn": check_role_arn,

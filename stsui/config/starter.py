@@ -23,6 +23,9 @@ STARTER_CONFIG = """\
 # auto_refresh = true             # renew sessions automatically while stsui runs
 # mfa_serial = "arn:aws:iam::123456789012:mfa/alice"   # MFA device; you are asked for a code
 # mfa_session_duration = "12h"    # how long one MFA code lasts (GetSessionToken), 15m-36h
+# console_duration = "12h"        # 'stsui console': the console session's length, 15m-12h (see README)
+# console_policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
+#                                 # 'stsui console --base' only ([defaults] only): the federated user's policy
 
 # An example role: replace the account and role name with yours.
 [roles.example-readonly]
@@ -39,6 +42,7 @@ group = "example"
 # auto_refresh = true
 # mfa_serial = "arn:aws:iam::123456789012:mfa/alice"
 # mfa_session_duration = "12h"
+# console_duration = "12h"
 # external_id = "ext-12345"       # the ExternalId the role's trust policy asks for
 # source_identity = "alice"       # SourceIdentity, kept in CloudTrail across role chains
 # tags = { team = "platform" }    # session tags (at most 50)

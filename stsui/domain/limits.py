@@ -42,3 +42,6 @@ def botocore_refetch_window(refresh_before: int, duration: int) -> int:
 MFA_CODE = re.compile(r"[0-9]{6}")
 """An MFA code (TokenCode): exactly six ASCII digits."""
 MFA_CODE_RULE = "exactly 6 digits"
+
+DEFAULT_CONSOLE_DURATION = 43200
+"""How long a console session lasts when the role does not say (`console_duration`): 12 h."""

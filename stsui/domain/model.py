@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from stsui.domain.limits import DEFAULT_DURATION, DEFAULT_MFA_SESSION_DURATION, DEFAULT_REFRESH_BEFORE
+from stsui.domain.limits import (
+    DEFAULT_CONSOLE_DURATION,
+    DEFAULT_DURATION,
+    DEFAULT_MFA_SESSION_DURATION,
+    DEFAULT_REFRESH_BEFORE,
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class Role:
     transitive_tag_keys: tuple[str, ...] = ()
     policy_arns: tuple[str, ...] = ()
     policy: str | None = None
+    console_duration: int = DEFAULT_CONSOLE_DURATION
 
     @property
     def account(self) -> str:
@@ -96,6 +102,9 @@ class Config:
     roles: Mapping[str, Role]
     source_profile: str | None = None
     region: str | None = None
+    session_name: str = "stsui"
+    console_duration: int = DEFAULT_CONSOLE_DURATION
+    console_policy: str | None = None
 
     def role(self, name: str) -> Role:
         from stsui.domain.errors import ConfigError

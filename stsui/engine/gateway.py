@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from stsui.domain.console import SigninRequest
 from stsui.domain.model import Credentials, Identity, Role, Session
 
 
 class Gateway(Protocol):
-    """The three STS calls stsui makes. Implementations raise `StsError` (or `ConfigError`) only."""
+    """The STS calls stsui makes, and the console sign-in. Implementations raise `StsError` (or
+    `ConfigError`) only."""
 
     def assume_role(self, role: Role, *, duration: int, source: Credentials | None) -> Session:
         """AssumeRole with every parameter of `role`, calling with `source` or else `role.source_profile`."""
@@ -28,4 +30,20 @@ class Gateway(Protocol):
         region: str | None = None,
     ) -> Identity:
         """GetCallerIdentity for explicit credentials, a profile, or the standard chain."""
+        ...
+
+    def has_long_term_keys(self, profile: str | None) -> bool:
+        """Whether `profile` (None: the standard chain) gives long-term IAM keys, not a temporary session
+        (SSO, a role profile, a session token); no call is made for static keys."""
+        ...
+
+    def get_federation_token(
+        self, *, profile: str | None, region: str | None, name: str, policy: str, duration: int
+    ) -> Session:
+        """GetFederationToken with `profile`'s long-term keys (for `stsui console --base`)."""
+        ...
+
+    def console_login_url(self, request: SigninRequest) -> str:
+        """A sign-in token from the federation endpoint, as the login link to `request.destination`
+        (a bearer secret: never shown unless asked for)."""
         ...

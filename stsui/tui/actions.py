@@ -54,6 +54,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("c", "copy_env", "Copy env", "Copy export lines with the session's keys (press twice)",
            palette="Copy env export lines"),
     Action("m", "forget_mfa", "Forget MFA", "Drop every cached MFA session", palette="Forget MFA sessions"),
+    Action("o", "open_console", "Console", "Open the highlighted role's AWS console in the browser",
+           palette="Open console of highlighted role", footer=False),
     Action("question_mark", "help", "Help", "Show every key", palette="Help"),
     Action("q", "app.quit", "Quit", "Quit stsui (sessions stay in their profiles)", palette="Quit"),
     Action("escape", "clear_filter", "Clear filter", "Clear and hide the filter"),

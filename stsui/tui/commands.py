@@ -1,4 +1,5 @@
-"""The command palette (Ctrl+P): every action of `stsui.tui.actions` that has a title, then "Assume <role>".
+"""The command palette (Ctrl+P): every action of `stsui.tui.actions` that has a title, then for each role
+"Assume <role>" and "Open console: <role>".
 
 The provider knows the roles screen only through `PaletteHost`, so this module imports neither the App nor
 the screen.
@@ -6,7 +7,7 @@ the screen.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Protocol, runtime_checkable
 
@@ -15,6 +16,9 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from stsui.domain.model import Role
 from stsui.tui.actions import Action, keys_shown, palette_actions
 
+CONSOLE = "Open console:"
+ROLE_PREFIXES = ("assume", CONSOLE.lower(), "open console", "console")
+"""What a query may start with to ask for a role's command; the rest finds the role."""
 ROLE_HITS = 40
 """At most this many roles are offered per query; the filter ranks them, so the best are kept."""
 
@@ -28,6 +32,8 @@ class PaletteHost(Protocol):
         ...
 
     def assume_role(self, name: str) -> None: ...
+
+    def open_console(self, name: str) -> None: ...
 
     def find_roles(self, query: str) -> Sequence[Role]:
         """Roles matching `query`, best first (every role, in config order, for an empty query)."""
@@ -68,9 +74,8 @@ class StsuiCommands(Provider):
             assert action.palette is not None
             yield DiscoveryHit(action.palette, self._run(host, action), help=self._help(action))
         for role in host.find_roles("")[:ROLE_HITS]:
-            yield DiscoveryHit(
-                f"Assume {role.name}", partial(host.assume_role, role.name), help=role_help(role)
-            )
+            for title, command in _role_commands(host, role):
+                yield DiscoveryHit(title, command, help=role_help(role))
 
     async def search(self, query: str) -> Hits:
         host = self.host
@@ -89,15 +94,19 @@ class StsuiCommands(Provider):
                     help=self._help(action),
                 )
         words = query.strip()
-        if words.lower().startswith("assume"):
-            words = words[len("assume") :]
+        for prefix in ROLE_PREFIXES:
+            if words.lower().startswith(prefix):
+                words = words[len(prefix) :].strip()
+                break
         for rank, role in enumerate(host.find_roles(words)[:ROLE_HITS]):
-            title = f"Assume {role.name}"
-            score = matcher.match(title) or 0.5 / (rank + 1)
-            yield Hit(
-                score,
-                matcher.highlight(title),
-                partial(host.assume_role, role.name),
-                text=title,
-                help=role_help(role),
-            )
+            for title, command in _role_commands(host, role):
+                score = matcher.match(title) or 0.5 / (rank + 1)
+                yield Hit(score, matcher.highlight(title), command, text=title, help=role_help(role))
+
+
+def _role_commands(host: PaletteHost, role: Role) -> list[tuple[str, Callable[[], None]]]:
+    """What the palette offers for one role."""
+    return [
+        (f"Assume {role.name}", partial(host.assume_role, role.name)),
+        (f"{CONSOLE} {role.name}", partial(host.open_console, role.name)),
+    ]

@@ -166,3 +166,33 @@ class CredentialsFileUnreadable(Fact):
 
     message: str
     stamp: tuple[int, int, int] | None
+
+
+# -- the AWS console ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ConsoleReady(Fact):
+    """A login link for the role's console is ready to open; `summary` says for whom, where and how long.
+    `url` is a bearer secret: it is opened, never shown."""
+
+    role: str
+    url: str = field(repr=False)
+    summary: str = ""
+
+
+@dataclass
+class ConsoleFailed(Fact):
+    """Opening the role's console failed; `message` is a sentence without the link or any key."""
+
+    role: str
+    message: str
+    code: str = ""
+
+
+@dataclass
+class ConsoleNeedsMfa(Fact):
+    """The role's session needs a new MFA code before its console can open; nothing was sent."""
+
+    role: str
+    serial: str

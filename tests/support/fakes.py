@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from stsui.config.load import load_config
+from stsui.domain.console import SigninRequest
 from stsui.domain.errors import StsError
 from stsui.domain.model import Credentials, Identity, Role, Session
 from stsui.engine.engine import Engine
@@ -43,6 +45,8 @@ class FakeGateway:
     calls: list[tuple[str, str]] = field(default_factory=list)
     failures: dict[str, StsError] = field(default_factory=dict)
     """Role name (or "identity" / "base") -> the error the next calls raise, until removed."""
+    console_durations: list[int | None] = field(default_factory=list)
+    """The SessionDuration of every console sign-in asked for."""
     _issued: dict[str, Session] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -98,6 +102,23 @@ class FakeGateway:
         session = self._issued[credentials.access_key_id]
         account = session.assumed_role_arn.split(":")[4]
         return Identity(account, session.assumed_role_arn, f"AROAFAKE:{session.role_name}")
+
+    def has_long_term_keys(self, profile: str | None) -> bool:
+        return True  # the rig's [default] has long-term keys
+
+    def get_federation_token(
+        self, *, profile: str | None, region: str | None, name: str, policy: str, duration: int
+    ) -> Session:
+        raise AssertionError("the TUI never signs in as the base identity")
+
+    def console_login_url(self, request: SigninRequest) -> str:
+        """A login link whose token carries SECRET_MARK, so tests can prove it is never shown."""
+        self.calls.append(("console_login_url", request.credentials.access_key_id))
+        if "console" in self.failures:
+            raise self.failures["console"]
+        self.console_durations.append(request.session_duration)
+        fields = {"Destination": request.destination, "SigninToken": f"{SECRET_MARK}-signin"}
+        return f"{request.partition.federation_endpoint}?Action=login&{urllib.parse.urlencode(fields)}"
 
     def count(self, call: str, subject: str | None = None) -> int:
         return sum(1 for name, what in self.calls if name == call and (subject is None or what == subject))

@@ -600,7 +600,7 @@ async def test_palette_offers_each_action_once_and_runs_it(rig: Rig) -> None:
     app = rig.app()
     async with app.run_test(size=SIZE) as pilot:
         provider = StsuiCommands(app.screen)
-        roles = {f"Assume {name}" for name in rig.engine.config.roles}
+        roles = {f"{verb} {name}" for name in rig.engine.config.roles for verb in ("Assume", "Open console:")}
         ours = [hit.text async for hit in provider.discover() if hit.text not in roles]
         textual = [command.title for command in app.get_system_commands(app.screen)]
         titles = ours + textual

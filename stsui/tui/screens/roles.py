@@ -29,6 +29,7 @@ from stsui.engine.engine import Engine
 from stsui.tui.actions import bindings, help_rows
 from stsui.tui.commands import StsuiCommands
 from stsui.tui.confirm import SecondPress
+from stsui.tui.console import ConsoleAction
 from stsui.tui.messages import (
     ActionFailed,
     AssumeFailed,
@@ -59,7 +60,7 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-class RolesScreen(Screen[None]):
+class RolesScreen(ConsoleAction, Screen[None]):
     """Every role of one `Engine`, its session's countdown and status, and the keys that act on them."""
 
     BINDINGS = bindings()

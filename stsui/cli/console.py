@@ -1,0 +1,78 @@
+"""`stsui console`: the AWS web console, signed in as a role (or as the base identity with `--base`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from stsui.cli.setup import load_engine
+from stsui.domain.errors import StsuiError, UsageError
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from stsui.aws.federation import federation_endpoint
+    from stsui.engine.console import base_target, role_target, sign_in_as_base, sign_in_as_role
+
+    engine = load_engine(args.config)
+    if args.base == (args.name is not None):
+        raise UsageError("Name one role (stsui console NAME) or pass --base, not both and not neither.")
+    if args.base:
+        if args.mfa_code is not None:
+            raise UsageError("--mfa-code is for a role's console; --base signs in with the base keys.")
+        target = base_target(engine.config, destination=args.destination, region=args.region)
+        federation_endpoint(target.partition)  # STSUI_SIGNIN_URL checked before any request
+        login = sign_in_as_base(engine, target)
+    else:
+        from stsui.cli.agent import obtain
+        from stsui.cli.commands import _warn
+
+        role = engine.config.role(args.name)
+        target = role_target(role, destination=args.destination, region=args.region)
+        federation_endpoint(target.partition)
+        outcome = obtain(engine, role, args.mfa_code)
+        _warn(outcome)
+        assert outcome.session is not None
+        login = sign_in_as_role(engine, role, outcome.session, target)
+    if args.print:
+        print(login.url)
+        print(f"stsui: {login.summary()} The link signs in for 15 minutes: keep it secret.", file=sys.stderr)
+        return 0
+    _open(login.url, login.target.who)
+    print(f"stsui: opened the {login.summary()}", file=sys.stderr)
+    return 0
+
+
+def _open(url: str, who: str) -> None:
+    """Open `url` in the user's browser (`BROWSER` is honoured); the URL never appears in an error."""
+    import webbrowser
+
+    try:
+        opened = webbrowser.open(url, new=2)
+    except webbrowser.Error:
+        opened = False
+    if not opened:
+        raise StsuiError(
+            f"No browser could be opened for the console of {who}; set BROWSER, or run "
+            "'stsui console --print' and open the link yourself (it signs in for 15 minutes)."
+        )
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    cmd = commands.add_parser("console", help="open the AWS console in your browser, signed in as a role")
+    cmd.add_argument("name", nargs="?", help="the role's name in the roles file")
+    cmd.add_argument(
+        "--print", action="store_true", help="print the sign-in link (a secret for 15 minutes); open nothing"
+    )
+    cmd.add_argument(
+        "--destination",
+        metavar="URL|SERVICE",
+        help="a console URL or a service name like s3, ec2 (default: the console home)",
+    )
+    cmd.add_argument("--region", help="the console's region (default: the role's)")
+    cmd.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
+    cmd.add_argument(
+        "--base",
+        action="store_true",
+        help="sign in as the base identity's IAM user (GetFederationToken; see console_policy)",
+    )
+    cmd.set_defaults(handler=cmd_console)

@@ -1,0 +1,47 @@
+"""`o` in the real TUI (tmux) against moto and the fake federation endpoint: the browser gets the link, the
+screen never shows it."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.tmux import Terminal
+from tests.integration.conftest import Home
+from tests.integration.fake_signin import TOKEN, fake_signin
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+
+def test_o_opens_the_console_in_the_browser_and_never_shows_the_link(home: Home, tmp_path: Path) -> None:
+    seen = tmp_path / "seen.txt"
+    browser = tmp_path / "browser"
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {seen}.part && mv {seen}.part {seen}\n')
+    browser.chmod(browser.stat().st_mode | stat.S_IXUSR)
+    with fake_signin() as fake:
+        terminal = Terminal(home.root)
+        try:
+            terminal.start(
+                [sys.executable, "-m", "stsui"],
+                {**home.env, "STSUI_SIGNIN_URL": fake.url, "BROWSER": str(browser)},
+            )
+            terminal.wait_for_text("prod-admin")
+            terminal.send("o")  # the first row, prod-admin, is highlighted
+            screen = terminal.wait_for_text("AWS console for role 'prod-admin'")
+            assert "eu-west-1" in screen
+            terminal.wait_for(lambda _: seen.exists(), "the browser to be given the link")
+            assert seen.read_text().startswith(fake.url + "?Action=login")
+            assert TOKEN in seen.read_text()
+            for shown in (screen, terminal.screen()):
+                assert TOKEN not in shown and "SigninToken" not in shown and "federation?" not in shown
+            (asked,) = fake.asked
+            assert asked.session["sessionKey"] not in terminal.screen()
+        finally:
+            terminal.close()
