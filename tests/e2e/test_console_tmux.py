@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.tmux import Terminal
-from tests.integration.conftest import Home
-from tests.integration.fake_signin import TOKEN, fake_signin
+from tests.support.fake_signin import TOKEN, fake_signin
+from tests.support.home import Home
+from tests.support.tmux import Terminal
 
 pytestmark = [
     pytest.mark.e2e,

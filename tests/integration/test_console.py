@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import BASE_SECRET, Home, write_roles
-from tests.integration.fake_signin import TOKEN, FakeSignin, fake_signin
+from tests.support.fake_signin import TOKEN, FakeSignin, fake_signin
+from tests.support.home import BASE_SECRET, Home, write_roles
 
 
 @pytest.fixture
