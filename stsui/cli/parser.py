@@ -88,10 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.set_defaults(handler=run.cmd_demo)
 
-    from stsui.cli import agent
+    from stsui.cli import agent, shell
 
     agent.add_parsers(commands)
     from stsui.cli import console
 
     console.add_parsers(commands)
+    shell.add_parsers(commands)
     return parser

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from stsui.domain.times import rfc3339
@@ -35,7 +36,8 @@ SHELLS = ("sh", "fish", "powershell")
 """The shells `env` writes for (`--shell`); the first is the default."""
 
 
-def _variables(session: Session) -> list[tuple[str, str]]:
+def session_variables(session: Session) -> list[tuple[str, str]]:
+    """The environment variables that carry `session` (keys, token, expiry, region)."""
     credentials = session.credentials
     variables = [
         ("AWS_ACCESS_KEY_ID", credentials.access_key_id),
@@ -61,19 +63,41 @@ def _powershell_quote(value: str) -> str:
     return "'" + "".join(char * 2 if char in POWERSHELL_QUOTES else char for char in value) + "'"
 
 
+def quote(value: str, shell: str = "sh") -> str:
+    """`value` as one literal word of `shell` (sh, fish or powershell): nothing in it is expanded."""
+    if shell == "fish":
+        return _fish_quote(value)
+    if shell == "powershell":
+        return _powershell_quote(value)
+    return shlex.quote(value)
+
+
+def variable_lines(
+    exported: Sequence[tuple[str, str]], removed: Sequence[str] = (), shell: str = "sh"
+) -> list[str]:
+    """Lines that remove the `removed` environment variables, then export each (name, value)."""
+    if shell == "fish":
+        lines = [f"set -e {name}" for name in removed]
+        return lines + [f"set -gx {name} {quote(value, shell)}" for name, value in exported]
+    if shell == "powershell":
+        lines = [f"Remove-Item Env:{name} -ErrorAction SilentlyContinue" for name in removed]
+        return lines + [f"$Env:{name} = {quote(value, shell)}" for name, value in exported]
+    lines = [f"unset {' '.join(removed)}"] if removed else []
+    return lines + [f"export {name}={quote(value, shell)}" for name, value in exported]
+
+
+def shell_variable_line(name: str, value: str, shell: str = "sh") -> str:
+    """A line that sets the shell's own (global, not exported) variable `name` to `value`."""
+    if shell == "fish":
+        return f"set -g {name} {quote(value, shell)}"
+    if shell == "powershell":
+        return f"$global:{name} = {quote(value, shell)}"
+    return f"{name}={quote(value, shell)}"
+
+
 def env_lines(session: Session, shell: str = "sh") -> str:
     """Export lines for `eval`, safely quoted; they also clear a stale AWS_SECURITY_TOKEN."""
-    variables = _variables(session)
-    if shell == "fish":
-        lines = ["set -e AWS_SECURITY_TOKEN"]
-        lines += [f"set -gx {name} {_fish_quote(value)}" for name, value in variables]
-    elif shell == "powershell":
-        lines = ["Remove-Item Env:AWS_SECURITY_TOKEN -ErrorAction SilentlyContinue"]
-        lines += [f"$Env:{name} = {_powershell_quote(value)}" for name, value in variables]
-    else:
-        lines = ["unset AWS_SECURITY_TOKEN"]
-        lines += [f"export {name}={shlex.quote(value)}" for name, value in variables]
-    return "\n".join(lines) + "\n"
+    return "\n".join(variable_lines(session_variables(session), ["AWS_SECURITY_TOKEN"], shell)) + "\n"
 
 
 def credential_process_json(session: Session) -> str:

@@ -1,0 +1,183 @@
+"""`stsui prompt` and `stsui shell-roles`, run at every prompt and every Tab: standard library only, no argparse.
+
+The prompt reads only what it needs: the environment of `sts --env` (STSUI_ROLE, AWS_CREDENTIAL_EXPIRATION),
+else the one section of the credentials file that AWS_PROFILE names (its `x_stsui_role` marker and its
+`x_security_token_expires`), found with a string search rather than a parse of every section. Role names
+for completion come from the roles file parsed by tomllib once, then from a private cache kept while the
+roles file is unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from stsui.cli.quick import ROLE_NAME
+from stsui.domain.errors import UnsafeFileError
+from stsui.domain.paths import cache_dir, config_path, credentials_path
+from stsui.domain.printable import printable
+from stsui.domain.times import parse_rfc3339
+from stsui.store.atomic import private_dir, read_regular, write_private
+from stsui.store.credentials_file import EXPIRES, MARKER
+
+DEFAULT_FORMAT = "{role} {left}"
+FIELDS = ("{role}", "{left}", "{profile}")
+ROLE_NAMES_CACHE = "role-names.txt"
+"""In the cache directory: the roles file's identity on the first line, then one role name a line."""
+
+
+# -- the prompt ------------------------------------------------------------------------------------------
+
+
+def prompt_left(seconds: float) -> str:
+    """Time left as a prompt shows it: `1h05m`, `42m`, `30s`, `expired`."""
+    if seconds <= 0:
+        return "expired"
+    whole = int(seconds)
+    if whole >= 3600:
+        return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+    return f"{whole // 60}m" if whole >= 60 else f"{whole}s"
+
+
+def section_values(text: str, name: str, keys: Sequence[str]) -> dict[str, str]:
+    """The `keys` of section `[name]` in INI `text` (found by a string search, values as
+    RawConfigParser reads one-line values); {} when there is no such section."""
+    header = f"[{name}]"
+    at = text.find(header)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        if text[start:end].strip() == header:
+            break
+        at = text.find(header, at + 1)
+    else:
+        return {}
+    found: dict[str, str] = {}
+    for line in text[end + 1 :].splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            break
+        key, equals, value = stripped.partition("=")
+        colon = key.find(":")
+        if colon >= 0:
+            key, value = key[:colon], stripped[colon + 1 :]
+        elif not equals:
+            continue
+        key = key.strip().lower()
+        if key in keys and key not in found:
+            found[key] = value.strip()
+            if len(found) == len(keys):
+                break
+    return found
+
+
+def current_session(environ: Mapping[str, str]) -> tuple[str, str, datetime | None] | None:
+    """(role, profile, expiry) of the shell: the keys of `sts --env`, else AWS_PROFILE's section."""
+    role = environ.get("STSUI_ROLE", "")
+    expiration = environ.get("AWS_CREDENTIAL_EXPIRATION", "")
+    if role and expiration and environ.get("AWS_ACCESS_KEY_ID"):
+        return role, "", parse_rfc3339(expiration)
+    profile = environ.get("AWS_PROFILE", "")
+    if not profile:
+        return None
+    try:
+        found = read_regular(credentials_path())
+    except (OSError, UnsafeFileError):
+        return None
+    if found is None:
+        return None
+    values = section_values(found[0].decode("utf-8", "replace"), profile, (MARKER, EXPIRES))
+    if not values:
+        return None
+    return values.get(MARKER) or profile, profile, parse_rfc3339(values.get(EXPIRES, ""))
+
+
+def prompt_text(environ: Mapping[str, str], form: str | None, now: datetime) -> str:
+    """The prompt segment for the shell with `environ`, or "" when it uses no role."""
+    session = current_session(environ)
+    if session is None:
+        return ""
+    role, profile, expiry = session
+    left = "" if expiry is None else prompt_left((expiry - now).total_seconds())
+    text = form if form is not None else DEFAULT_FORMAT
+    for field, value in zip(FIELDS, (role, left, profile), strict=True):
+        text = text.replace(field, printable(value, 100))
+    return text.strip() if form is None else text
+
+
+def _format_argument(argv: Sequence[str]) -> tuple[bool, str | None]:
+    """(understood, --format value) for `prompt [--format F]`."""
+    if not argv:
+        return True, None
+    if len(argv) == 2 and argv[0] == "--format":
+        return True, argv[1]
+    if len(argv) == 1 and argv[0].startswith("--format="):
+        return True, argv[0].split("=", 1)[1]
+    return False, None
+
+
+def print_prompt(form: str | None, environ: Mapping[str, str]) -> int:
+    text = prompt_text(environ, form, datetime.now(UTC))
+    if text:
+        sys.stdout.write(text + "\n")
+    return 0
+
+
+# -- role names for completion ---------------------------------------------------------------------------
+
+
+def role_names(explicit: str | None) -> list[str]:
+    """The roles file's role names (those a shell can take as one word), [] when it cannot be read."""
+    path = config_path(explicit)
+    try:
+        info = os.stat(path)
+    except OSError:
+        return []
+    stamp = f"{info.st_mtime_ns} {info.st_size} {info.st_ino} {os.path.abspath(path)}"
+    cache = cache_dir() / ROLE_NAMES_CACHE
+    try:
+        found = read_regular(cache, private=True)
+    except (OSError, UnsafeFileError):
+        found = None
+    if found is not None:
+        first, _, rest = found[0].decode("utf-8", "replace").partition("\n")
+        if first == stamp:
+            return rest.splitlines()
+    try:
+        with open(path, "rb") as file:
+            roles = tomllib.load(file).get("roles", {})
+    except (OSError, ValueError):
+        return []
+    names = [name for name in roles if isinstance(name, str) and ROLE_NAME.fullmatch(name)]
+    try:
+        private_dir(cache.parent)
+        write_private(cache, "\n".join([stamp, *names]).encode())
+    except (OSError, UnsafeFileError):
+        pass  # completion still works, only slower next time
+    return names
+
+
+def print_role_names(explicit: str | None) -> int:
+    names = role_names(explicit)
+    if names:
+        sys.stdout.write("\n".join(names) + "\n")
+    return 0
+
+
+# -- the fast path -----------------------------------------------------------------------------------------
+
+
+def answer(argv: Sequence[str]) -> int | None:
+    """Run `prompt [--format F]` or `[--config PATH] shell-roles`; None for the full parser to handle it."""
+    args = list(argv)
+    if args[:1] == ["prompt"]:
+        understood, form = _format_argument(args[1:])
+        return print_prompt(form, os.environ) if understood else None
+    explicit = None
+    if args[:1] == ["--config"] and len(args) >= 2:
+        explicit, args = args[1], args[2:]
+    return print_role_names(explicit) if args == ["shell-roles"] else None

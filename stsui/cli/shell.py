@@ -1,0 +1,177 @@
+"""Switching the shell you are in: `stsui shell-init` prints the `sts` function, `stsui shell-use` the code
+it evaluates.
+
+The channel: the function runs `stsui shell-use` in a command substitution and evaluates what it prints.
+stdout is then a private pipe from stsui to the shell, never the terminal (the TUI draws on stderr, questions
+and errors go to stderr), and nothing is written to disk or to history. The function evaluates the output
+only when it starts with `MARK`, so anything else (help text) is shown, never run. Every switch first saves,
+in a shell variable of its own (not exported), the code that puts back what the shell had: `sts -` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from stsui.agent.child import OVERRIDING, ROLE_VARIABLE
+from stsui.domain.errors import UsageError
+from stsui.domain.exports import quote, session_variables, shell_variable_line, variable_lines
+
+MARK = "# stsui shell code"
+"""The first line of everything `shell-use` prints for the function to evaluate."""
+
+PREVIOUS = "__sts_prev"
+"""The shell's own variable holding the code that restores what it had before the last switch."""
+
+REGIONS = ("AWS_REGION", "AWS_DEFAULT_REGION")
+SAVED = (*OVERRIDING, *REGIONS, ROLE_VARIABLE)
+"""Every variable a switch may change, so `sts -` puts each back."""
+
+SHELLS = {"bash": "sh", "zsh": "sh", "fish": "fish", "powershell": "powershell"}
+"""`shell-init`'s shells and the export dialect each speaks."""
+
+
+def restore_code(environ: Mapping[str, str], shell: str) -> str:
+    """Code that sets every variable of SAVED back to its value in `environ` (and removes the others)."""
+    exported = [(name, environ[name]) for name in SAVED if name in environ]
+    removed = [name for name in SAVED if name not in environ]
+    return "\n".join(variable_lines(exported, removed, shell))
+
+
+def switch_code(environ: Mapping[str, str], exported: Sequence[tuple[str, str]], shell: str) -> str:
+    """Code that saves the current variables for `sts -`, removes whatever would override `exported`
+    (keys and profiles of an earlier switch or of the user; regions an earlier switch set) and exports it."""
+    setting = {name for name, _ in exported}
+    clearing = [*OVERRIDING, ROLE_VARIABLE]
+    if ROLE_VARIABLE in environ:  # a region set by an earlier switch is stale; the user's own stays
+        clearing += REGIONS
+    removed = [name for name in clearing if name in environ and name not in setting]
+    lines = [MARK, shell_variable_line(PREVIOUS, restore_code(environ, shell), shell)]
+    return "\n".join(lines + variable_lines(exported, removed, shell)) + "\n"
+
+
+def back_code(environ: Mapping[str, str], shell: str) -> str:
+    """Code that goes back to what the shell had before the last switch, saving the present for the next
+    `sts -` (two in a row come back here), or says there was no switch."""
+    now = quote(restore_code(environ, shell), shell)
+    missing = "sts: no earlier switch in this shell to go back to."
+    if shell == "fish":
+        body = (
+            f"if set -q {PREVIOUS}\n  set -l now {now}\n  eval ${PREVIOUS}\n  set -g {PREVIOUS} $now\n"
+            f"else\n  echo {quote(missing, shell)} >&2\n  false\nend"
+        )
+    elif shell == "powershell":
+        body = (
+            f"if (Test-Path variable:global:{PREVIOUS}) {{ $now = {now}; "
+            f"Invoke-Expression $global:{PREVIOUS}; $global:{PREVIOUS} = $now }} "
+            f"else {{ [Console]::Error.WriteLine({quote(missing, shell)}) }}"
+        )
+    else:
+        body = (
+            f'if [ -n "${{{PREVIOUS}+x}}" ]; then\n  __sts_now={now}\n  eval "${PREVIOUS}"\n'
+            f"  {PREVIOUS}=$__sts_now\n  unset __sts_now\nelse\n  echo {quote(missing, shell)} >&2\n  false\nfi"
+        )
+    return f"{MARK}\n{body}\n"
+
+
+def profile_variables(role_name: str, profile: str, region: str | None) -> list[tuple[str, str]]:
+    """What a shell switched to a role's profile exports."""
+    exported = [("AWS_PROFILE", profile), (ROLE_VARIABLE, role_name)]
+    return exported + ([(name, region) for name in REGIONS] if region else [])
+
+
+# -- commands --------------------------------------------------------------------------------------------
+
+
+def _use_role(args: argparse.Namespace, name: str) -> str:
+    """The switch code for role `name` (assumed first when needed; MFA asked on the terminal)."""
+    from stsui.cli.commands import _mfa_code, _warn
+    from stsui.cli.setup import load_engine
+
+    engine = load_engine(args.config)
+    role = engine.config.role(name)
+    code = _mfa_code(engine, role, None)
+    if args.env:
+        outcome = engine.obtain(role, mfa_code=code)
+        _warn(outcome)
+        assert outcome.session is not None
+        exported = [*session_variables(outcome.session), (ROLE_VARIABLE, role.name)]
+    else:
+        outcome = engine.assume(role, mfa_code=code)
+        _warn(outcome)
+        exported = profile_variables(role.name, outcome.profile, role.region)
+    return switch_code(os.environ, exported, args.shell)
+
+
+def _choose(args: argparse.Namespace) -> str | None:
+    """The role picked in the TUI with "use in this shell", or None when the user quit without one."""
+    from stsui.cli.setup import load_engine
+    from stsui.tui.app import choose_role
+
+    return choose_role(load_engine(args.config))
+
+
+def cmd_shell_use(args: argparse.Namespace) -> int:
+    if args.off and (args.env or args.name):
+        raise UsageError("sts --off takes no role; run 'sts --off' alone.")
+    if args.name == "-":
+        if args.env:
+            raise UsageError("sts - goes back to what the shell had; it takes no --env.")
+        code = back_code(os.environ, args.shell)
+    elif args.off:
+        code = switch_code(os.environ, [], args.shell)
+    else:
+        name = args.name or _choose(args)
+        if name is None:
+            return 0  # quit without choosing: the shell stays as it was
+        code = _use_role(args, name)
+    sys.stdout.write(code)
+    sys.stdout.flush()
+    return 0
+
+
+def cmd_shell_init(args: argparse.Namespace) -> int:
+    from stsui.cli.parser import build_parser
+    from stsui.cli.shell_scripts import script
+
+    if not args.name.replace("-", "_").isidentifier():
+        raise UsageError(f"--name {args.name!r} is not a function name; use letters, digits, '_' and '-'.")
+    sys.stdout.write(script(args.shell, args.name, build_parser()))
+    return 0
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    cmd = commands.add_parser(
+        "shell-init", help='the sts function for your rc file: eval "$(stsui shell-init bash)"'
+    )
+    cmd.add_argument("shell", choices=tuple(SHELLS))
+    cmd.add_argument("--name", default="sts", help="the function's name (default: sts)")
+    cmd.set_defaults(handler=cmd_shell_init)
+
+    cmd = commands.add_parser("shell-use", help="what the sts function evaluates (run by it, not by you)")
+    cmd.add_argument("name", nargs="?", help="the role; '-' goes back; none opens the TUI to choose")
+    cmd.add_argument("--shell", choices=tuple(dict.fromkeys(SHELLS.values())), default="sh")
+    cmd.add_argument("--env", action="store_true", help="export the session's keys instead of a profile")
+    cmd.add_argument("--off", action="store_true", help="remove what sts set")
+    cmd.set_defaults(handler=cmd_shell_use)
+
+    cmd = commands.add_parser("shell-roles", help="every role's name, one a line (for completion)")
+    cmd.set_defaults(handler=lambda args: role_names_command(args.config))
+
+    cmd = commands.add_parser("prompt", help="the shell's role and time left, for a prompt: prod-admin 42m")
+    cmd.add_argument("--format", default=None, help="with {role}, {left}, {profile}; default '{role} {left}'")
+    cmd.set_defaults(handler=lambda args: prompt_command(args.format))
+
+
+def role_names_command(config: str | None) -> int:
+    from stsui.cli.quick_shell import print_role_names
+
+    return print_role_names(config)
+
+
+def prompt_command(format: str | None) -> int:
+    from stsui.cli.quick_shell import print_prompt
+
+    return print_prompt(format, os.environ)
