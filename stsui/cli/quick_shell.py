@@ -1,4 +1,4 @@
-"""`stsui prompt` and `stsui shell-roles`, run at every prompt and every Tab: standard library only, no argparse.
+"""`stsui prompt` and `stsui shell-roles`, run at every prompt and every Tab: cheap imports, no argparse.
 
 The prompt reads only what it needs: the environment of `sts --env` (STSUI_ROLE, AWS_CREDENTIAL_EXPIRATION),
 else the one section of the credentials file that AWS_PROFILE names (its `x_stsui_role` marker and its
@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import os
 import sys
-import tomllib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from stsui.cli.quick import ROLE_NAME
 from stsui.domain.errors import UnsafeFileError
 from stsui.domain.paths import cache_dir, config_path, credentials_path
-from stsui.domain.printable import printable
 from stsui.domain.times import parse_rfc3339
 from stsui.store.atomic import private_dir, read_regular, write_private
-from stsui.store.credentials_file import EXPIRES, MARKER
+from stsui.store.keys import EXPIRES, MARKER
 
 DEFAULT_FORMAT = "{role} {left}"
 FIELDS = ("{role}", "{left}", "{profile}")
@@ -96,6 +93,15 @@ def current_session(environ: Mapping[str, str]) -> tuple[str, str, datetime | No
     return values.get(MARKER) or profile, profile, parse_rfc3339(values.get(EXPIRES, ""))
 
 
+def _safe(text: str) -> str:
+    """`text` as `printable` makes it, importing it only for text that needs it (rarely)."""
+    if text.isprintable() and len(text) <= 100:  # stricter than printable's rule: nothing to escape
+        return text
+    from stsui.domain.printable import printable
+
+    return printable(text, 100)
+
+
 def prompt_text(environ: Mapping[str, str], form: str | None, now: datetime) -> str:
     """The prompt segment for the shell with `environ`, or "" when it uses no role."""
     session = current_session(environ)
@@ -105,7 +111,7 @@ def prompt_text(environ: Mapping[str, str], form: str | None, now: datetime) -> 
     left = "" if expiry is None else prompt_left((expiry - now).total_seconds())
     text = form if form is not None else DEFAULT_FORMAT
     for field, value in zip(FIELDS, (role, left, profile), strict=True):
-        text = text.replace(field, printable(value, 100))
+        text = text.replace(field, _safe(value))
     return text.strip() if form is None else text
 
 
@@ -147,12 +153,14 @@ def role_names(explicit: str | None) -> list[str]:
         first, _, rest = found[0].decode("utf-8", "replace").partition("\n")
         if first == stamp:
             return rest.splitlines()
+    import tomllib  # only when the roles file changed: the prompt never needs it
+
     try:
         with open(path, "rb") as file:
             roles = tomllib.load(file).get("roles", {})
     except (OSError, ValueError):
         return []
-    names = [name for name in roles if isinstance(name, str) and ROLE_NAME.fullmatch(name)]
+    names = [name for name in roles if isinstance(name, str) and name.isprintable() and " " not in name]
     try:
         private_dir(cache.parent)
         write_private(cache, "\n".join([stamp, *names]).encode())

@@ -71,7 +71,8 @@ def back_code(environ: Mapping[str, str], shell: str) -> str:
     else:
         body = (
             f'if [ -n "${{{PREVIOUS}+x}}" ]; then\n  __sts_now={now}\n  eval "${PREVIOUS}"\n'
-            f"  {PREVIOUS}=$__sts_now\n  unset __sts_now\nelse\n  echo {quote(missing, shell)} >&2\n  false\nfi"
+            f"  {PREVIOUS}=$__sts_now\n  unset __sts_now\n"
+            f"else\n  echo {quote(missing, shell)} >&2\n  false\nfi"
         )
     return f"{MARK}\n{body}\n"
 

@@ -19,18 +19,19 @@ from stsui.domain.model import Credentials, ProfileEntry, Session
 from stsui.domain.rules import profile_name_problem
 from stsui.domain.times import parse_rfc3339, rfc3339
 from stsui.store import atomic, ini
+from stsui.store.keys import (
+    ACCESS_KEY,
+    EXPIRES,
+    LEGACY_TOKEN,
+    MARKER,
+    PRINCIPAL,
+    REGION,
+    SECRET_KEY,
+    SESSION_TOKEN,
+)
 
 SAVE_ATTEMPTS = 5
 """How often a write is redone when another program saved the file between stsui's read and its rename."""
-
-MARKER = "x_stsui_role"
-ACCESS_KEY = "aws_access_key_id"
-SECRET_KEY = "aws_secret_access_key"
-SESSION_TOKEN = "aws_session_token"
-LEGACY_TOKEN = "aws_security_token"  # botocore reads it before aws_session_token: a stale one would win
-EXPIRES = "x_security_token_expires"  # RFC 3339, as saml2aws and okta-aws-cli write it
-PRINCIPAL = "x_principal_arn"
-REGION = "region"
 
 
 def session_values(session: Session) -> dict[str, str]:
