@@ -23,7 +23,8 @@ import os, sys
 def v(name):
     return os.environ.get(name, "-")
 keys = "yes" if "AWS_ACCESS_KEY_ID" in os.environ else "no"
-print(f"STATE-{sys.argv[1]} profile={v('AWS_PROFILE')} role={v('STSUI_ROLE')} keys={keys} region={v('AWS_REGION')}")
+state = f"profile={v('AWS_PROFILE')} role={v('STSUI_ROLE')} keys={keys} region={v('AWS_REGION')}"
+print(f"STATE-{sys.argv[1]} {state}")
 if len(sys.argv) > 2:
     import boto3
     print("ARN-" + sys.argv[1], boto3.client("sts").get_caller_identity()["Arn"])
