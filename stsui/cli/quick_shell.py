@@ -40,36 +40,46 @@ def prompt_left(seconds: float) -> str:
 
 
 def section_values(text: str, name: str, keys: Sequence[str]) -> dict[str, str]:
-    """The `keys` of section `[name]` in INI `text` (found by a string search, values as
-    RawConfigParser reads one-line values); {} when there is no such section."""
+    """The `keys` of section `[name]` in INI `text`, as RawConfigParser reads them (continuation lines
+    included), found by a string search instead of a parse of every section; {} without that section."""
     header = f"[{name}]"
     at = text.find(header)
     while at >= 0:
         start = text.rfind("\n", 0, at) + 1
         end = text.find("\n", at)
         end = len(text) if end < 0 else end
-        if text[start:end].strip() == header:
+        if text[start:end].strip() == header and text[start] not in " \t":
             break
         at = text.find(header, at + 1)
     else:
         return {}
-    found: dict[str, str] = {}
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None  # the value being read when it is one of `keys`
+    key_indent = -1  # the current option's indent; -1 before the first option
     for line in text[end + 1 :].splitlines():
         stripped = line.strip()
+        if not stripped or stripped.startswith(("#", ";")):
+            if current is not None and not stripped:
+                current.append("")  # a blank line inside a value, dropped again at its end
+            continue
+        indent = len(line) - len(line.lstrip())
+        if key_indent >= 0 and indent > key_indent:  # a continuation line of the option above
+            if current is not None:
+                current.append(stripped)
+            continue
         if stripped.startswith("["):
+            break
+        if current is not None and len(found) == len(keys):
             break
         key, equals, value = stripped.partition("=")
         colon = key.find(":")
         if colon >= 0:
             key, value = key[:colon], stripped[colon + 1 :]
-        elif not equals:
-            continue
+        key_indent, current = indent, None
         key = key.strip().lower()
-        if key in keys and key not in found:
-            found[key] = value.strip()
-            if len(found) == len(keys):
-                break
-    return found
+        if (equals or colon >= 0) and key in keys:
+            current = found[key] = [value.strip()]
+    return {key: "\n".join(parts).rstrip() for key, parts in found.items()}
 
 
 def current_session(environ: Mapping[str, str]) -> tuple[str, str, datetime | None] | None:
