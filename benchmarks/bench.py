@@ -168,6 +168,9 @@ def cli_jobs(sts: fixtures.LocalSts, work: Path) -> list[Job]:
         key = json.loads(done.stdout).get("AccessKeyId")
         return None if key == held_key else f"called STS instead of reusing the session ({key} != {held_key})"
 
+    def prompt_named(role: str) -> Callable[[subprocess.CompletedProcess[str]], str | None]:
+        return lambda done: None if done.stdout.startswith(role + " ") else f"prompt said {done.stdout!r}"
+
     jobs = [
         Job("stsui assume", [str(STSUI), "assume", name], homes["stsui"].env,
             stsui_wrote_new_session, prepare=homes["stsui"].reset),
@@ -176,6 +179,7 @@ def cli_jobs(sts: fixtures.LocalSts, work: Path) -> list[Job]:
         Job("aws sts assume-role", peers.aws_assume_role(fixtures.role_arn(1)), homes["aws"].env,
             aws_returned_credentials),
         Job("python -c pass", [PYTHON, "-c", "pass"], homes["stsui"].env),
+        Job("stsui prompt", [str(STSUI), "prompt"], {**cp_home.env, "AWS_PROFILE": name}, prompt_named(name)),
     ]  # fmt: skip
     verify_sts_calls(jobs, homes, sts)
     return jobs
@@ -333,6 +337,7 @@ TARGETS = [
     Target("2", "`stsui credential-process NAME`, valid session", CP, 0.20, AWSUME),
     Target("2", "`stsui credential-process NAME`, against the AWS CLI", CP, None, AWSCLI),
     Target("2", "`stsui credential-process NAME`, against a bare interpreter", CP, None, PASS),
+    Target("2", "`stsui prompt`, a live session in AWS_PROFILE", "stsui prompt", 1.50, PASS),
     Target("3", "TUI first paint, 50 roles", "stsui TUI paint, 50", 1.25, BARE_50),
     Target("4", "TUI first paint, 10k roles + 1k sessions", "stsui TUI paint, 10k", 0.60, BARE_10K),
     Target("4", "TUI filter to one row, 10k roles", "stsui TUI filter, 10k", 0.50),

@@ -106,12 +106,18 @@ def _use_role(args: argparse.Namespace, name: str) -> str:
     return switch_code(os.environ, exported, args.shell)
 
 
-def _choose(args: argparse.Namespace) -> str | None:
-    """The role picked in the TUI with "use in this shell", or None when the user quit without one."""
+def _choose(args: argparse.Namespace) -> int:
+    """Open the TUI; once it has closed, print the switch code for the role picked with "use in this
+    shell", or nothing when the user quit without one."""
     from stsui.cli.setup import load_engine
     from stsui.tui.app import choose_role
 
-    return choose_role(load_engine(args.config))
+    return choose_role(load_engine(args.config), lambda name: _print(_use_role(args, name)))
+
+
+def _print(code: str) -> None:
+    sys.stdout.write(code)
+    sys.stdout.flush()
 
 
 def cmd_shell_use(args: argparse.Namespace) -> int:
@@ -123,13 +129,11 @@ def cmd_shell_use(args: argparse.Namespace) -> int:
         code = back_code(os.environ, args.shell)
     elif args.off:
         code = switch_code(os.environ, [], args.shell)
+    elif args.name is None:
+        return _choose(args)  # quitting without choosing prints nothing: the shell stays as it was
     else:
-        name = args.name or _choose(args)
-        if name is None:
-            return 0  # quit without choosing: the shell stays as it was
-        code = _use_role(args, name)
-    sys.stdout.write(code)
-    sys.stdout.flush()
+        code = _use_role(args, args.name)
+    _print(code)
     return 0
 
 

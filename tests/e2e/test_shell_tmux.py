@@ -40,6 +40,11 @@ RC = {
 }
 
 
+def at_prompt(screen: str) -> bool:
+    lines = [line for line in screen.splitlines() if line.strip()]
+    return bool(lines) and lines[-1].rstrip() == "$"
+
+
 class Shell:
     """A real interactive shell in tmux with the rc line a user adds."""
 
@@ -48,6 +53,8 @@ class Shell:
         self.count = 0
 
     def run(self, line: str) -> None:
+        """Type `line` at the prompt, once the prompt is back (keys typed earlier may be lost)."""
+        self.term.wait_for(at_prompt, "the prompt")
         self.term.send("-l", line)
         self.term.send("Enter")
 
@@ -167,13 +174,29 @@ def test_switch_by_name_env_back_and_off(shell: Shell) -> None:
         assert secret not in history
 
 
-def test_quitting_the_tui_without_choosing_changes_nothing(home: Home) -> None:
+def tui_ready(screen: str) -> bool:
+    """The TUI has painted its table and footer (and reads keys)."""
+    return re.search(r"staging-ro\s.*inactive", screen) is not None and "Use in shell" in screen
+
+
+def test_sts_opens_the_tui_and_u_switches_the_shell(home: Home) -> None:
     with start_shell(home, "bash") as shell:
         shell.run("sts prod-admin")
         before = shell.state()
         shell.run("sts")
-        shell.term.wait_for_text("staging-ro")
-        shell.term.send("q")
+        shell.term.wait_for(tui_ready, "the TUI")
+        shell.term.send("q")  # quitting without choosing changes nothing
+        assert shell.state() == before
+
+        shell.run("sts")
+        shell.term.wait_for(tui_ready, "the TUI")
+        shell.term.send("Down")  # staging-ro
+        shell.term.send("u")
+        assert shell.state(whoami=True) == (
+            "profile=staging-ro role=staging-ro keys=no region=eu-west-1 "
+            "arn=arn:aws:sts::222222222222:assumed-role/ReadOnly/tester"
+        )
+        shell.run("sts -")
         assert shell.state() == before
 
 
