@@ -207,3 +207,12 @@ def test_a_role_name_completes_with_tab(home: Home) -> None:
         shell.term.wait_for(lambda s: "sts prod-admin" in s, "the completed role name")
         shell.term.send("Enter")
         assert shell.state().startswith("profile=prod-admin role=prod-admin")
+
+
+def test_an_mfa_role_asks_for_its_code_on_the_terminal(home: Home) -> None:
+    with start_shell(home, "bash") as shell:
+        shell.run("sts mfa-ops")
+        shell.term.wait_for_text("MFA code for arn:aws:iam::999999999999:mfa/tester")
+        shell.term.send("-l", "123456")
+        shell.term.send("Enter")
+        assert shell.state().startswith("profile=mfa-ops role=mfa-ops keys=no")
