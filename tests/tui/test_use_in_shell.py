@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stsui.tui.app import StsuiApp
+from stsui.tui.app import USE_IN_SHELL, StsuiApp
 from tests.tui.conftest import Rig
 from tests.tui.test_app import SIZE, settle, words
 
@@ -51,6 +51,9 @@ async def test_u_is_offered_only_when_choosing(rig: Rig) -> None:
             enabled = {binding.action for (_, binding, on, _) in app.active_bindings.values() if on}
             assert ("use_in_shell" in enabled) is choosing
             assert any(title == "Use in this shell" for title, _, _ in app.palette_actions()) is choosing
+            await pilot.press("question_mark")
+            assert any(text == USE_IN_SHELL for _, text in app.screen.keys) is choosing  # type: ignore[attr-defined]
+            await pilot.press("escape")
             if not choosing:
                 await pilot.press("u")
                 await settle(pilot)
