@@ -160,3 +160,17 @@ def test_fish_completes_sts_and_stsui(home: Home) -> None:
     assert "assume" in complete("stsui ass")
     assert complete("stsui env mfa-") == ["mfa-audit", "mfa-ops"]
     assert "--mfa-code" in complete("stsui assume --")
+
+
+@pytest.mark.parametrize("command", [["prompt"], ["prompt", "--format", "{role}"], ["shell-roles"]])
+def test_prompt_and_role_names_load_no_heavy_module(home: Home, command: list[str]) -> None:
+    """They run at every prompt and every Tab: no argparse, no boto3, no Textual, no INI parser."""
+    heavy = ["argparse", "boto3", "botocore", "textual", "configparser", "stsui.config", "stsui.engine"]
+    probe = (
+        f"import sys\nsys.argv = ['stsui', *{command!r}]\nfrom stsui.cli.main import main\nmain()\n"
+        f"print('LOADED', [m for m in {heavy!r} if m in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env={**home.env, "AWS_PROFILE": "x"}
+    )
+    assert done.stdout.splitlines()[-1] == "LOADED []", done.stderr
