@@ -34,6 +34,7 @@ RC = {
     "bash": 'PS1="$ "\nHISTFILE={history}\nPROMPT_COMMAND="history -a"\neval "$(stsui shell-init bash)"\n',
     "zsh": (
         "PROMPT='$ '\nHISTFILE={history}\nSAVEHIST=1000\nHISTSIZE=1000\nsetopt INC_APPEND_HISTORY\n"
+        "autoload -U compinit && compinit -u\n"
         'eval "$(stsui shell-init zsh)"\n'
     ),
     "fish": "function fish_prompt; echo -n '$ '; end\nset -g fish_greeting\nstsui shell-init fish | source\n",
@@ -200,8 +201,10 @@ def test_sts_opens_the_tui_and_u_switches_the_shell(home: Home) -> None:
         assert shell.state() == before
 
 
-def test_a_role_name_completes_with_tab(home: Home) -> None:
-    with start_shell(home, "bash") as shell:
+@pytest.mark.parametrize("kind", ["bash", "zsh", "fish"])
+def test_a_role_name_completes_with_tab(home: Home, kind: str) -> None:
+    with start_shell(home, kind) as shell:
+        shell.term.wait_for(at_prompt, "the prompt")
         shell.term.send("-l", "sts pro")
         shell.term.send("Tab")
         shell.term.wait_for(lambda s: "sts prod-admin" in s, "the completed role name")
