@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 
 from stsui.agent.child import OVERRIDING, ROLE_VARIABLE
 from stsui.domain.errors import UsageError
-from stsui.domain.exports import quote, session_variables, shell_variable_line, variable_lines
+from stsui.domain.exports import SHELLS, quote, session_variables, shell_variable_line, variable_lines
 
 MARK = "# stsui shell code"
 """The first line of everything `shell-use` prints for the function to evaluate."""
@@ -29,8 +29,8 @@ REGIONS = ("AWS_REGION", "AWS_DEFAULT_REGION")
 SAVED = (*OVERRIDING, *REGIONS, ROLE_VARIABLE)
 """Every variable a switch may change, so `sts -` puts each back."""
 
-SHELLS = {"bash": "sh", "zsh": "sh", "fish": "fish", "powershell": "powershell"}
-"""`shell-init`'s shells and the export dialect each speaks."""
+INIT_SHELLS = {"bash": "sh", "zsh": "sh", "fish": "fish", "powershell": "powershell"}
+"""`shell-init`'s shells and the dialect of `stsui.domain.exports` each speaks."""
 
 
 def restore_code(environ: Mapping[str, str], shell: str) -> str:
@@ -93,7 +93,7 @@ def _use_role(args: argparse.Namespace, name: str) -> str:
 
     engine = load_engine(args.config)
     role = engine.config.role(name)
-    code = _mfa_code(engine, role, None)
+    code = _mfa_code(engine, role, args.mfa_code)
     if args.env:
         outcome = engine.obtain(role, mfa_code=code)
         _warn(outcome)
@@ -121,7 +121,7 @@ def _print(code: str) -> None:
 
 
 def cmd_shell_use(args: argparse.Namespace) -> int:
-    if args.off and (args.env or args.name):
+    if args.off and (args.env or args.name or args.mfa_code):
         raise UsageError("sts --off takes no role; run 'sts --off' alone.")
     if args.name == "-":
         if args.env:
@@ -151,15 +151,16 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     cmd = commands.add_parser(
         "shell-init", help='the sts function for your rc file: eval "$(stsui shell-init bash)"'
     )
-    cmd.add_argument("shell", choices=tuple(SHELLS))
+    cmd.add_argument("shell", choices=tuple(INIT_SHELLS))
     cmd.add_argument("--name", default="sts", help="the function's name (default: sts)")
     cmd.set_defaults(handler=cmd_shell_init)
 
     cmd = commands.add_parser("shell-use", help="what the sts function evaluates (run by it, not by you)")
     cmd.add_argument("name", nargs="?", help="the role; '-' goes back; none opens the TUI to choose")
-    cmd.add_argument("--shell", choices=tuple(dict.fromkeys(SHELLS.values())), default="sh")
+    cmd.add_argument("--shell", choices=SHELLS, default="sh")
     cmd.add_argument("--env", action="store_true", help="export the session's keys instead of a profile")
     cmd.add_argument("--off", action="store_true", help="remove what sts set")
+    cmd.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
     cmd.set_defaults(handler=cmd_shell_use)
 
     cmd = commands.add_parser("shell-roles", help="every role's name, one a line (for completion)")

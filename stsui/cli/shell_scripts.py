@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from stsui.cli.shell import MARK, SHELLS
+from stsui.cli.shell import INIT_SHELLS, MARK
 from stsui.domain.exports import quote
 
 ROLE_ARGUMENTS = ("name", "names")
@@ -20,7 +20,7 @@ ROLE_ARGUMENTS = ("name", "names")
 HIDDEN = ("shell-use", "shell-roles")
 """Commands the function and completion run, not the user."""
 
-FUNCTION_OPTIONS = ("--env", "--off", "-")
+FUNCTION_OPTIONS = ("--env", "--off", "--mfa-code", "-")
 
 
 @dataclass(frozen=True)
@@ -178,6 +178,7 @@ def _fish(name: str, g: Grammar) -> str:
         f"complete -c {name} -f -a {quote(roles, 'fish')}",
         f"complete -c {name} -l env -d 'export the session keys instead of a profile'",
         f"complete -c {name} -l off -d 'remove what {name} set'",
+        f"complete -c {name} -l mfa-code -r -d 'the 6-digit MFA code'",
     ]
     return (
         f"""\
@@ -217,7 +218,7 @@ Register-ArgumentCompleter -Native -CommandName {name} -ScriptBlock {{
 def script(shell: str, name: str, parser: argparse.ArgumentParser) -> str:
     """The text for `eval` in `shell`'s rc file."""
     g = grammar(parser)
-    if SHELLS[shell] == "fish":
+    if INIT_SHELLS[shell] == "fish":
         return _fish(name, g)
     if shell == "powershell":
         return _powershell(name, g)

@@ -174,3 +174,14 @@ def test_prompt_and_role_names_load_no_heavy_module(home: Home, command: list[st
         [sys.executable, "-c", probe], capture_output=True, text=True, env={**home.env, "AWS_PROFILE": "x"}
     )
     assert done.stdout.splitlines()[-1] == "LOADED []", done.stderr
+
+
+def test_a_profile_switch_carries_no_secret_and_errors_carry_no_code(home: Home) -> None:
+    done = home.run("shell-use", "--shell", "sh", "prod-admin")
+    assert done.returncode == 0 and done.stdout.startswith("# stsui shell code\n")
+    assert "export AWS_PROFILE=prod-admin\n" in done.stdout
+    cached = (home.cache / "sessions" / "prod-admin.json").read_text()
+    for secret in re.findall(r'"(?:SecretAccessKey|SessionToken|AccessKeyId)": "([^"]+)"', cached):
+        assert secret not in done.stdout + done.stderr
+    failed = home.run("shell-use", "--shell", "sh", "no-such-role")
+    assert failed.returncode == 2 and failed.stdout == "" and "no-such-role" in failed.stderr
