@@ -41,7 +41,10 @@ class Action:
     """Run before the focused widget sees the key (the filter's `/`: keys typed right after it are kept)."""
 
 
+USE_IN_SHELL = "Use the highlighted role in the shell that ran sts: assume it if needed, then close"
+
 ACTIONS: tuple[Action, ...] = (
+    Action("u", "use_in_shell", "Use in shell", USE_IN_SHELL, palette="Use in this shell"),
     Action("enter", "assume", "Assume", "Assume the highlighted role and write its profile",
            palette="Assume highlighted role"),
     Action("slash", "filter", "Filter", "Filter roles by name, account, IAM role, profile or group",

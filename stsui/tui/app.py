@@ -7,7 +7,7 @@ credentials file and moves countdowns, the palette's system commands, and plain-
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
@@ -26,16 +26,22 @@ class StsuiApp(App[int]):
     TITLE = "stsui"
     CSS_PATH = "app.tcss"
 
-    def __init__(self, engine: Engine, *, tick_every: float | None = 1.0) -> None:
-        """`tick_every=None` starts no timer: tests call `tick()` after moving the clock.
+    def __init__(self, engine: Engine, *, tick_every: float | None = 1.0, choosing: bool = False) -> None:
+        """`tick_every=None` starts no timer: tests call `tick()` after moving the clock. `choosing`: opened
+        by `sts` to pick a role for the shell ("use in this shell"); `chosen` then names it.
 
         Signals and a lost terminal are `stsui.tui.lifetime`'s, set up by `run_tui`.
         """
         super().__init__()
         self.engine = engine
-        self.roles = RolesScreen(engine)
+        self.roles = RolesScreen(engine, choosing=choosing)
         self._tick_every = tick_every
         self.ticker: Timer | None = None
+
+    @property
+    def chosen(self) -> str | None:
+        """The role chosen with "use in this shell", once its session has started; else None."""
+        return self.roles.chosen
 
     def get_default_screen(self) -> Screen[None]:
         return self.roles
@@ -62,6 +68,8 @@ class StsuiApp(App[int]):
 
     def on_mount(self) -> None:
         self.sub_title = display_path(self.engine.config.path)
+        if self.roles.choosing:
+            self.sub_title = "u: use the highlighted role in this shell · q: leave the shell as it is"
         if self._tick_every is not None:
             self.ticker = self.set_interval(self._tick_every, self.tick, name="ticker")
 
@@ -73,7 +81,19 @@ class StsuiApp(App[int]):
 def run_tui(engine: Engine) -> int:
     """Run the terminal UI until the user quits, its terminal goes away or it is sent SIGTERM/SIGHUP; the
     exit code for the CLI. The process ends within `lifetime.GRACE` seconds of that, whatever is stuck."""
-    app = StsuiApp(engine)
+    return _run(StsuiApp(engine))
+
+
+def choose_role(engine: Engine, use: Callable[[str], None]) -> int:
+    """Open the TUI for `sts`; when the user chose a role with "use in this shell" (its session started,
+    its profile written), call `use` with its name after the TUI has closed. The exit code for the CLI."""
+    app = StsuiApp(engine, choosing=True)
+    return _run(app, lambda: app.chosen and use(app.chosen))
+
+
+def _run(app: StsuiApp, after: Callable[[], object] = lambda: None) -> int:
+    """Run `app`; then, unless a signal or a lost terminal ended it, `after`, before the grace period
+    starts (so that what `after` prints is never cut short)."""
 
     def request_exit() -> None:
         try:
@@ -85,8 +105,12 @@ def run_tui(engine: Engine) -> int:
     lifetime.install()
     app.run()
     code = 128 + lifetime.ended_by if lifetime.ended_by else app.return_code or 0
-    lifetime.finish_within(code)
+    try:
+        if code == 0:
+            after()
+    finally:
+        lifetime.finish_within(code)
     return code
 
 
-__all__ = ["StsuiApp", "run_tui"]
+__all__ = ["StsuiApp", "choose_role", "run_tui"]

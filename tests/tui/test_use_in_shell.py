@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from stsui.tui.app import USE_IN_SHELL, StsuiApp
-from tests.tui.conftest import Rig
+from stsui.domain.errors import StsError
+from stsui.tui.app import StsuiApp
+from stsui.tui.messages import AssumeFailed, SessionStarted
+from tests.tui.conftest import Recorder, Rig, wait_until
 from tests.tui.test_app import SIZE, settle, words
 
 
+def chooser(rig: Rig) -> StsuiApp:
+    return StsuiApp(rig.engine, tick_every=None, choosing=True)
+
+
 async def test_u_assumes_the_highlighted_role_then_closes_with_it_chosen(rig: Rig) -> None:
-    app = StsuiApp(rig.engine, tick_every=None, choosing=True)
+    app = chooser(rig)
     async with app.run_test(size=SIZE) as pilot:
+        assert app.sub_title.startswith("u: use the highlighted role in this shell")
         await pilot.press("down")
-        assert app.table.highlighted == "prod-readonly"
+        assert app.roles.table.highlighted == "prod-readonly"
         await pilot.press("u")
-        await pilot.wait_for_scheduled_animations()
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert app.chosen == "prod-readonly"
@@ -24,7 +30,7 @@ async def test_u_assumes_the_highlighted_role_then_closes_with_it_chosen(rig: Ri
 
 async def test_u_on_a_live_role_reuses_its_session(rig: Rig) -> None:
     rig.start_session("prod-admin")
-    app = StsuiApp(rig.engine, tick_every=None, choosing=True)
+    app = chooser(rig)
     async with app.run_test(size=SIZE) as pilot:
         assert "active" in words(app, "prod-admin")
         await pilot.press("u")
@@ -34,27 +40,32 @@ async def test_u_on_a_live_role_reuses_its_session(rig: Rig) -> None:
     assert rig.gateway.count("assume_role") == 0
 
 
-async def test_quitting_chooses_nothing(rig: Rig) -> None:
-    app = StsuiApp(rig.engine, tick_every=None, choosing=True)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_a_failed_assume_or_quitting_chooses_nothing(rig: Rig) -> None:
+    rig.gateway.failures["prod-admin"] = StsError("AccessDenied", "Not allowed.")
+    app = chooser(rig)
+    recorder = Recorder()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await pilot.press("u")
+        await wait_until(pilot, lambda: recorder.of(AssumeFailed))
+        assert app.is_running and app.chosen is None
+        del rig.gateway.failures["prod-admin"]
+        await pilot.press("enter")  # assuming it afterwards does not close the TUI either
+        await wait_until(pilot, lambda: recorder.of(SessionStarted))
         await settle(pilot)
+        assert app.is_running
         await pilot.press("q")
     assert app.chosen is None
-    assert rig.gateway.count("assume_role") == 0
 
 
-async def test_u_is_offered_only_when_choosing(rig: Rig) -> None:
+async def test_u_is_in_the_footer_only_when_choosing(rig: Rig) -> None:
     for choosing in (True, False):
         app = StsuiApp(rig.engine, tick_every=None, choosing=choosing)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             enabled = {binding.action for (_, binding, on, _) in app.active_bindings.values() if on}
             assert ("use_in_shell" in enabled) is choosing
-            assert any(title == "Use in this shell" for title, _, _ in app.palette_actions()) is choosing
-            await pilot.press("question_mark")
-            assert any(text == USE_IN_SHELL for _, text in app.screen.keys) is choosing  # type: ignore[attr-defined]
-            await pilot.press("escape")
-            if not choosing:
+            if not choosing:  # neither the key nor the palette runs it
                 await pilot.press("u")
+                await app.roles.run_action("use_in_shell")
                 await settle(pilot)
                 assert app.is_running and rig.gateway.count("assume_role") == 0

@@ -66,9 +66,14 @@ class RolesScreen(ConsoleAction, Screen[None]):
     BINDINGS = bindings()
     COMMANDS = {StsuiCommands}
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, choosing: bool = False) -> None:
+        """`choosing`: opened by `sts` to pick a role for the shell (`use_in_shell`); `chosen` then names
+        the role whose session was started for it, and the App closes."""
         super().__init__()
         self.engine = engine
+        self.choosing = choosing
+        self.chosen: str | None = None
+        self._to_use: str | None = None
         self.book = RoleBook(engine.config.roles.values())
         self.renewals = RenewalPolicy(self.book, self._mfa_device)
         self._search: RoleSearch | None = None
@@ -83,6 +88,8 @@ class RolesScreen(ConsoleAction, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Esc (clear the filter) is offered only while the filter is shown; `/` opens it only on this
         screen (not under a dialog) while the filter has no focus (then it types itself)."""
+        if action == "use_in_shell":
+            return self.choosing
         try:
             field = self.filter_input
         except NoMatches:
@@ -214,6 +221,13 @@ class RolesScreen(ConsoleAction, Screen[None]):
         role = self._highlighted_role()
         if role is not None:
             self.assume_role(role.name)
+
+    def action_use_in_shell(self) -> None:
+        """Offered only when choosing (`check_action`): the footer, the key and the palette."""
+        role = self._highlighted_role()
+        if role is not None:
+            self._to_use = role.name
+            self.assume_role(role.name)  # reuses a live session: no STS call then
 
     def action_renew(self) -> None:
         role = self._highlighted_role()
@@ -411,11 +425,16 @@ class RolesScreen(ConsoleAction, Screen[None]):
         for warning in fact.warnings:
             self.app.notify(warning, severity="warning", timeout=10)
         self._changed(fact.role)
+        if fact.role == self._to_use:
+            self.chosen = fact.role
+            self.app.exit()
 
     @on(AssumeFailed)
     def _assume_failed(self, fact: AssumeFailed) -> None:
         self.book.finish(fact.role)
         self.book[fact.role].error = fact.message
+        if fact.role == self._to_use:
+            self._to_use = None
         delay = self.renewals.failed(fact.role, self.engine.clock())
         what = "renew" if fact.renewal else "assume"
         title = f"Could not {what} {fact.role}" + (f" ({fact.code})" if fact.code else "")
@@ -433,6 +452,8 @@ class RolesScreen(ConsoleAction, Screen[None]):
         def submitted(code: str | None) -> None:
             if code:
                 self.assume_role(fact.role, fresh=fact.fresh, mfa_code=code)
+            elif fact.role == self._to_use:
+                self._to_use = None
 
         self.app.push_screen(MfaScreen(fact.role, fact.serial), submitted)
 
