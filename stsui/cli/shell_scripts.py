@@ -208,9 +208,11 @@ function {name} {{
     elseif ($__sts_code) {{ Write-Output $__sts_code }}
 }}
 
-Register-ArgumentCompleter -Native -CommandName {name} -ScriptBlock {{
+# a native completer works for stsui (a program), not for the function (it takes $args)
+Register-ArgumentCompleter -Native -CommandName stsui -ScriptBlock {{
     param($wordToComplete, $commandAst, $cursorPosition)
-    & stsui shell-roles 2>$null | Where-Object {{ $_ -like "$wordToComplete*" }}
+    @({quote(", ".join(g.commands), "powershell")} -split ', ') + @(& stsui shell-roles 2>$null) |
+        Where-Object {{ $_ -like "$wordToComplete*" }}
 }}
 """
 

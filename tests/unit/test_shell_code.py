@@ -124,7 +124,7 @@ def test_powershell_function_evaluates_only_stsui_code() -> None:
     assert '$__sts_code = (& stsui shell-use --shell powershell @args) -join "`n"' in text
     assert "if ($LASTEXITCODE -ne 0) { return }" in text
     assert f"if ($__sts_code.StartsWith('{MARK}')) {{ Invoke-Expression $__sts_code }}" in text
-    assert "Register-ArgumentCompleter -Native -CommandName sts" in text
+    assert "Register-ArgumentCompleter -Native -CommandName stsui" in text
 
 
 # -- the function itself, with a stand-in for stsui ------------------------------------------------------
