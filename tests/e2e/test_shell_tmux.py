@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.tmux import Terminal
-from tests.integration.conftest import BASE_SECRET, Home
+from tests.support.home import BASE_SECRET, Home
+from tests.support.tmux import Terminal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is missing")]
 

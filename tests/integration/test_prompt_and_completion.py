@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from stsui.cli.quick_shell import prompt_left, section_values
 from stsui.store.keys import EXPIRES, MARKER
-from tests.integration.conftest import USER_CREDENTIALS, Home
+from tests.support.home import USER_CREDENTIALS, Home
 
 EXPIRED = f"""
 [old]
