@@ -164,20 +164,22 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     cmd.set_defaults(handler=cmd_shell_use)
 
     cmd = commands.add_parser("shell-roles", help="every role's name, one a line (for completion)")
-    cmd.set_defaults(handler=lambda args: role_names_command(args.config))
+    cmd.set_defaults(handler=cmd_shell_roles)
 
     cmd = commands.add_parser("prompt", help="the shell's role and time left, for a prompt: prod-admin 42m")
     cmd.add_argument("--format", default=None, help="with {role}, {left}, {profile}; default '{role} {left}'")
-    cmd.set_defaults(handler=lambda args: prompt_command(args.format))
+    cmd.set_defaults(handler=cmd_prompt)
 
 
-def role_names_command(config: str | None) -> int:
+def cmd_shell_roles(args: argparse.Namespace) -> int:
+    """Run by the full parser only when the fast path (`stsui.cli.quick_shell`) did not answer."""
     from stsui.cli.quick_shell import print_role_names
 
-    return print_role_names(config)
+    return print_role_names(args.config)
 
 
-def prompt_command(format: str | None) -> int:
+def cmd_prompt(args: argparse.Namespace) -> int:
+    """Run by the full parser only when the fast path (`stsui.cli.quick_shell`) did not answer."""
     from stsui.cli.quick_shell import print_prompt
 
-    return print_prompt(format, os.environ)
+    return print_prompt(args.format, os.environ)
