@@ -94,4 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     from stsui.cli import console
 
     console.add_parsers(commands)
+    from stsui.cli import sso
+
+    sso.add_parsers(commands)
     return parser
