@@ -192,6 +192,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sso(args: argparse.Namespace) -> int:
+    """`stsui sso ACTION`: run the action's own handler."""
+    return int(args.sso_handler(args))
+
+
 def _rate(text: str) -> float:
     try:
         rate = float(text)
@@ -204,6 +209,7 @@ def _rate(text: str) -> float:
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     cmd = commands.add_parser("sso", help="IAM Identity Center: login, logout, sync")
+    cmd.set_defaults(handler=cmd_sso)
     actions = cmd.add_subparsers(dest="sso_command", metavar="ACTION", parser_class=type(cmd), required=True)
 
     login = actions.add_parser("login", help="sign in (device code in the browser); reused by the AWS CLI")
@@ -211,11 +217,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     login.add_argument("--no-browser", action="store_true", help="print the page to open instead")
     login.add_argument("--force", action="store_true", help="sign in again even if the login is valid")
     login.add_argument("--no-sync", action="store_true", help="do not discover roles after the first login")
-    login.set_defaults(handler=cmd_login)
+    login.set_defaults(sso_handler=cmd_login)
 
     logout = actions.add_parser("logout", help="remove the login and the cached role sessions")
     logout.add_argument("name", nargs="?", help="the [sso.NAME] (default: every one)")
-    logout.set_defaults(handler=cmd_logout)
+    logout.set_defaults(sso_handler=cmd_logout)
 
     sync_cmd = actions.add_parser("sync", help="discover the accounts and roles you may use")
     sync_cmd.add_argument("name", nargs="?", help="the [sso.NAME] (default: every one)")
@@ -226,4 +232,4 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         default=PORTAL_RATE,
         help=f"portal requests per second (default {PORTAL_RATE:g})",
     )
-    sync_cmd.set_defaults(handler=cmd_sync)
+    sync_cmd.set_defaults(sso_handler=cmd_sync)
