@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.home import Home, build_home
 from tests.support.moto import moto_server
+from tests.support.sso_fake import SsoFake
 
 AWS_PREFIXES = ("AWS_", "STSUI_", "XDG_")
 
@@ -44,3 +45,13 @@ def moto_url() -> Iterator[str]:
 def home(isolated_home: Path, moto_url: str) -> Home:
     """A user with base keys, hand-written credentials, a roles file and STS at moto."""
     return build_home(isolated_home, moto_url)
+
+
+@pytest.fixture
+def sso_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[SsoFake]:
+    """The loopback IAM Identity Center (portal and OIDC), with both endpoint variables pointing at it."""
+    fake = SsoFake().start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", fake.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", fake.url)
+    yield fake
+    fake.stop()

@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 from stsui.cli.setup import load_engine, load_roles_file
-from stsui.domain.errors import NeedsMfa, UsageError
+from stsui.domain.errors import NeedsLogin, NeedsMfa, UsageError
 from stsui.domain.limits import MAX_DURATION, MFA_CODE, MFA_CODE_RULE, MIN_DURATION
-from stsui.domain.model import Role, owned_expiry
+from stsui.domain.model import Role, Status, owned_expiry
 from stsui.domain.times import rfc3339
 from stsui.engine.engine import Assumed, Engine, Failed, Obtained
 
@@ -86,6 +86,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                     "profile": role.profile,
                     "group": role.group,
                     "source_role": role.source_role,
+                    **_source(role),
                     "status": str(status),
                     "expires_at": rfc3339(expires_at) if expires_at else None,
                     "seconds_left": max(0, int((expires_at - now).total_seconds())) if expires_at else None,
@@ -98,7 +99,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     table = [("NAME", "ACCOUNT", "ROLE", "PROFILE", "STATUS", "LEFT")]
     table += [
-        (r.name, r.account, r.role_short_name, r.profile, str(s), _time_left(e, now) if e else "")
+        (r.name, r.account, r.role_short_name, r.profile, _status_text(r, s), _time_left(e, now) if e else "")
         for r, s, e in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
@@ -129,6 +130,23 @@ def _short_session_note(role: Role) -> str | None:
         f"renewed with {format_duration(role.refresh_before)} left, inside botocore's 15-minute refresh "
         f"window: a credential_process profile runs stsui on every AWS call for {span}"
     )
+
+
+def _status_text(role: Role, status: Status) -> str:
+    """The status, and "gone" for a discovered role missing from the last IAM Identity Center sync."""
+    return f"{status} (gone)" if role.sso is not None and role.sso.gone else str(status)
+
+
+def _source(role: Role) -> dict[str, object]:
+    """Where a role comes from: the roles file, or IAM Identity Center (with its account's name)."""
+    if role.sso is None:
+        return {"source": "config"}
+    return {
+        "source": "sso",
+        "sso": role.sso.sso,
+        "account_name": role.sso.account_name,
+        "gone": role.sso.gone,
+    }
 
 
 def cmd_assume(args: argparse.Namespace) -> int:
@@ -236,6 +254,7 @@ def _renewal_json(outcome: Assumed | Failed) -> dict[str, object]:
             "expires_at": rfc3339(outcome.session.expiration),
             "error": None,
             "needs_mfa": False,
+            "needs_login": False,
         }
     return {
         "name": outcome.role.name,
@@ -244,6 +263,7 @@ def _renewal_json(outcome: Assumed | Failed) -> dict[str, object]:
         "expires_at": None,
         "error": str(outcome.error),
         "needs_mfa": isinstance(outcome.error, NeedsMfa),
+        "needs_login": isinstance(outcome.error, NeedsLogin),
     }
 
 

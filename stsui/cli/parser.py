@@ -88,11 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.set_defaults(handler=run.cmd_demo)
 
-    from stsui.cli import agent, shell
+    from stsui.cli import agent, console, shell, sso
 
-    agent.add_parsers(commands)
-    from stsui.cli import console
-
-    console.add_parsers(commands)
-    shell.add_parsers(commands)
+    for feature in (agent, console, shell, sso):
+        feature.add_parsers(commands)
     return parser

@@ -44,9 +44,15 @@ def load_engine(explicit: str | None, *, required: bool = True) -> Engine:
         if required or path.exists():
             raise
         config = Config(path=path, roles={})
+    sso = None
+    if config.sso:
+        from stsui.cli.sso import sso_logins, with_discovered
+
+        config, sso = with_discovered(config), sso_logins()
     return Engine(
         config,
         CredentialsFile(credentials_path()),
         lambda: sts_gateway(config),
         cache_dir=cache_dir(),
+        sso=sso,
     )

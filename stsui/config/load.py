@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from stsui.config.schema import (
     BASE_CHECKS,
@@ -21,6 +21,9 @@ from stsui.config.schema import (
     ROLE_CHECKS,
     ROLE_NAME,
     ROLE_NAME_RULE,
+    SSO_CHECKS,
+    SSO_ROLE_CHECKS,
+    SSO_ROLE_CONFLICTS,
     Invalid,
     sanitise_session_name,
     show,
@@ -31,7 +34,10 @@ from stsui.domain.limits import CHAINED_MAX_DURATION, DEFAULT_DURATION, default_
 from stsui.domain.model import Config, Role
 from stsui.domain.suggest import did_you_mean
 
-TOP_LEVEL_KEYS = ("defaults", "roles")
+if TYPE_CHECKING:
+    from stsui.domain.sso import SsoInstance
+
+TOP_LEVEL_KEYS = ("defaults", "roles", "sso")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
 
 
@@ -98,7 +104,7 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
             hint = did_you_mean(key, TOP_LEVEL_KEYS)
             raise ConfigError(
                 f"In {path}, the top-level key {show(key)} is unknown{hint}; "
-                "settings belong in [defaults] or in [roles.NAME] tables."
+                "settings belong in [defaults], [roles.NAME] or [sso.NAME] tables."
             )
     base = _defaults(data.get("defaults", {}), path)
     console_policy = base.pop("console_policy", None)
@@ -113,7 +119,8 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
     roles: dict[str, Role] = {}
     links: dict[str, str] = {}  # chained role -> its source_role
     name_ok = ROLE_NAME.fullmatch
-    check_for = ROLE_CHECKS.get
+    check_for = {**ROLE_CHECKS, **SSO_ROLE_CHECKS}.get
+    instances = _sso_instances(data.get("sso", {}), path, base)
     for name, table in roles_table.items():
         if name_ok(name) is None:
             raise ConfigError(f"In {path}, the role name {show(name)} must be {ROLE_NAME_RULE}.")
@@ -133,11 +140,13 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
         for key, value in table.items():
             check = check_for(key)
             if check is None:
-                _unknown_key(path, where_role(name), key, ROLE_CHECKS)
+                _unknown_key(path, where_role(name), key, {**ROLE_CHECKS, **SSO_ROLE_CHECKS})
             try:
                 values[key] = check(value)
             except Invalid as exc:
                 _fail(path, where_role(name), f"{key} {exc.text}")
+        if SSO_ROLE_CHECKS.keys() & values.keys():
+            values = _sso_role(path, name, values, instances)
         if "role_arn" not in values:
             _fail(
                 path,
@@ -146,6 +155,8 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
             )
 
         fields = {**base, **values}
+        if "sso" in values:
+            fields["source_profile"] = None
         source_role = values.get("source_role")
         if source_role is not None:
             if "source_profile" in values:
@@ -228,8 +239,74 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
         region=base.get("region"),
         session_name=base["session_name"],
         console_policy=console_policy,
+        sso=instances,
         **({"console_duration": base["console_duration"]} if "console_duration" in base else {}),
     )
+
+
+def _sso_role(
+    path: Path, name: str, values: dict[str, Any], instances: Mapping[str, SsoInstance]
+) -> dict[str, Any]:
+    """A role whose session comes from IAM Identity Center: `source_sso`, `account_id`, `sso_role_name`."""
+    from stsui.domain.sso import DiscoveredRole
+
+    for key in SSO_ROLE_CHECKS:
+        if key not in values:
+            _fail(
+                path,
+                where_role(name),
+                f"{key} is missing; a role from IAM Identity Center needs "
+                "source_sso, account_id and sso_role_name",
+            )
+    for key in SSO_ROLE_CONFLICTS:
+        if key in values:
+            _fail(
+                path,
+                where_role(name),
+                f"{key} cannot be set for a role from IAM Identity Center "
+                "(source_sso); its permission set decides",
+            )
+    instance = values.pop("source_sso")
+    if instance not in instances:
+        hint = did_you_mean(instance, instances)
+        _fail(path, where_role(name), f"source_sso {show(instance)} must name an [sso.NAME] table{hint}")
+    account, role_name = values.pop("account_id"), values.pop("sso_role_name")
+    source = DiscoveredRole(instance, account, account, role_name, configured=True)
+    return {**values, "role_arn": source.role_arn, "sso": source}
+
+
+def where_sso(name: str) -> str:
+    """`[sso.NAME]`, quoting NAME the way TOML needs it."""
+    return f"[sso.{name}]" if _BARE_KEY.fullmatch(name) else f'[sso."{name}"]'
+
+
+def _sso_instances(table: Any, path: Path, base: Mapping[str, Any]) -> dict[str, SsoInstance]:
+    """The `[sso.NAME]` tables: IAM Identity Center instances (their roles renew as `[defaults]` says)."""
+    from stsui.domain.sso import SsoInstance
+
+    if not isinstance(table, dict):
+        raise ConfigError(f"In {path}, sso must be a set of [sso.NAME] tables; got {show(table)}.")
+    instances: dict[str, SsoInstance] = {}
+    for name, settings in table.items():
+        if ROLE_NAME.fullmatch(name) is None:
+            raise ConfigError(f"In {path}, the Identity Center name {show(name)} must be {ROLE_NAME_RULE}.")
+        if not isinstance(settings, dict):
+            _fail(path, where_sso(name), f"must be a table of settings; got {show(settings)}")
+        values: dict[str, Any] = {}
+        for key, value in settings.items():
+            check = SSO_CHECKS.get(key)
+            if check is None:
+                _unknown_key(path, where_sso(name), key, SSO_CHECKS)
+            try:
+                values[key] = check(value)
+            except Invalid as exc:
+                _fail(path, where_sso(name), f"{key} {exc.text}")
+        for required, example in (("start_url", "https://my-org.awsapps.com/start"), ("region", "us-east-1")):
+            if required not in values:
+                _fail(path, where_sso(name), f'{required} is missing; add {required} = "{example}"')
+        renewal = {key: base[key] for key in ("refresh_before", "auto_refresh") if key in base}
+        instances[name] = SsoInstance(name=name, **values, **renewal)
+    return instances
 
 
 def _defaults(table: Any, path: Path) -> dict[str, Any]:

@@ -293,6 +293,85 @@ ROLE_CHECKS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+_START_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[\w.~%/#?&=+:@-]*)?", re.ASCII)
+_SCOPE = re.compile(r"[\w.:/-]{1,256}", re.ASCII)
+
+
+def check_start_url(value: Any) -> str:
+    """The AWS access portal URL users open to sign in, like 'https://my-org.awsapps.com/start'."""
+    text = _string(value, "an https:// URL string")
+    if len(text) > 2048 or _START_URL.fullmatch(text) is None:
+        raise Invalid(
+            "must be the AWS access portal URL, like 'https://my-org.awsapps.com/start' "
+            f"(https, at most 2048 characters); got {show(text)}"
+        )
+    return text
+
+
+def check_scopes(value: Any) -> tuple[str, ...]:
+    scopes = _string_list(value, 25, "OAuth scopes like 'sso:account:access'")
+    for scope in scopes:
+        if _SCOPE.fullmatch(scope) is None:
+            raise Invalid(f"entries must be OAuth scopes like 'sso:account:access'; got {show(scope)}")
+    return scopes
+
+
+def check_profile_template(value: Any) -> str:
+    """A `str.format` template over TEMPLATE_FIELDS that tells apart every (account, role) pair."""
+    import string
+
+    from stsui.domain.sso import TEMPLATE_FIELDS
+
+    text = _text(value)
+    rule = f"must use only the placeholders {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}"
+    try:
+        used = {name for _text_part, name, spec, conv in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        raise Invalid(f"{rule} (braces must pair up); got {show(text)}") from None
+    if not used <= set(TEMPLATE_FIELDS):
+        raise Invalid(f"{rule}; got {show(text)}")
+    if "role_name" not in used or not used & {"account_id", "account_name"}:
+        raise Invalid(
+            "must contain {role_name} and {account_id} or {account_name}, so that every role gets its own "
+            f"profile; got {show(text)}"
+        )
+    return text
+
+
+check_account_id = _matching(re.compile(r"\d{12}", re.ASCII), "a 12-digit AWS account id string")
+check_sso_role_name = _matching(
+    re.compile(r"[\w+=,.@-]{1,64}", re.ASCII), "a permission set name of 1-64 letters, digits and _+=,.@-"
+)
+
+SSO_ROLE_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "source_sso": check_source_role,
+    "account_id": check_account_id,
+    "sso_role_name": check_sso_role_name,
+}
+"""Keys of a role whose session comes from IAM Identity Center (instead of role_arn)."""
+SSO_ROLE_CONFLICTS = (
+    "role_arn",
+    "source_profile",
+    "source_role",
+    "duration",
+    "mfa_serial",
+    "external_id",
+    "source_identity",
+    "tags",
+    "transitive_tag_keys",
+    "policy_arns",
+    "policy",
+)
+"""Role keys that mean nothing for a session from GetRoleCredentials."""
+
+SSO_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "start_url": check_start_url,
+    "region": check_region,
+    "scopes": check_scopes,
+    "profile_template": check_profile_template,
+}
+
+
 def sanitise_session_name(text: str) -> str:
     """`text` in STS's RoleSessionName alphabet: other characters become '-', cut to 64."""
     return _SESSION_NAME_CHARS.sub("-", text)[:64]

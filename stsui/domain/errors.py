@@ -47,6 +47,10 @@ class NeedsMfa(StsuiError):
     """A new MFA code is needed and none can be asked for here (exit 1)."""
 
 
+class NeedsLogin(StsuiError):
+    """An IAM Identity Center instance needs a new login and none is started here (exit 1)."""
+
+
 class UnsafeFileError(StsuiError):
     """A file or directory stsui would use is not what it must be (another owner, a link, not a regular
     file, writable by others); nothing was read from it or written to it (exit 1)."""

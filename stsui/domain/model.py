@@ -7,6 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stsui.domain.sso import DiscoveredRole, SsoInstance
 
 from stsui.domain.limits import (
     DEFAULT_CONSOLE_DURATION,
@@ -77,6 +81,8 @@ class Role:
     policy_arns: tuple[str, ...] = ()
     policy: str | None = None
     console_duration: int = DEFAULT_CONSOLE_DURATION
+    sso: DiscoveredRole | None = None
+    """Set for a role discovered through IAM Identity Center: its session comes from GetRoleCredentials."""
 
     @property
     def account(self) -> str:
@@ -105,6 +111,8 @@ class Config:
     session_name: str = "stsui"
     console_duration: int = DEFAULT_CONSOLE_DURATION
     console_policy: str | None = None
+    sso: Mapping[str, SsoInstance] = field(default_factory=dict)
+    """The `[sso.NAME]` Identity Center instances, by name."""
 
     def role(self, name: str) -> Role:
         from stsui.domain.errors import ConfigError
@@ -125,6 +133,7 @@ class Status(enum.StrEnum):
     EXPIRED = "expired"
     INACTIVE = "inactive"
     NEEDS_MFA = "needs MFA"
+    NEEDS_LOGIN = "needs login"
     ERROR = "error"
 
 
@@ -160,6 +169,7 @@ def status_of(
     entry: ProfileEntry | None,
     now: datetime,
     renewal_needs_mfa: Callable[[], bool] = lambda: False,
+    needs_login: Callable[[], bool] = lambda: False,
 ) -> Status:
     """THE status of a role, for every command and screen (`stsui list`, the TUI's rows, the agent).
 
@@ -169,17 +179,22 @@ def status_of(
       `Engine.needs_mfa_code(role, fresh=True)`; asked only when the session is due or expired (it reads
       the caches). A due or expired session that cannot be renewed without a code is "needs MFA", whatever
       `auto_refresh` says.
+    - `needs_login`: whether the role's IAM Identity Center login is gone (`Engine.needs_login`); asked only
+      when the session is not active. Such a role is "needs login".
     - due means `renewal_due`: the boundary at which the engine stops reusing the session.
     Work in progress and the last error are the screen's own (it shows them instead).
     """
     expires_at = owned_expiry(role, entry)
     if expires_at is None:
-        return Status.INACTIVE
-    left = (expires_at - now).total_seconds()
-    if left <= 0:
-        status = Status.EXPIRED
-    elif renewal_due(role, left):
-        status = Status.DUE
+        status = Status.INACTIVE
     else:
-        return Status.ACTIVE
-    return Status.NEEDS_MFA if renewal_needs_mfa() else status
+        left = (expires_at - now).total_seconds()
+        if left <= 0:
+            status = Status.EXPIRED
+        elif renewal_due(role, left):
+            status = Status.DUE
+        else:
+            return Status.ACTIVE
+        if renewal_needs_mfa():
+            return Status.NEEDS_MFA
+    return Status.NEEDS_LOGIN if needs_login() else status

@@ -60,3 +60,9 @@ def runtime_dir() -> Path:
     """Where the running agent leaves its address: `$XDG_RUNTIME_DIR/stsui`, else the cache directory."""
     base = _xdg_dir("XDG_RUNTIME_DIR")
     return base / "stsui" if base is not None else cache_dir()
+
+
+def sso_token_dir() -> Path:
+    """The AWS CLI's and botocore's IAM Identity Center token cache, `~/.aws/sso/cache` (no variable moves
+    it), shared with them: a login by either side is the other's."""
+    return Path.home() / ".aws" / "sso" / "cache"

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stsui.domain.arns import assumed_by
-from stsui.domain.errors import CredentialsFileError, NeedsMfa, StsuiError, UnsafeFileError, UsageError
+from stsui.domain.errors import (
+    CredentialsFileError,
+    NeedsLogin,
+    NeedsMfa,
+    StsuiError,
+    UnsafeFileError,
+    UsageError,
+)
 from stsui.domain.limits import CHAINED_MAX_DURATION
 from stsui.domain.model import (
     Config,
@@ -33,6 +40,7 @@ from stsui.store.credentials_file import CredentialsFile, name_refusal, owner_re
 
 if TYPE_CHECKING:
     from stsui.engine.gateway import Gateway
+    from stsui.engine.sso import SsoLogins
 
 MFA_MARGIN = timedelta(minutes=5)
 """An MFA session with less than this left is not used: the role session would outlive its source."""
@@ -85,8 +93,11 @@ class Engine:
         *,
         cache_dir: Path,
         clock: Callable[[], datetime] = utc_now,
+        sso: SsoLogins | None = None,
     ) -> None:
         self.config = config
+        self.sso = sso
+        """IAM Identity Center logins, for the roles discovered there (`Role.sso`)."""
         self.store = store
         self._gateway_factory = gateway
         self._gateway: Gateway | None = None
@@ -110,8 +121,20 @@ class Engine:
     def status(self, role: Role, entries: dict[str, ProfileEntry]) -> Status:
         """The role's status (`stsui.domain.model.status_of`) from its profile and the caches."""
         return status_of(
-            role, entries.get(role.profile), self.clock(), lambda: self.needs_mfa_code(role, fresh=True)
+            role,
+            entries.get(role.profile),
+            self.clock(),
+            lambda: self.needs_mfa_code(role, fresh=True),
+            lambda: self.needs_login(role),
         )
+
+    def needs_login(self, role: Role) -> bool:
+        """True for a role from IAM Identity Center (or chained from one) without a usable login."""
+        root = self.chain(role)[0]
+        if root.sso is None:
+            return False
+        instance = self.config.sso.get(root.sso.sso)
+        return instance is None or self.sso is None or not self.sso.logged_in(instance)
 
     def mfa_root(self, role: Role) -> Role:
         """The role at the root of a chain: the one assumed from a profile, whose MFA device counts."""
@@ -183,6 +206,10 @@ class Engine:
         return Obtained(role, session, warnings=tuple(work.warnings))
 
     def _assume(self, role: Role, *, mfa_code: str | None, duration: int | None, work: _Work) -> Session:
+        if role.sso is not None:
+            session = self._sso_session(role, duration)
+            self._cache(session, work)
+            return session
         wanted = duration or role.duration
         source: Credentials | None = None
         if role.source_role is not None:
@@ -202,6 +229,26 @@ class Engine:
         session = self.gateway.assume_role(role, duration=wanted, source=source)
         self._cache(session, work)
         return session
+
+    def _sso_session(self, role: Role, duration: int | None) -> Session:
+        """GetRoleCredentials for a discovered role, with its instance's login (never starting one)."""
+        assert role.sso is not None
+        if duration is not None:
+            raise UsageError(
+                f"Role '{role.name}' comes from IAM Identity Center, whose permission set decides how long "
+                "its sessions last; drop --duration."
+            )
+        instance = self.config.sso.get(role.sso.sso)
+        if instance is None or self.sso is None:
+            raise NeedsLogin(
+                f"Role '{role.name}' belongs to IAM Identity Center '{role.sso.sso}', which is "
+                f"not in {self.config.path}; run 'stsui sso sync'."
+            )
+        try:
+            credentials = self.sso.role_credentials(instance, role.sso)
+        except NeedsLogin as error:
+            raise NeedsLogin(f"Role '{role.name}': {error}") from None
+        return Session(role.name, credentials, role.sso.principal_arn, role.region)
 
     def _cache(self, session: Session, work: _Work) -> None:
         """Keep `session` in the private cache; a cache that cannot be used is a warning, never a failure

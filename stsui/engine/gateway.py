@@ -6,6 +6,7 @@ from typing import Protocol
 
 from stsui.domain.console import SigninRequest
 from stsui.domain.model import Credentials, Identity, Role, Session
+from stsui.domain.sso import ClientRegistration, DeviceAuthorization, Grant
 
 
 class Gateway(Protocol):
@@ -46,4 +47,45 @@ class Gateway(Protocol):
     def console_login_url(self, request: SigninRequest) -> str:
         """A sign-in token from the federation endpoint, as the login link to `request.destination`
         (a bearer secret: never shown unless asked for)."""
+
+
+class SsoGateway(Protocol):
+    """The IAM Identity Center calls (OIDC and portal). Implementations raise `StsError` (keeping the AWS
+    error code: `stsui.domain.sso.PENDING`, `THROTTLED`, …) only, and never put a token in a message."""
+
+    def register_client(self, *, region: str, scopes: tuple[str, ...]) -> ClientRegistration: ...
+
+    def start_device_authorization(
+        self, *, region: str, client: ClientRegistration, start_url: str
+    ) -> DeviceAuthorization: ...
+
+    def create_token(
+        self,
+        *,
+        region: str,
+        client: ClientRegistration,
+        device_code: str | None = None,
+        refresh_token: str | None = None,
+    ) -> Grant:
+        """The device-code grant (`device_code`) or the refresh-token grant (`refresh_token`)."""
+        ...
+
+    def list_accounts(
+        self, *, region: str, access_token: str, next_token: str | None
+    ) -> tuple[list[tuple[str, str]], str | None]:
+        """One page of (account id, account name), and the next page's token."""
+        ...
+
+    def list_account_roles(
+        self, *, region: str, access_token: str, account_id: str, next_token: str | None
+    ) -> tuple[list[str], str | None]:
+        """One page of role names, and the next page's token."""
+        ...
+
+    def role_credentials(
+        self, *, region: str, access_token: str, account_id: str, role_name: str
+    ) -> Credentials: ...
+
+    def logout(self, *, region: str, access_token: str) -> None:
+        """Portal Logout: the access token stops working everywhere (as `aws sso logout` does)."""
         ...

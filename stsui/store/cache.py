@@ -43,8 +43,9 @@ def _credentials_from_json(data: object) -> Credentials | None:
 class _JsonDir:
     """A directory of small private JSON files, each read whole and replaced atomically."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, limit: int = ENTRY_LIMIT) -> None:
         self.directory = directory
+        self.limit = limit
 
     def _path(self, key: str) -> Path:
         return self.directory / f"{key}.json"
@@ -55,7 +56,7 @@ class _JsonDir:
         try:
             if not self._trusted_directory():
                 return None
-            found = read_regular(self._path(key), private=True, limit=ENTRY_LIMIT)
+            found = read_regular(self._path(key), private=True, limit=self.limit)
             data = None if found is None else json.loads(found[0])
         except (OSError, ValueError, UnsafeFileError):
             return None

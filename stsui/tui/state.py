@@ -10,7 +10,7 @@ a screen. The status word comes from `status_of`, the one status decision shared
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -92,6 +92,8 @@ class RoleState:
     """The user was told once that an automatic renewal needs an MFA code."""
     backoff: Backoff | None = None
     """Failures of automatic renewals in a row (made at the first failure: 10,000 roles start fast)."""
+    needs_login: bool = False
+    """The role's IAM Identity Center instance has no usable login (set by the screen, per instance)."""
 
     @property
     def name(self) -> str:
@@ -118,7 +120,7 @@ class RoleState:
         """The session's own status (without work in progress): the last error, else `status_of`."""
         if self.error is not None:
             return Status.ERROR
-        return status_of(self.role, self.entry, now, lambda: self.needs_mfa is True)
+        return status_of(self.role, self.entry, now, lambda: self.needs_mfa is True, lambda: self.needs_login)
 
     def row(self, now: datetime) -> RoleRow:
         role = self.role
@@ -158,7 +160,21 @@ class RoleBook:
     """
 
     def __init__(self, roles: Iterable[Role]) -> None:
-        self.states: dict[str, RoleState] = {role.name: RoleState(role) for role in roles}
+        self.states: dict[str, RoleState] = {}
+        self._owned: set[str] = set()
+        self._working: set[str] = set()
+        self.replace_roles(roles)
+
+    def replace_roles(self, roles: Iterable[Role]) -> None:
+        """Take a new list of roles (IAM Identity Center roles discovered again): the records of roles that
+        stay (same name and settings) are kept, with their sessions and work in progress."""
+        old = self.states
+        self.states = {}
+        for role in roles:
+            kept = old.get(role.name)
+            self.states[role.name] = kept if kept is not None and kept.role == role else RoleState(role)
+        self._owned = {name for name in self._owned if name in self.states and self.states[name].entry}
+        self._working = {name for name in self._working if name in self.states}
         self.roles: list[Role] = [state.role for state in self.states.values()]
         """Every role in config order (what the filter indexes)."""
         self.names: list[str] = list(self.states)
@@ -166,8 +182,19 @@ class RoleBook:
         self._by_profile: dict[str, list[str]] = {}
         for role in self.roles:
             self._by_profile.setdefault(role.profile, []).append(role.name)
-        self._owned: set[str] = set()
-        self._working: set[str] = set()
+
+    def mark_needs_login(
+        self, sso: str, needed: bool, root: Callable[[Role], Role] = lambda role: role
+    ) -> list[str]:
+        """Set whether the roles of IAM Identity Center instance `sso` (theirs, or their chain's `root`'s)
+        need a login; returns the roles changed."""
+        changed = []
+        for state in self.states.values():
+            source = state.role.sso if state.role.source_role is None else root(state.role).sso
+            if source is not None and source.sso == sso and state.needs_login != needed:
+                state.needs_login = needed
+                changed.append(state.name)
+        return changed
 
     def __len__(self) -> int:
         return len(self.states)

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
 from stsui.domain.durations import format_time_left
-from stsui.domain.errors import StsError, StsuiError
+from stsui.domain.errors import NeedsLogin, StsError, StsuiError
 from stsui.domain.exports import env_lines
 from stsui.domain.model import ProfileEntry, Role, Status
 from stsui.domain.search import RoleSearch, narrows
@@ -47,6 +47,7 @@ from stsui.tui.messages import (
 from stsui.tui.renewals import MfaDevice, RenewalPolicy
 from stsui.tui.screens.help import HelpScreen
 from stsui.tui.screens.mfa import MfaScreen
+from stsui.tui.screens.sso import LoginNeeded, SsoActions
 from stsui.tui.state import RoleBook, Working
 from stsui.tui.widgets.identity_panel import IdentityPanel
 from stsui.tui.widgets.role_table import RoleTable
@@ -60,7 +61,7 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-class RolesScreen(ConsoleAction, Screen[None]):
+class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
     """Every role of one `Engine`, its session's countdown and status, and the keys that act on them."""
 
     BINDINGS = bindings()
@@ -120,6 +121,16 @@ class RolesScreen(ConsoleAction, Screen[None]):
             self.book.load(self.engine.entries())
         except StsuiError as error:
             self._startup_error = error.message
+        self.mark_logins()
+
+    def reload_roles(self) -> None:
+        """The roles changed (IAM Identity Center discovered them again): rebuild the table's rows."""
+        self.action_clear_filter()
+        keep = self.table.highlighted
+        self.book.replace_roles(self.engine.config.roles.values())
+        self._search = None
+        self._stamp = None  # the next tick reads the credentials file for the new roles' sessions
+        self.table.rebuild(keep=keep)
 
     @property
     def table(self) -> RoleTable:
@@ -328,6 +339,9 @@ class RolesScreen(ConsoleAction, Screen[None]):
                     self.post_message(MfaCodeNeeded(role.name, serial, fresh))
                 return
             outcome = engine.assume(role, mfa_code=mfa_code, fresh=fresh)
+        except NeedsLogin as error:
+            self.post_message(LoginNeeded(role.name, error.message, automatic=automatic))
+            return
         except StsuiError as error:
             code = error.code if isinstance(error, StsError) else ""
             self.post_message(

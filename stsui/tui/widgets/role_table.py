@@ -132,6 +132,7 @@ class RoleTable(ScrollView, can_focus=True):
         "role-table--expired",
         "role-table--inactive",
         "role-table--needs-mfa",
+        "role-table--needs-login",
         "role-table--error",
         "role-table--working",
         "role-table--time-fine",
@@ -199,6 +200,12 @@ class RoleTable(ScrollView, can_focus=True):
         self.scroll_to(y=0, animate=False, immediate=True)
         self.cursor = target
         self.refresh()
+
+    def rebuild(self, *, keep: str | None = None) -> None:
+        """The book's roles changed: measure the columns again and show every role."""
+        self._widths = natural_widths(self.book)
+        self._layout_width = -1
+        self.show(self.book.names, keep=keep)
 
     def go_to(self, role: str) -> bool:
         """Move the cursor to `role` if it is shown."""

@@ -1,0 +1,183 @@
+"""IAM Identity Center in the TUI, with a fake Identity Center and a frozen clock: discovered roles beside
+configured ones, "needs login" instead of a browser, the login dialog with its code, and sync."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from stsui.domain.errors import StsError
+from stsui.domain.model import Credentials
+from stsui.domain.sso import PENDING, ClientRegistration, DeviceAuthorization, DiscoveredRole, Grant
+from stsui.engine.sso import SsoLogins, default_discovery_cache, with_discovered
+from stsui.store.sso_cache import SsoTokenCache
+from stsui.tui.screens.sso import SsoLoginScreen
+from tests.tui.conftest import ROLES, SECRET_MARK, Recorder, Rig, build_rig, wait_until
+
+SIZE = (150, 40)
+WORK = 'start_url = "https://my-org.awsapps.com/start"\nregion = "eu-west-1"\n'
+
+
+class FakeIdentityCenter:
+    """The `SsoGateway` calls, answered in memory; CreateToken waits until the test approves."""
+
+    def __init__(self, rig: Rig) -> None:
+        self.rig = rig
+        self.accounts = {
+            "111122223333": ("sandbox", ["Admin", "ReadOnly"]),
+            "444455556666": ("shared", ["Dev"]),
+        }
+        self.approved = threading.Event()
+        self.calls: list[str] = []
+
+    def register_client(self, *, region: str, scopes: tuple[str, ...]) -> ClientRegistration:
+        self.calls.append("register_client")
+        return ClientRegistration("client", f"{SECRET_MARK}-client", self.rig.clock() + timedelta(days=90))
+
+    def start_device_authorization(
+        self, *, region: str, client: ClientRegistration, start_url: str
+    ) -> DeviceAuthorization:
+        self.calls.append("start_device_authorization")
+        url = f"https://device.example/?user_code=WXYZ-1234&{SECRET_MARK}"
+        return DeviceAuthorization(
+            f"{SECRET_MARK}-device", "WXYZ-1234", "https://device.example/", url, 600, 1
+        )
+
+    def create_token(
+        self, *, region: str, client: ClientRegistration, device_code=None, refresh_token=None
+    ) -> Grant:  # type: ignore[no-untyped-def]
+        self.calls.append("create_token")
+        if not self.approved.wait(2):
+            raise StsError("pending", PENDING)
+        return Grant(f"{SECRET_MARK}-access", 28800, f"{SECRET_MARK}-refresh")
+
+    def list_accounts(self, *, region: str, access_token: str, next_token: str | None):  # type: ignore[no-untyped-def]
+        return [(a, name) for a, (name, _roles) in self.accounts.items()], None
+
+    def list_account_roles(self, *, region: str, access_token: str, account_id: str, next_token: str | None):  # type: ignore[no-untyped-def]
+        return list(self.accounts[account_id][1]), None
+
+    def role_credentials(
+        self, *, region: str, access_token: str, account_id: str, role_name: str
+    ) -> Credentials:
+        self.calls.append(f"role_credentials {account_id} {role_name}")
+        return Credentials(
+            "ASIASSO", f"{SECRET_MARK}-s", f"{SECRET_MARK}-t", self.rig.clock() + timedelta(hours=1)
+        )
+
+    def logout(self, *, region: str, access_token: str) -> None:
+        self.calls.append("logout")
+
+
+@pytest.fixture
+def sso_rig(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Rig, FakeIdentityCenter, list[str]]:
+    chained = (
+        '[roles.billing]\nsource_sso = "work"\naccount_id = "444455556666"\nsso_role_name = "Dev"\n'
+        '[roles.deep]\nrole_arn = "arn:aws:iam::777777777777:role/Deep"\nsource_role = "billing"\n'
+    )
+    rig = build_rig(isolated_home, ROLES + chained + f"\n[sso.work]\n{WORK}")
+    fake = FakeIdentityCenter(rig)
+    found = [
+        DiscoveredRole("work", "111122223333", "sandbox", "Admin"),
+        DiscoveredRole("work", "111122223333", "sandbox", "ReadOnly"),
+    ]
+    cache = default_discovery_cache()
+    cache.put("work", "https://my-org.awsapps.com/start", found, rig.clock())
+    rig.engine.config = with_discovered(rig.engine.config, cache)
+    rig.engine.sso = SsoLogins(
+        SsoTokenCache(isolated_home / ".aws" / "sso" / "cache"),
+        lambda: fake,
+        clock=rig.clock,
+        sleep=lambda _s: None,
+    )
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url) or True)
+    monkeypatch.setenv("DISPLAY", ":0")
+    return rig, fake, opened
+
+
+def _row(app, name: str):  # type: ignore[no-untyped-def]
+    return app.roles.book.row(name, app.engine.clock())
+
+
+def _clean(recorder: Recorder) -> None:
+    for note in recorder.notifications:
+        assert SECRET_MARK not in note.message + note.title and "user_code" not in note.message
+
+
+async def test_login_from_the_tui_then_assume_and_sync(sso_rig) -> None:  # type: ignore[no-untyped-def]
+    rig, fake, opened = sso_rig
+    recorder = Recorder()
+    app = rig.app()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        table = app.roles.table
+        assert table.book.names[-2:] == ["sandbox.Admin", "sandbox.ReadOnly"]  # beside the configured roles
+        assert _row(app, "sandbox.Admin").status == "needs login"
+        assert _row(app, "sandbox.Admin").group == "work/sandbox"
+        assert _row(app, "prod-admin").status == "inactive"
+        assert _row(app, "billing").status == _row(app, "deep").status == "needs login"  # and chained from it
+
+        assert table.go_to("sandbox.Admin")
+        await pilot.press("enter")  # no login: a sentence, never a browser
+        await wait_until(pilot, lambda: recorder.notified("Press l to log in"))
+        assert opened == [] and "start_device_authorization" not in fake.calls
+
+        await pilot.press("l")
+        await wait_until(pilot, lambda: "Code: WXYZ-1234" in str(app.screen.query_one("#sso-code").render()))
+        assert isinstance(app.screen, SsoLoginScreen)
+        assert opened == ["https://device.example/?user_code=WXYZ-1234&" + SECRET_MARK]
+        fake.approved.set()
+        await wait_until(pilot, lambda: recorder.notified("Logged in to IAM Identity Center 'work'"))
+        assert not isinstance(app.screen, SsoLoginScreen)
+        assert _row(app, "sandbox.Admin").status == _row(app, "deep").status == "inactive"
+
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: _row(app, "sandbox.Admin").status == "active")
+        assert rig.credentials.read()["sandbox.Admin"].owner_role == "sandbox.Admin"
+
+        fake.accounts["111122223333"] = ("sandbox", ["Admin"])  # ReadOnly taken away, shared/Dev added
+        await pilot.press("s")
+        await wait_until(pilot, lambda: recorder.notified("work: 2 roles, 1 gone"))
+        assert "shared.Dev" in app.roles.book.names and "sandbox.ReadOnly" in app.roles.book.names
+        assert app.roles.book["sandbox.ReadOnly"].role.sso.gone  # type: ignore[union-attr]
+        assert _row(app, "sandbox.Admin").status == "active"  # its session survived the reload
+        assert app.sub_title.endswith("roles.toml")  # the progress line gave the subtitle back
+    _clean(recorder)
+
+
+async def test_cancelling_the_login_dialog(sso_rig) -> None:  # type: ignore[no-untyped-def]
+    rig, fake, _opened = sso_rig
+    recorder = Recorder()
+    app = rig.app()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        assert app.roles.table.go_to("sandbox.ReadOnly")
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, SsoLoginScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SsoLoginScreen))
+        await app.workers.wait_for_complete()
+        assert _row(app, "sandbox.ReadOnly").status == "needs login"
+        assert not recorder.notified("Login failed")
+        assert fake.calls.count("create_token") == 1  # polling stopped with the dialog
+
+
+async def test_without_a_display_the_page_is_shown_not_a_text_browser(sso_rig, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    rig, fake, opened = sso_rig
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    app = rig.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await wait_until(
+            pilot, lambda: "https://device.example/" in str(app.screen.query_one("#sso-hint").render())
+        )
+        assert "WXYZ-1234" in str(app.screen.query_one("#sso-code").render())
+        assert "user_code" not in str(app.screen.query_one("#sso-hint").render()) and opened == []
+        fake.approved.set()
+        await wait_until(pilot, lambda: not isinstance(app.screen, SsoLoginScreen))
