@@ -18,6 +18,9 @@ lint: $(VENV)/.ok-test
 	$(BIN)/lint-imports
 
 test: lint
+	@# bytecode up front: the suite starts stsui ~1,000 times, and where PYTHONDONTWRITEBYTECODE is set each
+	@# start would compile every module again
+	$(BIN)/python -m compileall -q stsui
 	$(BIN)/pytest -n auto -p no:cacheprovider
 
 demo: $(VENV)/.ok-demo
