@@ -68,13 +68,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    engine = load_engine(args.config)
+def role_rows(engine: Engine) -> list[tuple[Role, Status, datetime | None]]:
+    """Each role of the roles file with its status and the expiry of the session stsui holds for it."""
     entries = engine.entries()
+    return [
+        (role, engine.status(role, entries), owned_expiry(role, entries.get(role.profile)))
+        for role in engine.config.roles.values()
+    ]
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    engine = load_engine(args.config, required=not args.all)
+    if args.all:
+        from stsui.cli.list_all import print_all
+
+        return print_all(engine, as_json=args.json)
+    rows = role_rows(engine)
     now = engine.clock()
-    rows = []
-    for role in engine.config.roles.values():
-        rows.append((role, engine.status(role, entries), owned_expiry(role, entries.get(role.profile))))
     if args.json:
         _print_json(
             [

@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd = commands.add_parser("list", help="every role with its profile, status and time left")
     cmd.set_defaults(handler=run.cmd_list)
+    cmd.add_argument("--all", action="store_true", help="also the sessions other tools made (read-only)")
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
     cmd = commands.add_parser("assume", help="assume a role and write its profile")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import configparser
 import os
 import re
-import shlex
 from collections.abc import Collection
 from datetime import date
 from pathlib import Path
@@ -34,6 +33,7 @@ from stsui.config.load import parse_config
 from stsui.config.schema import ROLE_CHECKS, Invalid
 from stsui.domain.errors import ConfigError
 from stsui.domain.limits import CHAINED_MAX_DURATION
+from stsui.domain.rules import config_profile_name
 
 PROFILE_SUFFIX = "-stsui"
 
@@ -61,17 +61,8 @@ def _profiles(text: str) -> dict[str, dict[str, str]]:
         raise ConfigError(f"Cannot parse the AWS config file: {first}.") from None
     profiles: dict[str, dict[str, str]] = {}
     for section in parser.sections():
-        if section == "default":
-            name = "default"
-        elif section.startswith("profile"):
-            try:
-                parts = shlex.split(section)
-            except ValueError:
-                continue
-            if len(parts) != 2:
-                continue
-            name = parts[1]
-        else:
+        name = config_profile_name(section)
+        if name is None:
             continue
         profiles[name] = {option: parser.get(section, option).strip() for option in parser.options(section)}
     return profiles

@@ -135,6 +135,14 @@ class Status(enum.StrEnum):
     NEEDS_MFA = "needs MFA"
     NEEDS_LOGIN = "needs login"
     ERROR = "error"
+    # sessions other tools made (stsui list --all, the TUI's other sessions)
+    UNKNOWN_EXPIRY = "unknown expiry"
+    LONG_TERM = "long-term keys"
+    UNREADABLE = "unreadable"
+
+
+DUE_WITHIN = 900
+"""A session of another tool with this little left is due (botocore's advisory refresh window)."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,11 @@ class ProfileEntry:
 def renewal_due(role: Role, seconds_left: float) -> bool:
     """True when a session of `role` with `seconds_left` is no longer handed out as it is but renewed:
     the one boundary for reuse (engine, agent) and for the "due" status."""
-    return seconds_left <= role.refresh_before
+    return _within(seconds_left, role.refresh_before)
+
+
+def _within(seconds_left: float, refresh_before: int) -> bool:
+    return seconds_left <= refresh_before
 
 
 def owned_expiry(role: Role, entry: ProfileEntry | None) -> datetime | None:
@@ -188,13 +200,18 @@ def status_of(
     if expires_at is None:
         status = Status.INACTIVE
     else:
-        left = (expires_at - now).total_seconds()
-        if left <= 0:
-            status = Status.EXPIRED
-        elif renewal_due(role, left):
-            status = Status.DUE
-        else:
-            return Status.ACTIVE
+        status = status_at(expires_at, now, role.refresh_before)
+        if status is Status.ACTIVE:
+            return status
         if renewal_needs_mfa():
             return Status.NEEDS_MFA
     return Status.NEEDS_LOGIN if needs_login() else status
+
+
+def status_at(expires_at: datetime, now: datetime, refresh_before: int = DUE_WITHIN) -> Status:
+    """active / due / expired for a session that ends at `expires_at` and is renewed `refresh_before`
+    seconds ahead (the `renewal_due` boundary); stsui's roles and other tools' sessions alike."""
+    left = (expires_at - now).total_seconds()
+    if left <= 0:
+        return Status.EXPIRED
+    return Status.DUE if _within(left, refresh_before) else Status.ACTIVE

@@ -35,3 +35,20 @@ def profile_name_problem(profile: str) -> str | None:
     if profile.upper() == DEFAULT_SECTION and profile != "default":
         return "is 'DEFAULT' in a casing other than 'default' ([DEFAULT] leaks into every profile)"
     return None
+
+
+def config_profile_name(section: str) -> str | None:
+    """The profile a section of `~/.aws/config` defines, named as botocore does: `[default]` is
+    'default', `[profile NAME]` is NAME (shell-quoted words, exactly two); None for anything else
+    (`[sso-session …]`, `[services …]`, malformed headers)."""
+    if section == "default":
+        return "default"
+    if not section.startswith("profile"):
+        return None
+    import shlex
+
+    try:
+        parts = shlex.split(section)
+    except ValueError:
+        return None
+    return parts[1] if len(parts) == 2 else None

@@ -11,7 +11,7 @@ import codecs
 import os
 import stat
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from stsui.domain.errors import CredentialsFileError
@@ -175,6 +175,22 @@ class CredentialsFile:
         if parsed.entries is None:
             parsed.entries = {name: _entry(section) for name, section in parsed.doc.sections.items()}
         return dict(parsed.entries)
+
+    def others(self, wanted: Collection[str]) -> dict[str, tuple[frozenset[str], dict[str, str]]]:
+        """Read-only, for every section stsui did not write (file order): the keys it has, and the values of
+        those in `wanted` (ask only for keys that hold no secret). Other tools' sections are never changed."""
+        parsed = self._load()
+        if parsed is None:
+            return {}
+        found = {}
+        for name, section in parsed.doc.sections.items():
+            keys = section.key_lines
+            if MARKER not in keys:
+                found[name] = (
+                    frozenset(keys),
+                    {key: section.get(key) or "" for key in wanted if key in keys},
+                )
+        return found
 
     def read_session(self, profile: str, role_name: str) -> Session | None:
         """The session stsui wrote to `profile` for `role_name` (keys, token and expiry), else None."""

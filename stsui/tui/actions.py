@@ -63,6 +63,8 @@ ACTIONS: tuple[Action, ...] = (
            palette="IAM Identity Center login", footer=False),
     Action("s", "sso_sync", "SSO sync", "Discover the IAM Identity Center accounts and roles again",
            palette="IAM Identity Center sync", footer=False),
+    Action("a", "other_sessions", "Others", "Sessions other tools made on this machine, read-only",
+           palette="Other sessions"),
     Action("question_mark", "help", "Help", "Show every key", palette="Help"),
     Action("q", "app.quit", "Quit", "Quit stsui (sessions stay in their profiles)", palette="Quit"),
     Action("escape", "clear_filter", "Clear filter", "Clear and hide the filter"),

@@ -299,6 +299,12 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         )
         self.app.push_screen(HelpScreen(help_rows(self.app.get_key_display), intro))
 
+    def action_other_sessions(self) -> None:
+        """Open the other sessions (read-only; discovery runs in that screen's worker)."""
+        from stsui.tui.screens.other_sessions import open_other_sessions
+
+        self.app.push_screen(open_other_sessions(self.engine, self.book.roles, display_path))
+
     @on(RoleTable.Chosen)
     def _chosen(self, event: RoleTable.Chosen) -> None:
         self.assume_role(event.role)

@@ -9,12 +9,15 @@ Styling is by class in app.tcss.
 
 from __future__ import annotations
 
+import os
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Label
 from textual.worker import get_current_worker
 
+from stsui.discover.environment import shell_session
 from stsui.domain.errors import StsError, StsuiError
 from stsui.domain.model import Identity, Role
 from stsui.engine.engine import Engine
@@ -27,7 +30,8 @@ def describe(identity: Identity, *, user_id: bool = True) -> str:
 
 
 class IdentityPanel(Grid):
-    """Three labelled lines: base identity, role session, and details or the last error of the role."""
+    """Four labelled lines: base identity, role session, details or the last error of the role, and which
+    session the shell that started stsui uses (from its environment)."""
 
     def __init__(self, engine: Engine, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -46,6 +50,8 @@ class IdentityPanel(Grid):
         yield Label("", id="session", classes="value", markup=False)
         yield Label("Details", classes="key")
         yield Label("", id="detail", classes="value", markup=False)
+        yield Label("This shell", classes="key")
+        yield Label(shell_session(os.environ), id="shell", classes="value -muted", markup=False)
 
     # -- what the screen tells it -------------------------------------------------------------------------
 
