@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from stsui.domain.durations import format_time_left
 from stsui.domain.model import Status, status_at
+from stsui.domain.printable import printable
+from stsui.domain.times import rfc3339
 
 
 class Source(enum.StrEnum):
@@ -63,10 +66,6 @@ class Found:
 
 def describe(found: Found, now: datetime) -> dict[str, object]:
     """`found` as the fields `stsui list --all --json` prints and the TUI shows (terminal-safe text)."""
-    from stsui.domain.durations import format_time_left
-    from stsui.domain.printable import printable
-    from stsui.domain.times import rfc3339
-
     left = found.seconds_left(now)
     return {
         "source": str(found.source),

@@ -13,6 +13,9 @@ DEFAULT_LIMIT = 500
 
 def printable(text: object, limit: int = DEFAULT_LIMIT) -> str:
     """`text` on one line with every unsafe character escaped (`\\x1b`, `\\u202e`), cut to `limit` chars."""
+    text = str(text)
+    if text.isascii() and text.isprintable():  # nothing to escape (the common case, at C speed)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
     out: list[str] = []
     for char in str(text):
         if char == " " or unicodedata.category(char) not in _ESCAPED_CATEGORIES:
