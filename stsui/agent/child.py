@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -68,15 +69,27 @@ def keys_environment(
     return with_region(env, region)
 
 
+def container_variables(url: str, token: str) -> dict[str, str]:
+    """The two variables that point every AWS SDK at a credentials server's route (`url`) with `token`."""
+    return {"AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": token}
+
+
+def container_lines(role: str, url: str, token: str) -> str:
+    """What the TUI's `e` copies: the two variables as `NAME=value` lines (a Docker `--env-file`, an IDE's
+    environment, or shell assignments), then `stsui exec ROLE -- ` ready for a command to be typed."""
+    lines = [f"{name}={value}" for name, value in container_variables(url, token).items()]
+    lines.append(f"stsui exec {shlex.quote(role)} -- ")
+    return "\n".join(lines)
+
+
 def server_environment(
     environ: Mapping[str, str], role: str, url: str, token: str, region: str | None, config_copy: Path
 ) -> dict[str, str]:
     """The child's environment pointing every SDK at the credentials server's route for `role`."""
     env = base_environment(environ)
+    env.update(container_variables(url, token))
     env.update(
         {
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": url,
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN": token,
             "AWS_CONFIG_FILE": str(config_copy),
             "AWS_PROFILE": profile_name(config_copy),
             ROLE_VARIABLE: role,

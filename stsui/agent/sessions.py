@@ -3,7 +3,9 @@
 A request never waits for STS while the role's session has more than `refresh_before` left (what botocore and
 the other SDKs need to use it without re-fetching). Requests for one role that do need STS share one call.
 Every role served is renewed in the background before it is due, with the backoff of `stsui.engine.renewal`
-after a failure (the TUI's too).
+after a failure (the TUI's too). A renewal first looks for a later session stsui already obtained for the
+role (the TUI renewed its profile, the user ran `assume`) and takes it instead of calling STS. The agent
+writes only the session cache (through the engine), never a profile: `assume` and the TUI write those.
 """
 
 from __future__ import annotations
@@ -144,6 +146,25 @@ class SessionSource:
         usable = (window - (state.obtained_at or self.engine.clock())) / 2
         return window - max(timedelta(), min(RENEW_LEAD, usable))
 
+    def _adopt(self, name: str, role: Role, state: _Served, now: datetime) -> bool:
+        """Take a later session another part of stsui obtained for the role (the TUI's renewal, an `assume`,
+        found in the session cache or the role's profile) instead of calling STS: one renewal, not two."""
+        try:
+            found = self.engine.session(role)
+        except (StsuiError, OSError):
+            return False
+        if found is None or state.session is None or found.expiration <= state.session.expiration:
+            return False
+        if found.credentials.seconds_left(now) <= role.refresh_before:
+            return False
+        with self._guard:
+            state.session, state.obtained_at = found, now
+        moment = self._renew_at(name, state)
+        if moment is not None and moment <= now:  # too short to keep: renew it after all
+            return False
+        self.changed.set()
+        return True
+
     def renew_due(self) -> int:
         """Renew every served session whose renewal time has come; returns how many were renewed."""
         now = self.engine.clock()
@@ -156,7 +177,8 @@ class SessionSource:
             _, lock = self._state(name)
             with lock:
                 try:
-                    self._obtain(role, state, fresh=True)
+                    if not self._adopt(name, role, state, now):
+                        self._obtain(role, state, fresh=True)
                 except StsuiError:
                     state.backoff.failed(now)
                     continue

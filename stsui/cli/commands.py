@@ -59,7 +59,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     engine = load_engine(args.config)
     from stsui.tui.app import run_tui
 
-    return run_tui(engine)
+    return run_tui(engine, serve=not args.no_serve)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

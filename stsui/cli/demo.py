@@ -181,4 +181,4 @@ def run_demo() -> int:
     from stsui.tui.app import run_tui
 
     with demo_environment() as demo:
-        return run_tui(demo_engine(demo))
+        return run_tui(demo_engine(demo), serve=False)  # the demo's roles are not the user's to serve

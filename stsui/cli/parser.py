@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="PATH", help="the roles file (TOML)")
     parser.add_argument("--version", action="version", version=f"stsui {__version__}")
     parser.set_defaults(handler=run.cmd_tui)
+    parser.add_argument(
+        "--no-serve", action="store_true", help="the TUI does not serve sessions to other programs"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     cmd = commands.add_parser("list", help="every role with its profile, status and time left")

@@ -69,3 +69,14 @@ def format_time_left(seconds: float) -> str:
         return f"{whole // 60:02d}:{whole % 60:02d}"
     hours, rest = divmod(int(seconds), 3600)
     return f"{hours}h {rest // 60:02d}m"
+
+
+def format_ago(seconds: float) -> str:
+    """How long ago something happened, in one short word: `now`, `42s ago`, `5m ago`, `3h ago`, `2d ago`."""
+    if math.isnan(seconds) or seconds < 1:
+        return "now"
+    whole = int(seconds)
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if whole >= size:
+            return f"{whole // size}{unit} ago"
+    return f"{whole}s ago"

@@ -56,6 +56,8 @@ ACTIONS: tuple[Action, ...] = (
            palette="Refresh identities"),
     Action("c", "copy_env", "Copy env", "Copy export lines with the session's keys (press twice)",
            palette="Copy env export lines"),
+    Action("e", "copy_exec", "Copy exec", "Copy the container variables and an exec line for the role",
+           palette="Copy exec line and container variables", footer=False),
     Action("m", "forget_mfa", "Forget MFA", "Drop every cached MFA session", palette="Forget MFA sessions"),
     Action("o", "open_console", "Console", "Open the highlighted role's AWS console in the browser",
            palette="Open console of highlighted role", footer=False),

@@ -2,7 +2,9 @@
 
 Everything on screen is the roles screen's (`stsui.tui.screens.roles`): the layout, the keys and what
 the workers report. The App owns what outlives a screen: the engine, the ticker that polls the
-credentials file and moves countdowns, the palette's system commands, and plain-text notifications.
+credentials file and moves countdowns, the palette's system commands, plain-text notifications, and
+`serving` (`stsui.tui.serving`): with `serve=True` the TUI is the user's agent while it runs, stopped on
+every way out (q, a signal, the terminal going away, an error).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from stsui.engine.engine import Engine
 from stsui.tui.actions import palette_actions
 from stsui.tui.lifetime import Lifetime
 from stsui.tui.screens.roles import RolesScreen, display_path
+from stsui.tui.serving import Serving
 
 
 class StsuiApp(App[int]):
@@ -26,15 +29,19 @@ class StsuiApp(App[int]):
     TITLE = "stsui"
     CSS_PATH = "app.tcss"
 
-    def __init__(self, engine: Engine, *, tick_every: float | None = 1.0, choosing: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, *, tick_every: float | None = 1.0, choosing: bool = False, serve: bool = False
+    ) -> None:
         """`tick_every=None` starts no timer: tests call `tick()` after moving the clock. `choosing`: opened
-        by `sts` to pick a role for the shell ("use in this shell"); `chosen` then names it.
+        by `sts` to pick a role for the shell ("use in this shell"); `chosen` then names it. `serve`: become
+        the user's agent after the first paint (`run_tui` asks for it unless `--no-serve`).
 
         Signals and a lost terminal are `stsui.tui.lifetime`'s, set up by `run_tui`.
         """
         super().__init__()
         self.engine = engine
-        self.roles = RolesScreen(engine, choosing=choosing)
+        self.serving = Serving(engine, enabled=serve)
+        self.roles = RolesScreen(engine, choosing=choosing, serving=self.serving)
         self._tick_every = tick_every
         self.ticker: Timer | None = None
 
@@ -73,15 +80,19 @@ class StsuiApp(App[int]):
         if self._tick_every is not None:
             self.ticker = self.set_interval(self._tick_every, self.tick, name="ticker")
 
+    def on_unmount(self) -> None:
+        self.serving.stop()
+
     def tick(self) -> None:
         """One second passed: the roles screen polls the file, moves countdowns and renews what is due."""
         self.roles.tick()
 
 
-def run_tui(engine: Engine) -> int:
+def run_tui(engine: Engine, *, serve: bool = True) -> int:
     """Run the terminal UI until the user quits, its terminal goes away or it is sent SIGTERM/SIGHUP; the
-    exit code for the CLI. The process ends within `lifetime.GRACE` seconds of that, whatever is stuck."""
-    return _run(StsuiApp(engine))
+    exit code for the CLI. The process ends within `lifetime.GRACE` seconds of that, whatever is stuck;
+    the agent (when `serve`) is stopped, and its file removed, before that."""
+    return _run(StsuiApp(engine, serve=serve))
 
 
 def choose_role(engine: Engine, use: Callable[[str], None]) -> int:
@@ -96,6 +107,7 @@ def _run(app: StsuiApp, after: Callable[[], object] = lambda: None) -> int:
     starts (so that what `after` prints is never cut short)."""
 
     def request_exit() -> None:
+        app.serving.stop()  # first: the App may never get to its own cleanup before the deadline
         try:
             app.call_from_thread(app.exit)
         except RuntimeError:  # in the App's own thread (a signal handler), or the App is not running
@@ -103,7 +115,10 @@ def _run(app: StsuiApp, after: Callable[[], object] = lambda: None) -> int:
 
     lifetime = Lifetime(request_exit)
     lifetime.install()
-    app.run()
+    try:
+        app.run()
+    finally:
+        app.serving.stop()
     code = 128 + lifetime.ended_by if lifetime.ended_by else app.return_code or 0
     try:
         if code == 0:

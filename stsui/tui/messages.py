@@ -10,7 +10,9 @@ Textual marks its own bookkeeping on a message as it travels (sender, stop, prev
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import FrozenInstanceError, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -196,3 +198,57 @@ class ConsoleNeedsMfa(Fact):
 
     role: str
     serial: str
+# -- the agent (the TUI serving background callers) -------------------------------------------------------
+
+
+@dataclass
+class ServingChanged(Fact):
+    """The agent started, or could not (the screen reads `Serving.state` and `why_not`)."""
+
+
+@dataclass
+class AgentNeedsMfa(Fact):
+    """A background caller asked the agent for a role whose MFA session lapsed; it was answered 503."""
+
+    role: str
+
+
+@dataclass(eq=False)
+class MfaRequest:
+    """A background caller waiting for the user to enter `role`'s MFA code; `reply` hands the code (or None)
+    to the relay thread that waits on it."""
+
+    role: str
+    serial: str
+    asker: str
+    """Who asked (printable): the command and its pid, from the caller."""
+    future: Future[str | None] = field(default_factory=Future, repr=False)
+
+    def reply(self, code: str | None) -> None:
+        """The user's answer (None: cancelled); only the first one counts."""
+        with contextlib.suppress(InvalidStateError):
+            self.future.set_result(code)
+
+
+@dataclass
+class MfaAsked(Fact):
+    """A background caller needs an MFA code: the screen opens the prompt naming the role and the caller."""
+
+    request: MfaRequest
+
+
+@dataclass
+class MfaAskEnded(Fact):
+    """A background caller stopped waiting (the time ran out): its prompt is closed."""
+
+    request: MfaRequest
+    timed_out: bool = True
+
+
+@dataclass
+class MfaRelayed(Fact):
+    """The code entered for a background caller started the role's MFA session, or failed (`error`)."""
+
+    role: str
+    asker: str
+    error: str = ""

@@ -83,13 +83,15 @@ class RenewalPolicy:
 
     def mfa_session_started(self, role: Role) -> None:
         """A session was obtained through `role`'s MFA device, so that device has an MFA session again:
-        roles waiting on it may renew (the engine is asked again; a warning is not repeated)."""
+        roles waiting on it may renew (the engine is asked again; a warning is not repeated), and background
+        callers waiting on it will be served."""
         device = self._mfa_device(role)
         if device is None:
             return
         for state in self.book:
-            if state.needs_mfa and self._mfa_device(state.role) == device:
+            if (state.needs_mfa or state.served_needs_mfa) and self._mfa_device(state.role) == device:
                 state.needs_mfa = None
+                state.served_needs_mfa = False
 
     def mfa_sessions_forgotten(self) -> None:
         """Every MFA session was dropped: what the engine said about renewals no longer holds."""

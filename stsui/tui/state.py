@@ -5,6 +5,9 @@ role's profile, work in progress, the last error, whether renewing needs a new M
 backoff. `RoleBook.row(name, now)` turns a record into a `RoleRow` of display texts and style names. Rows
 are plain values, so the table compares them to repaint only what changed, and tests read them without
 a screen. The status word comes from `status_of`, the one status decision shared with the CLI.
+
+While the TUI is the user's agent, each record also knows when the agent last handed the role's session to a
+background caller (`served_at`) and whether such a caller is waiting for a new MFA code (`served_needs_mfa`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from stsui.domain.durations import format_time_left
+from stsui.domain.durations import format_ago, format_time_left
 from stsui.domain.model import ProfileEntry, Role, Status, status_of
 from stsui.engine.renewal import Backoff
 
@@ -62,6 +65,8 @@ class RoleRow:
     tone: Tone
     group: str
     description: str
+    served: str = ""
+    """How long ago the agent last served the role ("" when it has not)."""
 
 
 class Working(enum.StrEnum):
@@ -94,6 +99,11 @@ class RoleState:
     """Failures of automatic renewals in a row (made at the first failure: 10,000 roles start fast)."""
     needs_login: bool = False
     """The role's IAM Identity Center instance has no usable login (set by the screen, per instance)."""
+    served_at: datetime | None = None
+    """When the agent (this TUI serving) last handed the role's session to a background caller."""
+    served_needs_mfa: bool = False
+    """A background caller asked the agent for the role and it needs a new MFA code: the row says so until
+    a code is entered for the role's device or the agent serves it again."""
 
     @property
     def name(self) -> str:
@@ -120,6 +130,8 @@ class RoleState:
         """The session's own status (without work in progress): the last error, else `status_of`."""
         if self.error is not None:
             return Status.ERROR
+        if self.served_needs_mfa:
+            return Status.NEEDS_MFA
         return status_of(self.role, self.entry, now, lambda: self.needs_mfa is True, lambda: self.needs_login)
 
     def row(self, now: datetime) -> RoleRow:
@@ -142,6 +154,7 @@ class RoleState:
             tone=tone_of(seconds),
             group=role.group,
             description=role.description,
+            served="" if self.served_at is None else format_ago((now - self.served_at).total_seconds()),
         )
 
 
@@ -163,6 +176,7 @@ class RoleBook:
         self.states: dict[str, RoleState] = {}
         self._owned: set[str] = set()
         self._working: set[str] = set()
+        self._served: set[str] = set()
         self.replace_roles(roles)
 
     def replace_roles(self, roles: Iterable[Role]) -> None:
@@ -175,6 +189,7 @@ class RoleBook:
             self.states[role.name] = kept if kept is not None and kept.role == role else RoleState(role)
         self._owned = {name for name in self._owned if name in self.states and self.states[name].entry}
         self._working = {name for name in self._working if name in self.states}
+        self._served = {name for name in self._served if name in self.states}
         self.roles: list[Role] = [state.role for state in self.states.values()]
         """Every role in config order (what the filter indexes)."""
         self.names: list[str] = list(self.states)
@@ -243,6 +258,33 @@ class RoleBook:
         state.session_changed(None)
         self.finish(name)
 
+    def served(self, times: Mapping[str, datetime]) -> set[str]:
+        """Take when the agent last served each role; returns the roles whose time changed. A role served
+        again no longer waits for an MFA code (someone entered it, here or in another terminal)."""
+        changed = set()
+        for name, moment in times.items():
+            state = self.states.get(name)
+            if state is None or state.served_at == moment:
+                continue
+            state.served_at = moment
+            state.served_needs_mfa = False
+            self._served.add(name)
+            changed.add(name)
+        return changed
+
+    def served_needs_mfa(self, name: str) -> bool:
+        """A background caller asked for `name` and it needs a new MFA code. True the first time (to tell
+        the user once), False while it is already marked."""
+        state = self.states[name]
+        first = not state.served_needs_mfa
+        state.served_needs_mfa = True
+        return first
+
+    @property
+    def has_served(self) -> bool:
+        """Whether the agent has served any role yet (the table then shows when each was last served)."""
+        return bool(self._served)
+
     def begin(self, name: str, working: Working) -> None:
         """Work started for the role (one job per role at a time)."""
         self.states[name].working = working
@@ -262,8 +304,9 @@ class RoleBook:
 
     @property
     def live(self) -> bool:
-        """True while anything can change by itself: an owned session counting down, or work running."""
-        return bool(self._owned or self._working)
+        """True while anything can change by itself: an owned session counting down, work running, or a
+        role served by the agent (its "served … ago" moves)."""
+        return bool(self._owned or self._working or self._served)
 
     def working(self) -> dict[str, Working]:
         """The work running, by role."""

@@ -14,19 +14,23 @@ from stsui.domain.limits import MFA_CODE
 
 
 class MfaScreen(ModalScreen[str | None]):
-    """Asks for the MFA code of `serial` to assume `role`; dismisses with the code, or None when cancelled."""
+    """Asks for the MFA code of `serial` to assume `role`; dismisses with the code, or None when cancelled.
+    `asker` names the background caller (e.g. `stsui credential-process`) waiting for it, if one is."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, role: str, serial: str) -> None:
+    def __init__(self, role: str, serial: str, *, asker: str = "") -> None:
         super().__init__()
         self.role = role
         self.serial = serial
+        self.asker = asker
 
     def compose(self) -> ComposeResult:
         with Vertical(id="mfa-dialog"):
             yield Label(f"MFA code to assume {self.role}", id="mfa-title", markup=False)
             yield Label(f"Device {self.serial}", id="mfa-serial", markup=False)
+            if self.asker:
+                yield Label(f"Asked by {self.asker}", id="mfa-asker", markup=False)
             yield Input(
                 placeholder="6 digits",
                 restrict=r"\d{0,6}",

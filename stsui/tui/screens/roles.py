@@ -3,7 +3,8 @@
 The engine does the work. Every STS call and file write runs in a thread worker that never touches a
 widget; it posts a message from `stsui.tui.messages`, and the `@on` handlers below apply it to the
 role's record in the `RoleBook` and repaint (and handle every error) in one place. Which sessions to renew
-is `RenewalPolicy`'s decision; the keys are `stsui.tui.actions`' table.
+is `RenewalPolicy`'s decision; the keys are `stsui.tui.actions`' table. While the TUI serves (`Serving`), the
+agent's threads post facts here too: a role that needs an MFA code, a background caller asking for one.
 """
 
 from __future__ import annotations
@@ -32,15 +33,21 @@ from stsui.tui.confirm import SecondPress
 from stsui.tui.console import ConsoleAction
 from stsui.tui.messages import (
     ActionFailed,
+    AgentNeedsMfa,
     AssumeFailed,
     CredentialsFileChanged,
     CredentialsFileUnreadable,
     ExportLinesReady,
+    MfaAsked,
+    MfaAskEnded,
     MfaCodeNeeded,
+    MfaRelayed,
+    MfaRequest,
     MfaSessionsForgotten,
     NoLiveSession,
     RenewalChecked,
     RenewalNeedsMfa,
+    ServingChanged,
     SessionForgotten,
     SessionStarted,
 )
@@ -48,6 +55,7 @@ from stsui.tui.renewals import MfaDevice, RenewalPolicy
 from stsui.tui.screens.help import HelpScreen
 from stsui.tui.screens.mfa import MfaScreen
 from stsui.tui.screens.sso import LoginNeeded, SsoActions
+from stsui.tui.serving import Serving, State
 from stsui.tui.state import RoleBook, Working
 from stsui.tui.widgets.identity_panel import IdentityPanel
 from stsui.tui.widgets.role_table import RoleTable
@@ -67,14 +75,17 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
     BINDINGS = bindings()
     COMMANDS = {StsuiCommands}
 
-    def __init__(self, engine: Engine, *, choosing: bool = False) -> None:
+    def __init__(self, engine: Engine, *, choosing: bool = False, serving: Serving | None = None) -> None:
         """`choosing`: opened by `sts` to pick a role for the shell (`use_in_shell`); `chosen` then names
-        the role whose session was started for it, and the App closes."""
+        the role whose session was started for it, and the App closes. `serving`: the TUI's agent."""
         super().__init__()
         self.engine = engine
         self.choosing = choosing
         self.chosen: str | None = None
         self._to_use: str | None = None
+        self.serving = serving or Serving(engine, enabled=False)
+        self._asking: dict[MfaRequest, MfaScreen] = {}
+        """Prompts open for background callers."""
         self.book = RoleBook(engine.config.roles.values())
         self.renewals = RenewalPolicy(self.book, self._mfa_device)
         self._search: RoleSearch | None = None
@@ -162,6 +173,8 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             self.app.notify(self._startup_error, title="Credentials file", severity="error", timeout=10)
         self._show_highlighted()
         self.call_after_refresh(self.panel.fetch_base)
+        if self.serving.state is State.STARTING:
+            self.call_after_refresh(self._serve_worker)
 
     # -- the tick ----------------------------------------------------------------------------------------
 
@@ -172,6 +185,7 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         stat() of the credentials file, so sessions written by other programs still show within a second.
         """
         self._poll_credentials_file()
+        self._poll_served()
         if not self.book.live:
             return
         now = self.engine.clock()
@@ -192,6 +206,19 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         if stamp != self._stamp:
             self._reading = True
             self._read_entries()
+
+    def _poll_served(self) -> None:
+        """Which roles the agent served since the last tick (a dict copy under a lock: cheap)."""
+        first = not self.book.has_served
+        changed = self.book.served(self.serving.served())
+        if not changed:
+            return
+        if first:
+            self.table.refit()
+        self._repaint()
+        highlighted = self.table.highlighted
+        if highlighted in changed:
+            self.panel.show_detail(*self._detail(highlighted))
 
     # -- intents -----------------------------------------------------------------------------------------
 
@@ -267,6 +294,21 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             return
         self._copy_worker(role)
 
+    def action_copy_exec(self) -> None:
+        role = self._highlighted_role()
+        if role is None:
+            return
+        text = self.serving.container_lines(role.name)
+        if text is None:
+            self.app.notify(self.serving.why_not(), title="Not serving", severity="warning")
+            return
+        self.app.copy_to_clipboard(text)
+        self.app.notify(
+            f"Copied for {role.name}: AWS_CONTAINER_CREDENTIALS_FULL_URI={self.serving.route(role.name)}, "
+            f"AWS_CONTAINER_AUTHORIZATION_TOKEN (the agent's token) and 'stsui exec {role.name} -- '.",
+            title="Clipboard",
+        )
+
     def action_refresh_identities(self) -> None:
         self.panel.forget_identities()
         self._show_highlighted()
@@ -336,15 +378,16 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
     @work(thread=True, exit_on_error=False, group="sessions", description="assume a role")
     def _assume_worker(self, role: Role, fresh: bool, mfa_code: str | None, automatic: bool) -> None:
         engine = self.engine
+        fresh_now = fresh and not automatic  # an automatic renewal takes a later session the agent got
         try:
-            if mfa_code is None and engine.needs_mfa_code(role, fresh=fresh):
+            if mfa_code is None and engine.needs_mfa_code(role, fresh=fresh_now):
                 serial = engine.mfa_root(role).mfa_serial or ""
                 if automatic:
                     self.post_message(RenewalNeedsMfa(role.name, serial))
                 else:
                     self.post_message(MfaCodeNeeded(role.name, serial, fresh))
                 return
-            outcome = engine.assume(role, mfa_code=mfa_code, fresh=fresh)
+            outcome = engine.assume(role, mfa_code=mfa_code, fresh=fresh_now)
         except NeedsLogin as error:
             self.post_message(LoginNeeded(role.name, error.message, automatic=automatic))
             return
@@ -407,6 +450,12 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             self.post_message(NoLiveSession(role.name, asked=True))
             return
         self.post_message(ExportLinesReady(role.name, env_lines(session)))
+
+    @work(thread=True, exit_on_error=False, group="serve", description="start serving")
+    def _serve_worker(self) -> None:
+        """Become the user's agent (binding sockets, writing the agent file) off the event loop."""
+        self.serving.start(self.post_message)
+        self.post_message(ServingChanged())
 
     @work(thread=True, exit_on_error=False, group="read", description="read the credentials file")
     def _read_entries(self) -> None:
@@ -557,6 +606,69 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             if self.table.highlighted in changed:
                 self._show_highlighted()
 
+    # -- facts from the agent's threads ---------------------------------------------------------------------
+
+    @on(ServingChanged)
+    def _serving_changed(self) -> None:
+        serving = self.serving
+        if serving.serving:
+            self.app.sub_title = f"{display_path(self.engine.config.path)} · serving {serving.url}"
+        elif serving.state in (State.ELSEWHERE, State.FAILED):
+            self.app.notify(serving.why_not(), title="Not serving", severity="warning", timeout=10)
+
+    @on(AgentNeedsMfa)
+    def _agent_needs_mfa(self, fact: AgentNeedsMfa) -> None:
+        if self.book.get(fact.role) is None:
+            return
+        if self.book.served_needs_mfa(fact.role):
+            serial = self.engine.mfa_root(self.book[fact.role].role).mfa_serial
+            self.app.notify(
+                f"A background caller asked for role '{fact.role}', which needs a new MFA code ({serial}); "
+                "highlight the row and press Enter or r to enter it.",
+                title="MFA code needed",
+                severity="warning",
+                timeout=10,
+            )
+        self._changed(fact.role)
+
+    @on(MfaAsked)
+    def _mfa_asked(self, fact: MfaAsked) -> None:
+        request = fact.request
+        prompt = MfaScreen(request.role, request.serial, asker=request.asker)
+        self._asking[request] = prompt
+
+        def answered(code: str | None) -> None:
+            self._asking.pop(request, None)
+            if code and request.future.done():
+                self.app.notify(f"{request.asker} stopped waiting; the code was unused.", severity="warning")
+            request.reply(code)
+
+        self.app.push_screen(prompt, answered)
+
+    @on(MfaAskEnded)
+    def _mfa_ask_ended(self, fact: MfaAskEnded) -> None:
+        request = fact.request
+        prompt = self._asking.pop(request, None)
+        if prompt is not None and self.app.screen is prompt:
+            prompt.dismiss(None)
+        self.app.notify(
+            f"No MFA code for role '{request.role}' was entered in time; {request.asker} was told.",
+            severity="warning",
+            timeout=10,
+        )
+
+    @on(MfaRelayed)
+    def _mfa_relayed(self, fact: MfaRelayed) -> None:
+        state = self.book.get(fact.role)
+        if fact.error:
+            title = f"Could not start the MFA session of {fact.role}"
+            self.app.notify(fact.error, title=title, severity="error", timeout=10)
+            return
+        if state is not None:
+            self.renewals.mfa_session_started(state.role)
+            self._changed(fact.role)
+        self.app.notify(f"MFA session started for {fact.role}; {fact.asker} goes on.", title="MFA")
+
     @on(RoleTable.Highlighted)
     def _highlighted(self) -> None:
         self._show_highlighted()
@@ -608,7 +720,9 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             return state.error, True
         parts = []
         root = self.engine.mfa_root(role)
-        if state.needs_mfa:
+        if state.served_needs_mfa:
+            parts.append(f"a background caller needs a new MFA code for {root.mfa_serial}: press Enter or r")
+        elif state.needs_mfa:
             parts.append(f"renewal needs a new MFA code for {root.mfa_serial}: press r")
         expires_at = state.expires_at
         parts.append(f"profile {role.profile}" + (f", expires {rfc3339(expires_at)}" if expires_at else ""))
@@ -618,6 +732,8 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             parts.append(f"MFA {root.mfa_serial}")
         if not role.auto_refresh:
             parts.append("auto-renew off")
+        if state.served_at is not None:
+            parts.append(f"served to background callers, last at {rfc3339(state.served_at)}")
         if role.description:
             parts.append(role.description)
         return " · ".join(parts), False

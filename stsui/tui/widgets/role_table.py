@@ -49,6 +49,7 @@ COLUMNS = (
     Column("profile", "PROFILE", 1, 24),
     Column("status", "STATUS", 0, 9),
     Column("time_left", "LEFT", 0, 7),
+    Column("served", "SERVED", 1, 8),
     Column("group", "GROUP", 3, 12),
     Column("description", "DESCRIPTION", 6, 48),
 )
@@ -58,6 +59,9 @@ MIN_DESCRIPTION = 12
 
 _FIXED_WIDTH = {"status": 9, "time_left": 7, "account": 12}
 """Columns whose texts are known in advance (status words, countdowns, 12-digit accounts)."""
+
+SERVED_WIDTH = 8
+"""`59m ago`, `23h ago`: shown once the agent has served a role."""
 
 
 def natural_widths(book: RoleBook) -> dict[str, int]:
@@ -73,6 +77,7 @@ def natural_widths(book: RoleBook) -> dict[str, int]:
         "profile": max((len(r.profile) for r in roles), default=0),
         "group": max((cell_len(r.group) for r in roles), default=0),
         "description": max((cell_len(r.description) for r in roles), default=0),
+        "served": SERVED_WIDTH if book.has_served else 0,
     }
     widths = {}
     for column in COLUMNS:
@@ -213,6 +218,13 @@ class RoleTable(ScrollView, can_focus=True):
             return False
         self.cursor = self.view.index(role)
         return True
+
+    def refit(self) -> None:
+        """The columns' texts changed in kind (the agent served its first role): lay the table out again."""
+        self._widths = natural_widths(self.book)
+        self._layout_width = -1
+        self._painted.clear()
+        self.refresh()
 
     def visible_range(self) -> range:
         """Indices into `view` of the rows on screen."""
