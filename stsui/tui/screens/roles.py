@@ -612,7 +612,7 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
     def _serving_changed(self) -> None:
         serving = self.serving
         if serving.serving:
-            self.app.sub_title = f"{display_path(self.engine.config.path)} · serving {serving.url}"
+            self.app.sub_title = f"serving {serving.url} · {display_path(self.engine.config.path)}"
         elif serving.state in (State.ELSEWHERE, State.FAILED):
             self.app.notify(serving.why_not(), title="Not serving", severity="warning", timeout=10)
 

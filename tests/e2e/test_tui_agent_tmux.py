@@ -1,0 +1,109 @@
+"""The real TUI as the user's agent, in tmux against moto: a background `credential-process` for an MFA role
+is asked in the TUI, `stsui exec` uses the TUI's server, and every way out removes the agent file."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.test_terminal_lifetime import Tui, hung_sts, wait_gone
+from tests.e2e.tmux import Terminal
+from tests.integration.conftest import Home
+from tests.reliability.conftest import FaultServer
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+__all__ = ["hung_sts"]  # the fixture, shared with the lifetime tests
+
+SERVING = re.compile(r"serving (http://127\.0\.0\.1:\d+)")
+
+
+@pytest.fixture
+def terminal(home: Home) -> Iterator[Terminal]:
+    term = Terminal(home.root)
+    term.start([sys.executable, "-m", "stsui"], home.env)
+    yield term
+    term.close()
+
+
+def background(home: Home, *args: str) -> subprocess.Popen[str]:
+    """A program started by something else (an SDK, an IDE): no terminal of its own."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "stsui", *args],
+        env=home.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_the_tui_serves_asks_mfa_for_a_background_caller_and_cleans_up(
+    home: Home, terminal: Terminal
+) -> None:
+    screen = terminal.wait_for(lambda s: SERVING.search(s) is not None, "the TUI to serve")
+    match = SERVING.search(screen)
+    assert match is not None
+    url = match.group(1)
+    agent_file = home.cache / "agent.json"
+    assert json.loads(agent_file.read_text())["url"] == url
+
+    # an MFA role with no MFA session, asked for by botocore's credential_process: the TUI asks the user
+    caller = background(home, "credential-process", "mfa-ops")
+    try:
+        screen = terminal.wait_for_text("Asked by stsui credential-process")
+        assert "MFA code to assume mfa-ops" in screen
+        assert caller.poll() is None  # it waits for the user
+        terminal.send("123456", "Enter")
+        out, err = caller.communicate(timeout=60)
+    finally:
+        if caller.poll() is None:
+            caller.kill()
+    assert caller.returncode == 0, err
+    answer = json.loads(out)
+    assert answer["Version"] == 1 and answer["AccessKeyId"]
+    terminal.wait_for_text("MFA session started for mfa-ops")
+
+    # exec finds the TUI's server: the child's route is on the TUI's port
+    child = subprocess.run(
+        [sys.executable, "-m", "stsui", "exec", "prod-admin", "--", sys.executable, "-c",
+         "import os; print(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'])"],
+        env=home.env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() == f"{url}/roles/prod-admin/credentials"
+    served = re.compile(r"prod-admin .*\b(now|\ds ago)")
+    terminal.wait_for(lambda s: served.search(s) is not None, "prod-admin to show as served")
+
+    terminal.send("q")
+    terminal.wait_until_closed()
+    assert not agent_file.exists()
+    assert not (home.cache / "mfa.sock").exists()
+
+
+@pytest.mark.parametrize("end", ["SIGTERM", "terminal closed"])
+def test_the_agent_file_goes_when_the_tui_is_ended(home: Home, hung_sts: FaultServer, end: str) -> None:
+    """Even with a worker stuck in a call to an STS that never answers."""
+    tui = Tui(home, env={"AWS_ENDPOINT_URL_STS": hung_sts.url})
+    agent_file = home.cache / "agent.json"
+    tui.terminal.wait_for(lambda s: SERVING.search(s) is not None and agent_file.exists(), "the TUI to serve")
+    tui.terminal.send("Enter")
+    tui.terminal.wait_for(lambda _: hung_sts.count >= 2, "the assume to reach STS")
+    if end == "SIGTERM":
+        os.kill(tui.pid, signal.SIGTERM)
+    else:
+        tui.terminal.close()
+    wait_gone(tui.pid)
+    tui.terminal.close()
+    assert not agent_file.exists()
