@@ -10,11 +10,11 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
 from tests.e2e.test_terminal_lifetime import Tui, hung_sts, wait_gone
+from tests.e2e.test_tui_tmux import terminal
 from tests.e2e.tmux import Terminal
 from tests.integration.conftest import Home
 from tests.reliability.conftest import FaultServer
@@ -24,17 +24,9 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
 
-__all__ = ["hung_sts"]  # the fixture, shared with the lifetime tests
+__all__ = ["hung_sts", "terminal"]  # fixtures shared with the other tmux tests
 
 SERVING = re.compile(r"serving (http://127\.0\.0\.1:\d+)")
-
-
-@pytest.fixture
-def terminal(home: Home) -> Iterator[Terminal]:
-    term = Terminal(home.root)
-    term.start([sys.executable, "-m", "stsui"], home.env)
-    yield term
-    term.close()
 
 
 def background(home: Home, *args: str) -> subprocess.Popen[str]:
