@@ -198,6 +198,8 @@ class ConsoleNeedsMfa(Fact):
 
     role: str
     serial: str
+
+
 # -- the agent (the TUI serving background callers) -------------------------------------------------------
 
 

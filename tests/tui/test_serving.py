@@ -109,7 +109,10 @@ async def test_e_copies_the_route_the_token_and_an_exec_line(rig: Rig) -> None:
     app = serving_app(rig)
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
         agent = await serving(pilot, app)
-        await pilot.press("e")  # prod-admin is highlighted
+        await pilot.press("e")  # prod-admin is highlighted; the first press says where the token goes
+        await wait_until(pilot, lambda: recorder.notified("Press e again"))
+        assert app.clipboard == ""
+        await pilot.press("e")
         await wait_until(pilot, lambda: recorder.notified("Copied for prod-admin"))
         copied = app.clipboard.splitlines()
         assert copied == [

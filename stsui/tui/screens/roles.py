@@ -84,6 +84,7 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         self.chosen: str | None = None
         self._to_use: str | None = None
         self.serving = serving or Serving(engine, enabled=False)
+        self._exec_confirm = SecondPress(engine.clock)
         self._asking: dict[MfaRequest, MfaScreen] = {}
         """Prompts open for background callers."""
         self.book = RoleBook(engine.config.roles.values())
@@ -301,6 +302,14 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         text = self.serving.container_lines(role.name)
         if text is None:
             self.app.notify(self.serving.why_not(), title="Not serving", severity="warning")
+            return
+        if not self._exec_confirm.confirmed(role.name):
+            self.app.notify(
+                f"Press e again to copy the agent's token with the route of {role.name}: it passes through "
+                "the terminal (OSC 52), and tmux with set-clipboard on keeps it in a paste buffer.",
+                title="Clipboard",
+                severity="warning",
+            )
             return
         self.app.copy_to_clipboard(text)
         self.app.notify(
