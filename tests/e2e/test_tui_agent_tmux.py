@@ -15,9 +15,9 @@ import pytest
 
 from tests.e2e.test_terminal_lifetime import Tui, hung_sts, wait_gone
 from tests.e2e.test_tui_tmux import terminal
-from tests.e2e.tmux import Terminal
-from tests.integration.conftest import Home
 from tests.reliability.conftest import FaultServer
+from tests.support.home import Home
+from tests.support.tmux import Terminal
 
 pytestmark = [
     pytest.mark.e2e,
@@ -99,3 +99,16 @@ def test_the_agent_file_goes_when_the_tui_is_ended(home: Home, hung_sts: FaultSe
     wait_gone(tui.pid)
     tui.terminal.close()
     assert not agent_file.exists()
+
+
+def test_no_serve_opens_the_tui_without_an_agent(home: Home) -> None:
+    term = Terminal(home.root)
+    term.start([sys.executable, "-m", "stsui", "--no-serve"], home.env)
+    try:
+        term.wait_for_text("arn:aws:sts::")  # the first STS answer is in: well after serving would start
+        assert "serving" not in term.screen()
+        assert not (home.cache / "agent.json").exists()
+        term.send("q")
+        term.wait_until_closed()
+    finally:
+        term.close()

@@ -137,3 +137,23 @@ def test_live_follows_owned_sessions_and_work_without_scanning_every_role() -> N
     book.forgotten("other")
     assert not book.live
     assert book.row("other", START).status == "inactive"
+
+
+# -- what the agent served --------------------------------------------------------------------------------
+
+
+def test_served_roles_show_how_long_ago_and_a_served_role_no_longer_waits_for_mfa() -> None:
+    book = RoleBook(ROLES)
+    assert not book.has_served and not book.live
+    assert book.served({"prod-admin": START, "not-a-role": START}) == {"prod-admin"}
+    assert book.has_served and book.live  # its "ago" moves each second
+    assert book.row("prod-admin", START).served == "now"
+    assert book.row("prod-admin", START + timedelta(minutes=5, seconds=30)).served == "5m ago"
+    assert book.row("other", START).served == ""
+    assert book.served({"prod-admin": START}) == set()  # nothing new: nothing to repaint
+
+    assert book.served_needs_mfa("other") is True  # told once
+    assert book.served_needs_mfa("other") is False
+    assert book.row("other", START).status == str(Status.NEEDS_MFA)
+    book.served({"other": START + timedelta(seconds=3)})  # served since: the code was entered somewhere
+    assert book.row("other", START).status == str(Status.INACTIVE)

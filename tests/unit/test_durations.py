@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stsui.domain.durations import format_duration, format_time_left, parse_duration
+from stsui.domain.durations import format_ago, format_duration, format_time_left, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -101,3 +101,12 @@ def test_parse_duration_huge_text_is_a_clean_error() -> None:
     with pytest.raises(ValueError) as caught:
         parse_duration("9" * 5000 + "h")
     assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "now"), (0.9, "now"), (1, "1s ago"), (59, "59s ago"), (60, "1m ago"), (3599, "59m ago"),
+     (3600, "1h ago"), (86399, "23h ago"), (86400 * 3, "3d ago"), (-5, "now")],
+)  # fmt: skip
+def test_format_ago(seconds: float, text: str) -> None:
+    assert format_ago(seconds) == text
