@@ -20,6 +20,8 @@ from stsui.domain.times import rfc3339
 
 ROUTE_PREFIX = "/roles/"
 ROUTE_SUFFIX = "/credentials"
+POLL = 0.1
+"""Seconds between the serving loop's checks for `stop`: quitting the TUI waits at most this for the server."""
 REQUEST_TIMEOUT = 5.0
 """Seconds a client may take to send its request: a stalled connection never holds a thread for long."""
 
@@ -123,7 +125,9 @@ class CredentialsServer(ThreadingHTTPServer):
 
     def start(self) -> None:
         """Serve from a daemon thread."""
-        self._thread = threading.Thread(target=self.serve_forever, name="stsui-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, args=(POLL,), name="stsui-server", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
