@@ -21,7 +21,7 @@ from stsui.domain.times import rfc3339
 ROUTE_PREFIX = "/roles/"
 ROUTE_SUFFIX = "/credentials"
 POLL = 0.1
-"""Seconds between the serving loop's checks for `stop`: quitting the TUI waits at most this for the server."""
+"""Seconds between the serving loop's checks for `stop`: quitting the TUI waits at most this for it."""
 REQUEST_TIMEOUT = 5.0
 """Seconds a client may take to send its request: a stalled connection never holds a thread for long."""
 
