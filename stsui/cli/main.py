@@ -28,7 +28,9 @@ def run(argv: Sequence[str] | None = None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script: errors become one line on stderr and an exit code, never a traceback."""
     arguments = sys.argv[1:] if argv is None else list(argv)
-    if "credential-process" in arguments:  # botocore runs it at every process start: answer fast if we can
+    from stsui.cli.grammar import CREDENTIAL_PROCESS
+
+    if CREDENTIAL_PROCESS in arguments:  # botocore runs it at every process start: answer fast if we can
         from stsui.cli.quick import credential_process
 
         answered = credential_process(arguments)

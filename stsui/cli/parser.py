@@ -6,6 +6,7 @@ import argparse
 
 from stsui import __version__
 from stsui.cli import commands as run
+from stsui.cli.grammar import CONFIG_OPTION, CREDENTIAL_PROCESS
 from stsui.domain.errors import UsageError
 from stsui.domain.exports import SHELLS
 
@@ -29,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config", metavar="PATH", help="the roles file (TOML)")
+    parser.add_argument(CONFIG_OPTION, metavar="PATH", help="the roles file (TOML)")
     parser.add_argument("--version", action="version", version=f"stsui {__version__}")
     parser.set_defaults(handler=run.cmd_tui)
     parser.add_argument(
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
 
     cmd = commands.add_parser(
-        "credential-process", help="JSON for credential_process = stsui credential-process NAME"
+        CREDENTIAL_PROCESS, help="JSON for credential_process = stsui credential-process NAME"
     )
     cmd.set_defaults(handler=run.cmd_credential_process)
     cmd.add_argument("name")

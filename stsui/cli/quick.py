@@ -1,61 +1,37 @@
-"""`stsui credential-process NAME` answered from the session cache without loading the rest of stsui.
+"""`stsui credential-process NAME` answered from the caches without loading the rest of stsui.
 
-botocore runs credential_process at every process start, so this path is kept to the standard library's
-cheapest modules. It answers only when everything is exactly as the full command would find it: the
-role is in the roles file with a `role_arn`, its cached session is of that role and has more than the
-role's `refresh_before` left. Anything else (a missing role, a config error, an expired session, a file
-it cannot read) returns None, and the full command runs and reports or renews as usual.
+botocore runs credential_process at every process start, so this path skips work, never rules: the role
+comes from the validated-roles cache (what validating the whole roles file produced, kept while the file is
+unchanged), the session from the session cache, and the session is handed out only under the engine's own
+reuse rule. Anything else (a roles file changed since it was validated, an invalid one, an unknown role, no
+reusable session) returns None, and the full command runs and reports or renews as usual.
 """
 
 from __future__ import annotations
 
-import re
 import sys
-import tomllib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from stsui.domain.arns import assumed_by
-from stsui.domain.durations import parse_duration
+from stsui.cli.grammar import plain_credential_process
 from stsui.domain.exports import credential_process_json
 from stsui.domain.paths import cache_dir, config_path
+from stsui.domain.reuse import reusable
 from stsui.store.cache import SessionCache
-
-ROLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+=,-]{0,63}")
-DEFAULT_REFRESH_BEFORE = 900  # as in the roles file's defaults
-
-
-def _arguments(argv: Sequence[str]) -> tuple[str | None, str] | None:
-    """(--config value, NAME) for exactly `[--config PATH] credential-process NAME`, else None."""
-    args = list(argv)
-    explicit = None
-    if args[:1] == ["--config"] and len(args) >= 2:
-        explicit, args = args[1], args[2:]
-    elif args and args[0].startswith("--config="):
-        explicit, args = args[0].split("=", 1)[1], args[1:]
-    if len(args) != 2 or args[0] != "credential-process" or not ROLE_NAME.fullmatch(args[1]):
-        return None
-    return explicit, args[1]
+from stsui.store.roles_cache import roles_cache
 
 
 def credential_process(argv: Sequence[str]) -> int | None:
     """Print the cached session's JSON and return 0, or return None for the full command to run."""
-    parsed = _arguments(argv)
+    parsed = plain_credential_process(argv)
     if parsed is None:
         return None
     explicit, name = parsed
-    try:
-        with open(config_path(explicit), "rb") as file:
-            roles_file = tomllib.load(file)
-        defaults, role = roles_file.get("defaults", {}), roles_file["roles"][name]
-        default_refresh = defaults.get("refresh_before", DEFAULT_REFRESH_BEFORE)
-        refresh_before = parse_duration(role.get("refresh_before", default_refresh))
-        session = SessionCache(cache_dir() / "sessions").get(name)
-        if session is None or not assumed_by(role["role_arn"], session.assumed_role_arn):
-            return None
-        if session.credentials.seconds_left(datetime.now(UTC)) <= refresh_before:
-            return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, tomllib.TOMLDecodeError):
+    role = roles_cache().load_one(config_path(explicit), name)
+    if role is None:
+        return None
+    session = reusable(role, SessionCache.under(cache_dir()).get(name), datetime.now(UTC))
+    if session is None:
         return None
     sys.stdout.write(credential_process_json(session) + "\n")
     return 0

@@ -21,25 +21,47 @@ def sts_gateway(config: Config) -> Gateway:
     return HybridGateway(default_region=config.region)
 
 
+def load_roles(path: Path) -> Config:
+    """The roles file's roles: from the validated-roles cache while the file is unchanged, else validated
+    (raising `ConfigError`) and cached."""
+    import os
+
+    from stsui.config.load import config_from_bytes, read_roles_file
+    from stsui.store.roles_cache import now_ns, roles_cache
+
+    cache = roles_cache()
+    config = cache.load_all(path)
+    if config is not None:
+        return config
+    try:
+        info = os.stat(path)
+    except OSError:
+        info = None  # read_roles_file says why
+    raw = read_roles_file(path)
+    read_at = now_ns()
+    config = config_from_bytes(raw, path)
+    if info is not None:
+        cache.save(config, info, read_at, raw)
+    return config
+
+
 def load_roles_file(explicit: str | None, *, required: bool = True) -> tuple[Path, list[str]]:
     """The roles file's path and role names (empty when it is missing and not required)."""
-    from stsui.config.load import load_config
     from stsui.domain.paths import config_path
 
     path = config_path(explicit)
     if not required and not path.exists():
         return path, []
-    return path, list(load_config(path).roles)
+    return path, list(load_roles(path).roles)
 
 
 def load_engine(explicit: str | None, *, required: bool = True) -> Engine:
     """The engine for the roles file; with `required=False` a missing file means no roles."""
-    from stsui.config.load import load_config
     from stsui.domain.paths import cache_dir, config_path, credentials_path
 
     path = config_path(explicit)
     try:
-        config = load_config(path)
+        config = load_roles(path)
     except ConfigError:
         if required or path.exists():
             raise

@@ -43,14 +43,23 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
 
 def load_config(path: Path) -> Config:
     """Read and check the roles file at `path`; raise `ConfigError` with one sentence when it is wrong."""
+    return config_from_bytes(read_roles_file(path), path)
+
+
+def read_roles_file(path: Path) -> bytes:
+    """The roles file's bytes; `ConfigError` when it cannot be read."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"No roles file at {path}; create one with 'stsui init'.") from None
     except IsADirectoryError:
         raise ConfigError(f"The roles file {path} is a directory, not a file.") from None
     except OSError as exc:
         raise ConfigError(f"Cannot read the roles file {path}: {exc.strerror or exc}.") from None
+
+
+def config_from_bytes(raw: bytes, path: Path) -> Config:
+    """Check the roles file's bytes `raw`, read from `path`."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -34,6 +34,7 @@ from stsui.domain.model import (
     renewal_due,
     status_of,
 )
+from stsui.domain.reuse import reusable
 from stsui.domain.times import utc_now
 from stsui.store.cache import MfaCache, SessionCache
 from stsui.store.credentials_file import CredentialsFile, name_refusal, owner_refusal
@@ -101,7 +102,7 @@ class Engine:
         self.store = store
         self._gateway_factory = gateway
         self._gateway: Gateway | None = None
-        self.sessions = SessionCache(cache_dir / "sessions")
+        self.sessions = SessionCache.under(cache_dir)
         self.mfa = MfaCache(cache_dir / "mfa")
         self.clock = clock
 
@@ -170,12 +171,7 @@ class Engine:
         return max(live, key=lambda s: s.expiration) if live else None
 
     def _reusable(self, role: Role) -> Session | None:
-        session = self.session(role)
-        if session is None:
-            return None
-        if renewal_due(role, session.credentials.seconds_left(self.clock())):
-            return None
-        return session
+        return reusable(role, self.session(role), self.clock())
 
     def _mfa_session(self, role: Role) -> Credentials | None:
         assert role.mfa_serial is not None

@@ -92,6 +92,11 @@ class SessionCache:
     def __init__(self, directory: Path) -> None:
         self._files = _JsonDir(directory)
 
+    @classmethod
+    def under(cls, cache_root: Path) -> SessionCache:
+        """The session cache in stsui's cache directory `cache_root`."""
+        return cls(cache_root / "sessions")
+
     def get(self, role_name: str) -> Session | None:
         data = self._files.load(role_name)
         if data is None or data.get("Role") != role_name:

@@ -1,4 +1,6 @@
-"""The credential-process fast path answers only when the full command would give the same answer."""
+"""The credential-process fast path answers only when the full command would give the same answer: it skips
+work (validation, the credentials file), never rules (the validated roles, the session cache, the reuse rule,
+the parser's reading of argv)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from stsui.cli.grammar import CONFIG_OPTION, CREDENTIAL_PROCESS, plain_credential_process
+from stsui.cli.main import main
+from stsui.cli.parser import build_parser
 from stsui.cli.quick import credential_process
+from stsui.cli.setup import load_roles
+from stsui.domain.errors import UsageError
 from stsui.domain.model import Credentials, Session
 from stsui.domain.paths import cache_dir, config_path
 from stsui.store.cache import SessionCache
@@ -26,15 +33,17 @@ ARN = "arn:aws:sts::111111111111:assumed-role/Admin/tester"
 def cache_session(left: timedelta, arn: str = ARN, role: str = "admin") -> Session:
     expiration = (datetime.now(UTC) + left).replace(microsecond=0)
     session = Session(role, Credentials("ASIAFAST", "fast-secret", "fast-token", expiration), arn)
-    SessionCache(cache_dir() / "sessions").put(session)
+    SessionCache.under(cache_dir()).put(session)
     return session
 
 
 @pytest.fixture
 def roles(isolated_home: Path) -> Path:
+    """The roles file, validated once (as any full command does), so its roles are in the cache."""
     path = config_path(None)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(ROLES)
+    load_roles(path)
     return path
 
 
@@ -50,6 +59,16 @@ def test_config_flag_is_understood(roles: Path, capsys: pytest.CaptureFixture[st
     cache_session(timedelta(minutes=30))
     assert credential_process(["--config", str(roles), "credential-process", "admin"]) == 0
     assert json.loads(capsys.readouterr().out)["AccessKeyId"] == "ASIAFAST"
+
+
+def test_a_roles_file_never_validated_goes_to_the_full_command(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = config_path(None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(ROLES)
+    cache_session(timedelta(minutes=30))
+    assert credential_process(["credential-process", "admin"]) is None
 
 
 @pytest.mark.parametrize(
@@ -84,3 +103,53 @@ def test_a_broken_roles_file_or_cache_goes_to_the_full_command(
     roles.write_text("[roles.admin\n")
     assert credential_process(["credential-process", "admin"]) is None
     assert capsys.readouterr().out == ""
+
+
+MISSPELT = ROLES + 'durration = "1h"\n'
+
+
+def test_a_misspelt_key_in_the_role_fails_credential_process_as_it_fails_env(
+    roles: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The bug: the fast path read the roles file with its own rules and handed out a session for a role
+    every other command rejects. Now the role must have passed the one validation."""
+    cache_session(timedelta(minutes=30))
+    roles.write_text(MISSPELT)
+    assert main(["credential-process", "admin"]) == 2
+    process_error = capsys.readouterr()
+    assert process_error.out == ""
+    assert main(["env", "admin"]) == 2
+    env_error = capsys.readouterr()
+    assert "durration" in env_error.err and "did you mean 'duration'" in env_error.err
+    assert process_error.err == env_error.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["credential-process", "admin"],
+        ["--config", "x.toml", "credential-process", "admin"],
+        ["--config=x.toml", "credential-process", "admin"],
+        ["--config=", "credential-process", "admin"],
+        ["--config", "-x", "credential-process", "admin"],
+        ["--config", "credential-process", "admin"],
+        ["credential-process", "-h"],
+        ["credential-process", "--", "admin"],
+        ["credential-process", "admin", "other"],
+        ["credential-process"],
+        ["--conf", "x.toml", "credential-process", "admin"],
+        ["credential-process", ""],
+        ["list", "credential-process"],
+    ],
+)
+def test_the_fast_grammar_reads_argv_as_the_parser_does(argv: list[str]) -> None:
+    """Whatever the fast path accepts, argparse (built from the same names) reads the same way."""
+    fast = plain_credential_process(argv)
+    if fast is None:
+        return
+    try:
+        parsed = build_parser().parse_args(argv)
+    except (UsageError, SystemExit):
+        pytest.fail(f"the fast path accepted {argv}, which the parser rejects")
+    assert (parsed.command, parsed.config, parsed.name) == (CREDENTIAL_PROCESS, fast[0], fast[1])
+    assert CONFIG_OPTION.startswith("--")

@@ -1,0 +1,197 @@
+"""The validated-roles cache: it gives back exactly what validation produced, and only while the roles file is
+the one that was validated; anything it cannot vouch for (a changed file, a planted or corrupt cache) sends
+stsui back to validating the file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from stsui.cli.setup import load_roles
+from stsui.config.load import load_config
+from stsui.domain.errors import ConfigError
+from stsui.domain.paths import cache_dir, config_path
+from stsui.domain.search import RoleSearch
+from stsui.store import roles_cache as cache_module
+from stsui.store.roles_cache import roles_cache
+
+ARN = "arn:aws:iam::111111111111:role/Admin"
+FULL = f"""\
+[defaults]
+source_profile = "base"
+region = "eu-west-1"
+refresh_before = "20m"
+
+[roles.prod-admin]
+role_arn = "{ARN}"
+profile = "prod-admin-profile"
+description = "Production administrator ✓"
+group = "prod"
+duration = "1h30m"
+session_name = "alice"
+auto_refresh = false
+mfa_serial = "arn:aws:iam::111111111111:mfa/alice"
+mfa_session_duration = "36h"
+external_id = "ext-12345"
+source_identity = "alice@example.com"
+tags = {{ team = "platform", "cost center" = "42" }}
+transitive_tag_keys = ["Team"]
+policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+policy = '{{"Version":"2012-10-17","Statement":[]}}'
+
+[roles."chained.role"]
+role_arn = "arn:aws:iam::222222222222:role/Chained"
+source_role = "prod-admin"
+"""
+
+
+def roles_file(text: str) -> Path:
+    path = config_path(None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def cache_files() -> list[Path]:
+    return sorted((cache_dir() / "roles").glob("roles-*.json"))
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every validation of a roles file, by path."""
+    import stsui.config.load as load
+
+    calls: list[Path] = []
+    real = load.config_from_bytes
+
+    def counting(raw: bytes, path: Path):  # type: ignore[no-untyped-def]
+        calls.append(path)
+        return real(raw, path)
+
+    monkeypatch.setattr(load, "config_from_bytes", counting)
+    return calls
+
+
+def test_cached_roles_are_exactly_the_validated_ones(counted: list[Path]) -> None:
+    path = roles_file(FULL)
+    validated = load_roles(path)
+    again = load_roles(path)
+    assert len(counted) == 1, "the unchanged file was validated twice"
+    assert validated == load_config(path)
+    assert again == validated
+    assert list(again.roles) == list(validated.roles)
+    role = again.roles["prod-admin"]
+    assert isinstance(role.transitive_tag_keys, tuple) and isinstance(role.policy_arns, tuple)
+    for name, role in validated.roles.items():
+        assert roles_cache().load_one(path, name) == role
+    assert roles_cache().load_one(path, "nosuch") is None
+
+
+def test_the_cache_is_a_private_file() -> None:
+    load_roles(roles_file(FULL))
+    (found,) = cache_files()
+    info = found.stat()
+    assert oct(info.st_mode & 0o777) == "0o600" and info.st_uid == os.geteuid()
+    assert oct((cache_dir() / "roles").stat().st_mode & 0o777) == "0o700"
+
+
+def test_a_same_size_edit_within_the_same_second_is_noticed(counted: list[Path]) -> None:
+    """The edit keeps size and mtime (and may keep ctime, within one clock tick): the digest catches it."""
+    path = roles_file(FULL)
+    load_roles(path)
+    before = path.stat()
+    edited = FULL.replace('group = "prod"', 'group = "dorp"')
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert load_roles(path).roles["prod-admin"].group == "dorp"
+    assert roles_cache().load_one(path, "prod-admin").group == "dorp"  # type: ignore[union-attr]
+
+
+def test_an_old_file_is_known_by_its_identity(monkeypatch: pytest.MonkeyPatch, counted: list[Path]) -> None:
+    """A file last changed long ago carries no digest; a replaced file (new inode) or another size is noticed."""
+    monkeypatch.setattr(cache_module, "now_ns", lambda: os.stat(config_path(None)).st_ctime_ns + 10**10)
+    path = roles_file(FULL)
+    load_roles(path)
+    assert load_roles(path) is not None and len(counted) == 1
+    replacement = path.with_name("new.toml")
+    replacement.write_text(FULL.replace('group = "prod"', 'group = "dorp"'), encoding="utf-8")
+    os.replace(replacement, path)
+    assert load_roles(path).roles["prod-admin"].group == "dorp"
+    with path.open("a", encoding="utf-8") as out:
+        out.write("\n# a comment\n")
+    load_roles(path)
+    assert len(counted) == 3
+
+
+def test_an_invalid_file_is_never_cached_and_a_fix_is_seen(counted: list[Path]) -> None:
+    path = roles_file(FULL + 'durration = "1h"\n')
+    for _ in range(2):
+        with pytest.raises(ConfigError, match="durration"):
+            load_roles(path)
+    assert cache_files() == []
+    assert roles_cache().load_one(path, "prod-admin") is None
+    roles_file(FULL)
+    assert "prod-admin" in load_roles(path).roles
+
+
+@pytest.mark.parametrize("damage", ["mode", "owner", "link", "corrupt", "truncated", "header"])
+def test_an_untrusted_or_damaged_cache_is_validated_again(damage: str, counted: list[Path]) -> None:
+    path = roles_file(FULL)
+    expected = load_roles(path)
+    (found,) = cache_files()
+    if damage == "mode":
+        found.chmod(0o644)
+    elif damage == "owner":
+        if os.geteuid() != 0:
+            pytest.skip("only root can give a file to another user")
+        os.chown(found, 65534, 65534)
+    elif damage == "link":
+        planted = found.with_name("planted")
+        planted.write_bytes(found.read_bytes())
+        planted.chmod(0o600)
+        found.unlink()
+        found.symlink_to(planted)
+    elif damage == "corrupt":
+        data = bytearray(found.read_bytes())
+        at = data.index(b"prod-admin-profile")
+        data[at : at + 4] = b"\xff\xfe{]"
+        found.write_bytes(bytes(data))
+    elif damage == "truncated":
+        found.write_bytes(found.read_bytes()[:-7])
+    elif damage == "header":
+        found.write_bytes(b"{not json\n" + found.read_bytes().split(b"\n", 1)[1])
+    assert roles_cache().load_one(path, "prod-admin") in (None, expected.roles["prod-admin"])
+    assert load_roles(path) == expected
+    assert len(counted) == 2, "a damaged cache was trusted"
+
+
+def test_a_cache_of_another_stsui_is_not_used(monkeypatch: pytest.MonkeyPatch, counted: list[Path]) -> None:
+    path = roles_file(FULL)
+    load_roles(path)
+    monkeypatch.setattr(cache_module, "__version__", "99.0")
+    assert roles_cache().load_one(path, "prod-admin") is None
+    load_roles(path)
+    assert len(counted) == 2
+
+
+def test_100000_roles_load_from_the_cache_and_filter(counted: list[Path]) -> None:
+    count = 100_000
+    text = '[defaults]\nsource_profile = "base"\n' + "".join(
+        f'\n[roles.role-{i:06d}]\nrole_arn = "arn:aws:iam::123456789012:role/Role{i:06d}"\n'
+        f'group = "team-{i % 7}"\n'
+        for i in range(count)
+    )
+    path = roles_file(text)
+    first = load_roles(path)
+    second = load_roles(path)
+    assert len(counted) == 1
+    assert second == first and len(second.roles) == count
+    assert list(second.roles)[:2] == ["role-000000", "role-000001"]
+    assert roles_cache().load_one(path, "role-099999") == first.roles["role-099999"]
+    roles = list(second.roles.values())
+    found = RoleSearch(roles).filter("077777")
+    assert [roles[i].name for i in found] == ["role-077777"]
+    assert len(RoleSearch(roles).filter("team-3")) == len(range(3, count, 7))
