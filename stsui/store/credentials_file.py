@@ -30,6 +30,10 @@ from stsui.store.keys import (
     SESSION_TOKEN,
 )
 
+SECOND_OPINION_LIMIT = 64 * 1024
+"""Files up to this size are also checked by the real configparser before a change (a few milliseconds);
+larger ones by `ini.parse` alone, which the fuzz tests hold to configparser's verdict (configparser needs
+seconds for a 50,000-section file)."""
 SAVE_ATTEMPTS = 5
 """How often a write is redone when another program saved the file between stsui's read and its rename."""
 
@@ -243,7 +247,7 @@ class CredentialsFile:
             if problem:
                 raise CredentialsFileError(f"Profile '{profile}' was not written to {self.path}: {problem}.")
 
-        def change(doc: ini.Document) -> str:
+        def change(doc: ini.Document) -> ini.Splice:
             section = doc.sections.get(profile)
             if section is not None and not force:
                 self._check_owner(section, session.role_name, overwrite=True)
@@ -267,7 +271,7 @@ class CredentialsFile:
         if not os.path.exists(atomic.resolve(self.path)):
             return False
 
-        def change(doc: ini.Document) -> str | None:
+        def change(doc: ini.Document) -> ini.Splice | None:
             section = doc.sections.get(profile)
             if section is None:
                 return None
@@ -293,7 +297,7 @@ class CredentialsFile:
     def _update(
         self,
         profile: str,
-        change: Callable[[ini.Document], str | None],
+        change: Callable[[ini.Document], ini.Splice | None],
         expected: Callable[[dict[str, dict[str, str]]], Mapping[str, Mapping[str, str]]],
         *,
         create: bool = True,
@@ -313,7 +317,7 @@ class CredentialsFile:
     def _update_once(
         self,
         profile: str,
-        change: Callable[[ini.Document], str | None],
+        change: Callable[[ini.Document], ini.Splice | None],
         expected: Callable[[dict[str, dict[str, str]]], Mapping[str, Mapping[str, str]]],
         *,
         create: bool,
@@ -324,14 +328,14 @@ class CredentialsFile:
                 if raw is None and not create:
                     return False
                 self._check_replaceable(profile, file.info)
-                doc = self._parse_for_update(profile, b"" if raw is None else raw)
-                text = change(doc)
-                if text is None:
+                raw = b"" if raw is None else raw
+                doc = self._parse_for_update(profile, raw)
+                splice = change(doc)
+                if splice is None:
                     return False
-                result = self._verify(profile, text, expected(doc.items()))
-                data = text.encode("utf-8")
-                file.write_bytes(data)
-                self._parsed = _Parsed(data, result)
+                self._verify(profile, doc, splice, expected)
+                file.write_bytes(ini.apply(doc, raw, splice))
+                self._parsed = None
                 return True
         except atomic.LockTimeout:
             raise CredentialsFileError(
@@ -371,7 +375,9 @@ class CredentialsFile:
         except ini.IniError as error:
             reason: str | None = error.reason
         else:
-            reason = None if parsed.validated else ini.configparser_problem(raw.decode("utf-8"))
+            reason = None
+            if not parsed.validated and len(raw) <= SECOND_OPINION_LIMIT:
+                reason = ini.configparser_problem(raw.decode("utf-8"))
             parsed.validated = reason is None
         if reason is not None:
             raise CredentialsFileError(
@@ -380,18 +386,34 @@ class CredentialsFile:
             )
         return parsed.doc
 
-    def _verify(self, profile: str, text: str, expected: Mapping[str, Mapping[str, str]]) -> ini.Document:
-        """The result, parsed; refuse one that botocore could not parse or in which anything but `profile`
-        changed. (Only unusual indentation, which can turn lines into continuation lines, gets here.)"""
+    def _verify(
+        self,
+        profile: str,
+        doc: ini.Document,
+        splice: ini.Splice,
+        expected: Callable[[dict[str, dict[str, str]]], Mapping[str, Mapping[str, str]]],
+    ) -> None:
+        """Refuse an edit after which botocore could not parse the file or anything but `profile` changed.
+        The edit's window parses on its own as it does in the whole file (see `ini.Splice`), so parsing the
+        window before and after, and checking that no section it adds exists outside it, checks the whole
+        file. (Only unusual indentation, which can turn lines into continuation lines, fails here.)"""
         unsafe = CredentialsFileError(
             f"Profile '{profile}' was not changed: the indentation in {self.path} does not allow a safe "
             "edit; remove the leading spaces from its lines by hand first."
         )
+        whole = splice.first == 0 and splice.stop == len(doc.lines)
+        kept_ends = splice.first == 0 or splice.text.startswith(doc.lines[splice.first] + "\n")
+        if splice.stop < len(doc.lines):
+            kept_ends = kept_ends and (not splice.text or splice.text.endswith("\n"))
+        if not kept_ends:
+            raise unsafe
+        before = (doc if whole else ini.parse(ini.window_text(doc, splice.first, splice.stop))).items()
         try:
-            doc = ini.parse(text)
+            after = ini.parse(splice.text).items()
         except ini.IniError:
             raise unsafe from None
-        after = doc.items()
-        if after != expected or list(after) != list(expected):
+        wanted = expected(before)
+        if after != wanted or list(after) != list(wanted):
             raise unsafe
-        return doc
+        if not whole and any(name in doc.sections for name in after.keys() - before.keys()):
+            raise unsafe

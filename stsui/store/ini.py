@@ -13,6 +13,7 @@ from __future__ import annotations
 import configparser
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from stsui.domain.rules import DEFAULT_SECTION
 
@@ -78,21 +79,29 @@ class Section:
 class Document:
     """Parsed INI text: every line (without its ending), every ending, and the sections in file order."""
 
-    __slots__ = ("defaults", "endings", "lines", "sections")
+    __slots__ = ("defaults", "endings", "lines", "plain_endings", "sections")
 
     def __init__(
-        self, lines: list[str], endings: list[str], sections: dict[str, Section], defaults: Section | None
+        self,
+        lines: list[str],
+        endings: list[str],
+        sections: dict[str, Section],
+        defaults: Section | None,
+        plain_endings: bool = False,
     ) -> None:
         self.lines = lines
         self.endings = endings
         self.sections = sections
         self.defaults = defaults  # all [DEFAULT] sections together, when there is one
+        self.plain_endings = plain_endings  # every line ends in "\n" (no "\r")
 
     def text(self) -> str:
         return "".join(line + ending for line, ending in zip(self.lines, self.endings, strict=True))
 
     def newline(self) -> str:
         """The file's dominant line ending (`\\n` when it has none)."""
+        if self.plain_endings:
+            return "\n"
         counts = {ending: self.endings.count(ending) for ending in ("\n", "\r\n", "\r")}
         best = max(counts, key=lambda ending: counts[ending])
         return best if counts[best] else "\n"
@@ -214,7 +223,7 @@ def parse(text: str) -> Document:
         if key in keys:
             raise IniError(f"duplicate key '{key}' in section [{name}] at line {number + 1}")
         keys[key] = key_line = number
-    doc = Document(lines, endings, sections, defaults)
+    doc = Document(lines, endings, sections, defaults, "\r" not in text)
     if spans:
         _check_nested(doc, spans)
     return doc
@@ -273,9 +282,64 @@ def _configparser_reason(error: configparser.Error) -> str:
 _Change = tuple[str, str] | None  # new (line, ending), or None to drop the line
 
 
-def _render(doc: Document, changes: Mapping[int, _Change], after: int = -1, new: Sequence[str] = ()) -> str:
-    """The text with `changes` applied and `new` lines (ending in the dominant newline) after line `after`.
-    A line without an ending (the old last line) gets one when something follows it."""
+@dataclass(frozen=True)
+class Splice:
+    """An edit: lines `first` to `stop` (exclusive) of the document replaced by `text`.
+
+    The lines are a window that parses on its own exactly as it does inside the whole text: it starts at the
+    text's start or at an unindented section header and ends before one (or at the end), and such a header
+    resets everything the grammar carries from line to line. So an edit can be checked by parsing the
+    window alone, whatever the size of the file."""
+
+    first: int
+    stop: int
+    text: str
+
+
+def _boundary(line: str) -> bool:
+    """An unindented `[name]` header: no line before it changes how it or the lines after it parse."""
+    if not line.startswith("["):
+        return False
+    return line.rstrip().rfind("]") >= 2
+
+
+def _window(doc: Document, low: int, high: int) -> tuple[int, int]:
+    """The smallest window (see `Splice`) holding lines `low` to `high`; the whole text when the document has
+    a [DEFAULT] section (its keys count in every section) or `\r` line endings."""
+    lines = doc.lines
+    if doc.defaults is not None or not doc.plain_endings:
+        return 0, len(lines)
+    first = max(0, min(low - 1, len(lines) - 1))  # a header the edit keeps: dropping it would join the
+    while first > 0 and not _boundary(lines[first]):  # window's lines to the section before
+        first -= 1
+    stop = max(high + 1, first + 1)
+    while stop < len(lines) and not _boundary(lines[stop]):
+        stop += 1
+    return first, min(stop, len(lines))
+
+
+def window_text(doc: Document, first: int, stop: int) -> str:
+    return "".join(line + ending for line, ending in zip(doc.lines[first:stop], doc.endings[first:stop], strict=True))
+
+
+def apply(doc: Document, raw: bytes, splice: Splice) -> bytes:
+    """The UTF-8 text `raw` (which `doc` was parsed from) with `splice` applied; only the window is encoded."""
+    if not raw.isascii():
+        text = raw.decode("utf-8")
+        start = sum(map(len, doc.lines[: splice.first])) + sum(map(len, doc.endings[: splice.first]))
+        end = start + len(window_text(doc, splice.first, splice.stop))
+        return (text[:start] + splice.text + text[end:]).encode("utf-8")
+    start = sum(map(len, doc.lines[: splice.first])) + sum(map(len, doc.endings[: splice.first]))
+    end = start + len(window_text(doc, splice.first, splice.stop))
+    whole = memoryview(raw)
+    return b"".join((whole[:start], splice.text.encode("utf-8"), whole[end:]))
+
+
+def _render(doc: Document, changes: Mapping[int, _Change], after: int = -1, new: Sequence[str] = ()) -> Splice:
+    """The edit that applies `changes` and puts `new` lines (ending in the dominant newline) after line
+    `after`. A line without an ending (the old last line) gets one when something follows it."""
+    touched = [*changes, after, after + 1] if new else list(changes)
+    first, stop = _window(doc, min(touched, default=0), max(touched, default=0))
     newline = doc.newline()
     out: list[str] = []
 
@@ -290,15 +354,15 @@ def _render(doc: Document, changes: Mapping[int, _Change], after: int = -1, new:
         for line in new:
             emit(line + newline)
 
-    if after < 0:
+    if after < first:
         emit_new()
-    for number, pair in enumerate(zip(doc.lines, doc.endings, strict=True)):
-        change = changes.get(number, pair)
+    for number in range(first, stop):
+        change = changes.get(number, (doc.lines[number], doc.endings[number]))
         if change is not None:
             emit(change[0] + change[1])
         if number == after:
             emit_new()
-    return "".join(out)
+    return Splice(first, stop, "".join(out))
 
 
 def _key_lines(doc: Document, section: Section, key: str) -> list[int]:
@@ -329,8 +393,8 @@ def _insert_indent(doc: Document, section: Section, dropped: set[str]) -> str:
     return ""
 
 
-def set_options(doc: Document, name: str, values: Mapping[str, str], drop: Iterable[str] = ()) -> str:
-    """Text with section `name` updated in place: known keys rewritten where they are, missing ones added
+def set_options(doc: Document, name: str, values: Mapping[str, str], drop: Iterable[str] = ()) -> Splice:
+    """The edit that updates section `name` in place: known keys rewritten where they are, missing ones added
     after the section's last key line, `drop` keys removed; every other line kept as it is."""
     section = doc.sections[name]
     changes: dict[int, _Change] = {}
@@ -347,16 +411,16 @@ def set_options(doc: Document, name: str, values: Mapping[str, str], drop: Itera
     return _render(doc, changes, section.last_key, new)
 
 
-def append_section(doc: Document, name: str, values: Mapping[str, str]) -> str:
-    """Text with `[name]` appended, after one empty line when the text ends with a line ending (a missing
+def append_section(doc: Document, name: str, values: Mapping[str, str]) -> Splice:
+    """The edit that appends `[name]`, after one empty line when the text ends with a line ending (a missing
     final newline is added instead, so that `remove_section` can restore the text exactly)."""
     separator = [""] if doc.lines and doc.endings[-1] else []
     body = [f"{key} = {value}" for key, value in values.items()]
     return _render(doc, {}, len(doc.lines) - 1, [*separator, f"[{name}]", *body])
 
 
-def remove_section(doc: Document, name: str) -> str:
-    """Text without section `name` (header to last key line) and one empty line next to it (the one before
+def remove_section(doc: Document, name: str) -> Splice:
+    """The edit that removes section `name` (header to last key line) and one empty line next to it (the one before
     it, else the one after it); at the end of the text, without an empty line before it, the line before
     loses its ending instead. This undoes `append_section` byte for byte, in any order of removal."""
     section = doc.sections[name]

@@ -113,7 +113,7 @@ class RolesCache:
 
     def _file(self, roles_file: Path) -> Path:
         where = os.path.abspath(roles_file)
-        return self.directory / f"roles-{zlib.crc32(os.fsencode(where)):08x}.json"
+        return self.directory / f"{zlib.crc32(os.fsencode(where)):08x}.validated"
 
     # -- writing --------------------------------------------------------------------------------------------
 

@@ -55,7 +55,7 @@ def roles_file(text: str) -> Path:
 
 
 def cache_files() -> list[Path]:
-    return sorted((cache_dir() / "roles").glob("roles-*.json"))
+    return sorted((cache_dir() / "roles").glob("*.validated"))
 
 
 @pytest.fixture
