@@ -11,11 +11,11 @@ import argparse
 import json
 import os
 import platform
-import resource
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +31,8 @@ HERE = Path(__file__).resolve().parent
 STSUI = Path(sys.executable).parent / "stsui"
 PYTHON = sys.executable
 BARE_APP = HERE / "bare_table.py"
+TIME = "/usr/bin/time"
+"""GNU time, for each command's peak memory."""
 RESULTS = HERE / "results.md"
 
 SCALE_ROLES, SCALE_SESSIONS = 10_000, 1_000
@@ -64,12 +66,16 @@ class Results:
     samples: dict[str, list[float]] = field(default_factory=dict)
     cpu: dict[str, list[float]] = field(default_factory=dict)
     """CPU seconds (user + system) of each command run: less disturbed by a busy machine than wall time."""
+    memory: dict[str, list[float]] = field(default_factory=dict)
+    """Peak memory (maximum RSS, MB) of each command run or TUI process."""
     errors: dict[str, str] = field(default_factory=dict)
 
-    def add(self, key: str, value: float, cpu: float | None = None) -> None:
+    def add(self, key: str, value: float, cpu: float | None = None, memory: float | None = None) -> None:
         self.samples.setdefault(key, []).append(value)
         if cpu is not None:
             self.cpu.setdefault(key, []).append(cpu)
+        if memory is not None:
+            self.memory.setdefault(key, []).append(memory)
 
     def fail(self, key: str, error: Exception) -> None:
         print(f"  ! {key}: {error}", flush=True)
@@ -93,21 +99,25 @@ class Job:
     check: Callable[[subprocess.CompletedProcess[str]], str | None] = lambda done: None
     prepare: Callable[[], None] = lambda: None
 
-    def run(self) -> tuple[float, float]:
-        """Wall seconds and CPU seconds (user + system) of one run."""
+    def run(self) -> tuple[float, float, float]:
+        """Wall seconds, CPU seconds (user + system) and peak memory (MB, the command's maximum RSS)."""
         self.prepare()
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        done = subprocess.run(self.argv, env=self.env, capture_output=True, text=True, check=False)
-        elapsed = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        with tempfile.NamedTemporaryFile() as usage:
+            # /usr/bin/time reports its child's own peak: a child forked from this (large) process directly
+            # would count this process's pages in its maximum RSS.
+            argv = [TIME, "-q", "-o", usage.name, "-f", "%e %U %S %M", *self.argv]
+            start = time.perf_counter()
+            done = subprocess.run(argv, env=self.env, capture_output=True, text=True, check=False)
+            elapsed = time.perf_counter() - start
+            _, user, system, peak = Path(usage.name).read_text().split()[-4:]
+        cpu = float(user) + float(system)
+        memory = int(peak) / 1024  # KiB
         if done.returncode != 0:
             raise BenchError(f"exit {done.returncode}: {(done.stderr or done.stdout).strip()[:300]}")
         problem = self.check(done)
         if problem:
             raise BenchError(problem)
-        return elapsed, cpu
+        return elapsed, cpu, memory
 
 
 def rotated(items: Sequence[Job], by: int) -> list[Job]:
@@ -272,10 +282,10 @@ def run_paints(term: terminal.Tmux, apps: Sequence[App], rounds: int, results: R
             session, pid = f"run{index + 1}", None
             try:
                 seconds, pid = first_paint(term, session, app.argv, app.env)
-                if index >= 0:
-                    results.add(app.key, seconds)
                 if app.after_paint is not None:
                     app.after_paint(term, session, pid, index)
+                if index >= 0:
+                    results.add(app.key, seconds, memory=terminal.peak_memory_mb(pid))
             except terminal.NeverShown as error:
                 results.fail(app.key, error)
                 save_screen(app.key, error.screen)
@@ -293,8 +303,11 @@ def save_screen(key: str, screen: str) -> None:
     print(f"    last screen saved to {path}", flush=True)
 
 
-def scale_after_paint(plan: Plan, results: Results) -> Callable[[terminal.Tmux, str, int, int], None]:
-    """For the 10k-role TUI: idle CPU while 1,000 countdowns tick, then the filter."""
+def scale_after_paint(
+    plan: Plan, results: Results, size: str = "10k"
+) -> Callable[[terminal.Tmux, str, int, int], None]:
+    """For the large TUIs: idle CPU while 1,000 countdowns tick, then the filter."""
+    idle, filtered = f"stsui TUI idle CPU, {size}", f"stsui TUI filter, {size}"
 
     def measure(term: terminal.Tmux, session: str, pid: int, index: int) -> None:
         if index < 0:
@@ -302,14 +315,14 @@ def scale_after_paint(plan: Plan, results: Results) -> Callable[[terminal.Tmux, 
         time.sleep(SETTLE)
         if index < plan.idle_rounds:
             try:
-                results.add("stsui TUI idle CPU, 10k", terminal.idle_cpu_percent(pid, plan.idle_seconds))
+                results.add(idle, terminal.idle_cpu_percent(pid, plan.idle_seconds))
             except OSError as error:
-                results.fail("stsui TUI idle CPU, 10k", error)
+                results.fail(idle, error)
         try:
-            results.add("stsui TUI filter, 10k", filter_time(term, session))
+            results.add(filtered, filter_time(term, session))
         except terminal.NeverShown as error:
-            results.fail("stsui TUI filter, 10k", error)
-            save_screen("filter", error.screen)
+            results.fail(filtered, error)
+            save_screen(f"filter-{size}", error.screen)
 
     return measure
 
@@ -327,10 +340,19 @@ class Target:
     versus: str | None = None
     """None: `limit` is absolute (seconds or %); else the key of the baseline and `limit` a ratio."""
     unit: str = "s"
+    """"s", "%" (of one core) or "MB" (peak memory, from the runs' maximum RSS)."""
 
 
 AWSUME, AWSCLI, PASS = "awsume -o", "aws sts assume-role", "python -c pass"
+TUI_50 = "stsui TUI paint, 50"
 CP, BARE_50, BARE_10K = "stsui credential-process", "bare DataTable paint, 50", "bare DataTable paint, 10k"
+READ_50K, ASSUME_50K = "configparser read, 50k sections", "stsui assume, 50k sections"
+FORGET_50K, LIST_50K = "stsui forget, 50k sections", "stsui list --json, 50k sections"
+TUI_50K, CP_10K = "stsui TUI paint, 50k sections", "stsui credential-process, 10k roles"
+ASSUME_5K, FORGET_5K = "stsui assume, 5k sections", "stsui forget, 5k sections"
+LIST_5K, CP_10 = "stsui list --json, 5k sections", "stsui credential-process, 10 roles"
+LIST_100K, LIST_10K = "stsui list --json, 100k", "stsui list --json, 10k"
+TUI_100K, IDLE_100K = "stsui TUI paint, 100k", "stsui TUI idle CPU, 100k"
 TARGETS = [
     Target("1", "`stsui assume NAME` (new session, profile written)", "stsui assume", 0.70, AWSUME),
     Target("1", "`stsui assume NAME`, against the AWS CLI", "stsui assume", None, AWSCLI),
@@ -341,23 +363,48 @@ TARGETS = [
     Target("3", "TUI first paint, 50 roles", "stsui TUI paint, 50", 1.25, BARE_50),
     Target("4", "TUI first paint, 10k roles + 1k sessions", "stsui TUI paint, 10k", 0.60, BARE_10K),
     Target("4", "TUI filter to one row, 10k roles", "stsui TUI filter, 10k", 0.50),
-    Target("4", "`stsui list --json`, 10k roles + 1k sessions", "stsui list --json, 10k", 0.50),
+    Target("4", "`stsui list --json`, 10k roles + 1k sessions", "stsui list --json, 10k", 0.25),
     Target("4", "TUI idle CPU, 1k countdowns (% of one core)", "stsui TUI idle CPU, 10k", 3.0, unit="%"),
+    Target("5", "`stsui assume NAME` into a 50k-section credentials file", ASSUME_50K, 0.50, READ_50K),
+    Target("5", "`stsui assume NAME`, 50k sections: peak memory", ASSUME_50K, 100, unit="MB"),
+    Target("5", "`stsui assume NAME`, growth 5k -> 50k sections", ASSUME_50K, 10, ASSUME_5K),
+    Target("5", "`stsui forget NAME`, 50k sections", FORGET_50K, 0.50, READ_50K),
+    Target("5", "`stsui forget NAME`, 50k sections: peak memory", FORGET_50K, 100, unit="MB"),
+    Target("5", "`stsui forget NAME`, growth 5k -> 50k sections", FORGET_50K, 10, FORGET_5K),
+    Target("5", "`stsui list --json`, 50k sections", LIST_50K, 0.50, READ_50K),
+    Target("5", "`stsui list --json`, 50k sections: peak memory", LIST_50K, 100, unit="MB"),
+    Target("5", "`stsui list --json`, growth 5k -> 50k sections", LIST_50K, 10, LIST_5K),
+    Target("5", "TUI first paint, 50k sections", TUI_50K, 0.50, READ_50K),
+    Target("5", "TUI first paint, 50k sections: peak memory", TUI_50K, 100, unit="MB"),
+    Target("5", "TUI first paint, growth 5k -> 50k sections", TUI_50K, 10, "stsui TUI paint, 5k sections"),
+    Target("5", "configparser reading the 50k-section file: peak memory", READ_50K, None, unit="MB"),
+    Target("6", "`stsui credential-process NAME`, 10k roles vs 10 roles", CP_10K, 1.30, CP_10),
+    Target("6", "`stsui credential-process NAME`, 10k roles, against awsume", CP_10K, 0.20, AWSUME),
+    Target("6", "`stsui list --json`, 100k roles + 1k sessions vs 10k", LIST_100K, 10, LIST_10K),
+    Target("6", "`stsui list --json`, 100k roles: peak memory", LIST_100K, None, unit="MB"),
+    Target("6", "TUI first paint, 100k roles + 1k sessions vs 50 roles", TUI_100K, 1.5, TUI_50),
+    Target("6", "TUI filter to one row, 100k roles", "stsui TUI filter, 100k", 0.30),
+    Target("6", "TUI idle CPU, 100k roles (% of one core)", IDLE_100K, 2.0, unit="%"),
+    Target("6", "TUI 100k roles: peak memory", TUI_100K, None, unit="MB"),
 ]  # fmt: skip
 
 
 def fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
+    if unit == "MB":
+        return f"{value:.0f} MB"
     return f"{value:.1f} %" if unit == "%" else f"{value:.3f} s"
 
 
 def target_row(target: Target, results: Results) -> str:
-    mine = results.median(target.key)
+    series = results.memory if target.unit == "MB" else results.samples
+    values = series.get(target.key)
+    mine = statistics.median(values) if values else None
     limit = "" if target.limit is None else f"≤ {target.limit:g}"
     if target.versus is None:
         base, ratio, figure = "—", "—", mine
-        wanted = f"{limit} {'%' if target.unit == '%' else 's'}"
+        wanted = f"{limit} {target.unit}"
     else:
         other = results.median(target.versus)
         base = f"{target.versus}: {fmt(other, target.unit)}"
@@ -390,18 +437,22 @@ def report(results: Results, environment: list[str], plan: Plan) -> str:
     ]
     lines += [target_row(target, results) for target in TARGETS if target.part in plan.parts]
     lines += ["", "Every series (seconds, or % of one core for CPU):", ""]
-    lines += ["| series | n | median | min | max | CPU s (median) |", "|---|---|---|---|---|---|"]
+    lines += [
+        "| series | n | median | min | max | CPU s (median) | peak MB (median) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for key, values in results.samples.items():
-        cpu = results.cpu.get(key)
+        cpu, memory = results.cpu.get(key), results.memory.get(key)
         cells = [
             key,
             str(len(values)),
             *(f"{v:.3f}" for v in (statistics.median(values), min(values), max(values))),
             f"{statistics.median(cpu):.3f}" if cpu else "",
+            f"{statistics.median(memory):.0f}" if memory else "",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     for key, error in results.errors.items():
-        lines.append(f"| {key} | failed: {error[:120]} | | | | |")
+        lines.append(f"| {key} | failed: {error[:120]} | | | | | |")
     lines += [
         "",
         f"Method: {plan.rounds} rounds for commands, {plan.paint_rounds} for TUI paints (one warm-up each, "
@@ -484,7 +535,7 @@ def parse_plan(argv: Sequence[str] | None) -> Plan:
         default=60.0,
         help="wait up to this long for an idle machine (default 60 s)",
     )
-    parser.add_argument("--only", default="1,2,3,4", help="parts to run, e.g. '3,4' (default all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6", help="parts to run, e.g. '3,4' (default all)")
     args = parser.parse_args(argv)
     quick = args.quick
     return Plan(
@@ -546,6 +597,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "4" in plan.parts:
             wait_for_quiet(plan.wait_quiet)
             part_scale(sts, term, plan, results)
+        if "5" in plan.parts:
+            wait_for_quiet(plan.wait_quiet)
+            part_big_credentials(sts, term, plan, results)
+        if "6" in plan.parts:
+            wait_for_quiet(plan.wait_quiet)
+            part_many_roles(sts, term, plan, results)
     finally:
         term.close()
         sts.stop()
@@ -558,15 +615,103 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def list_job(sandbox: fixtures.Sandbox) -> Job:
+def list_job(
+    sandbox: fixtures.Sandbox,
+    key: str = "stsui list --json, 10k",
+    roles: int = SCALE_ROLES,
+    sessions: int = SCALE_SESSIONS,
+) -> Job:
     def all_roles_listed(done: subprocess.CompletedProcess[str]) -> str | None:
         rows = json.loads(done.stdout)
         active = sum(1 for row in rows if row.get("status") == "active")
-        if len(rows) != SCALE_ROLES or active != SCALE_SESSIONS:
-            return f"listed {len(rows)} roles, {active} active; expected {SCALE_ROLES}, {SCALE_SESSIONS}"
+        if len(rows) != roles or active != sessions:
+            return f"listed {len(rows)} roles, {active} active; expected {roles}, {sessions}"
         return None
 
-    return Job("stsui list --json, 10k", [str(STSUI), "list", "--json"], sandbox.env, all_roles_listed)
+    return Job(key, [str(STSUI), "list", "--json"], sandbox.env, all_roles_listed)  # fmt: skip
+
+
+# -- part 5: a credentials file of 50,000 sections ------------------------------------------------------
+
+BIG_SECTIONS = {"5k": 5_000, "50k": 50_000}
+
+
+def part_big_credentials(sts: fixtures.LocalSts, term: terminal.Tmux, plan: Plan, results: Results) -> None:
+    """assume, forget, list and the TUI's reading against a credentials file of 5k and 50k other profiles,
+    beside configparser (what botocore uses) reading the same file. The file is restored before each run."""
+    print("Part 5: a credentials file of 5k and 50k sections ...", flush=True)
+    name = fixtures.role_name(1)
+    jobs: list[Job] = []
+    apps: list[App] = []
+    for size, count in BIG_SECTIONS.items():
+        sandbox = fixtures.make_sandbox(peers.WORK / f"big-{size}", sts.endpoint, SMALL_ROLES)
+        plain = fixtures.grow_credentials(sandbox, count, owned_session=False)
+        owned = fixtures.grow_credentials(sandbox, count, owned_session=True)
+
+        def restore(data: bytes, box: fixtures.Sandbox = sandbox) -> Callable[[], None]:
+            def write() -> None:
+                box.credentials.write_bytes(data)
+                for cached in (box.cache / "stsui" / "sessions").glob("*.json"):
+                    cached.unlink()
+
+            return write
+
+        def kept(data: bytes, box: fixtures.Sandbox = sandbox) -> Callable[..., str | None]:
+            def check(done: subprocess.CompletedProcess[str]) -> str | None:
+                after = box.credentials.read_bytes()
+                return None if len(after) > len(data) // 2 else "the credentials file lost its profiles"
+
+            return check
+
+        def forgot(done: subprocess.CompletedProcess[str], box: fixtures.Sandbox = sandbox) -> str | None:
+            return None if box.credentials.read_bytes() == plain_by_size[box.root.name] else "bytes changed"
+
+        plain_by_size[sandbox.root.name] = plain
+        jobs += [
+            Job(f"configparser read, {size} sections", [PYTHON, "-c", READ_SCRIPT, str(sandbox.credentials)],
+                sandbox.env, prepare=restore(plain)),
+            Job(f"stsui assume, {size} sections", [str(STSUI), "assume", name], sandbox.env, kept(plain),
+                prepare=restore(plain)),
+            Job(f"stsui forget, {size} sections", [str(STSUI), "forget", name], sandbox.env, forgot,
+                prepare=restore(owned)),
+            Job(f"stsui list --json, {size} sections", [str(STSUI), "list", "--json"], sandbox.env,
+                prepare=restore(owned)),
+        ]  # fmt: skip
+        apps.append(App(f"stsui TUI paint, {size} sections", [str(STSUI)], sandbox.env))
+    run_rounds(jobs, max(3, plan.rounds // 3), results)
+    run_paints(term, apps, plan.paint_rounds, results)
+
+
+plain_by_size: dict[str, bytes] = {}
+READ_SCRIPT = "import configparser, sys; configparser.RawConfigParser().read(sys.argv[1])"
+
+
+# -- part 6: 10,000 and 100,000 roles ----------------------------------------------------------------
+
+HUGE_ROLES = 100_000
+
+
+def part_many_roles(sts: fixtures.LocalSts, term: terminal.Tmux, plan: Plan, results: Results) -> None:
+    """credential-process with 10 and 10k roles, `list --json` and the TUI with 100k roles + 1k sessions."""
+    print(f"Part 6: credential-process at 10 and 10k roles; {HUGE_ROLES} roles ...", flush=True)
+    name = fixtures.role_name(1)
+    jobs = []
+    for size, count in (("10 roles", 10), ("10k roles", SCALE_ROLES)):
+        box = fixtures.make_sandbox(peers.WORK / f"cp-{count}", sts.endpoint, count)
+        subprocess.run([str(STSUI), "assume", name], env=box.env, capture_output=True, check=True)
+        held = ini_value(box.credentials, name, "aws_access_key_id")
+
+        def reused(done: subprocess.CompletedProcess[str], held: str | None = held) -> str | None:
+            key = json.loads(done.stdout).get("AccessKeyId")
+            return None if key == held else f"called STS instead of reusing the session ({key} != {held})"
+
+        jobs.append(Job(f"stsui credential-process, {size}", [str(STSUI), "credential-process", name],
+                        box.env, reused))  # fmt: skip
+    huge = fixtures.make_sandbox(peers.WORK / "huge", sts.endpoint, HUGE_ROLES, SCALE_SESSIONS)
+    jobs.append(list_job(huge, "stsui list --json, 100k", HUGE_ROLES, SCALE_SESSIONS))
+    run_rounds(jobs, plan.rounds, results)
+    apps = [App("stsui TUI paint, 100k", [str(STSUI)], huge.env, scale_after_paint(plan, results, "100k"))]
+    run_paints(term, apps, plan.paint_rounds, results)
 
 
 if __name__ == "__main__":

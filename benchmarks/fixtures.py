@@ -196,3 +196,30 @@ def _row(index: int, now: datetime, *, live: bool) -> list[str]:
 
 def iter_role_names(count: int) -> Iterator[str]:
     return (role_name(i) for i in range(1, count + 1))
+
+
+# -- scale: a large credentials file ----------------------------------------------------------------------
+
+
+def foreign_sections(count: int) -> str:
+    """`count` profiles of other tools (long-term keys, comments, a region), none of them stsui's."""
+    return "".join(
+        f"\n# team profile {index}\n[other-{index:06d}]\n"
+        f"aws_access_key_id = AKIAOTHER{index:011d}\n"
+        f"aws_secret_access_key = other-secret-{index:06d}-xxxxxxxxxxxxxxxxxxxxxxxx\n"
+        f"region = {REGION}\n"
+        for index in range(count)
+    )
+
+
+def grow_credentials(sandbox: Sandbox, count: int, *, owned_session: bool) -> bytes:
+    """Make the sandbox's credentials file its base keys plus `count` foreign profiles (and, with
+    `owned_session`, role-00001's stsui session in the middle); returns the bytes (restored before runs)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    half = foreign_sections(count // 2)
+    middle = _session_section(1, now) if owned_session else ""
+    rest = foreign_sections(count - count // 2).replace("other-", "more-")
+    data = BASE_CREDENTIALS + half + middle + rest
+    sandbox.credentials.write_text(data, encoding="utf-8")
+    sandbox.credentials.chmod(0o600)
+    return data.encode()

@@ -117,3 +117,15 @@ def idle_cpu_percent(pid: int, seconds: float) -> float:
     time.sleep(seconds)
     after, wall = cpu_seconds(pid), time.perf_counter() - start
     return 100.0 * (after - before) / wall
+
+
+def peak_memory_mb(pid: int) -> float | None:
+    """The process's peak resident memory so far (VmHWM), in MB; None when it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None

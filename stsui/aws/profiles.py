@@ -22,12 +22,14 @@ from __future__ import annotations
 import configparser
 import os
 import shlex
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from stsui.aws.direct import Keys, Target
 from stsui.aws.endpoints import DEFAULT_REGION, explicit_endpoint, standard_endpoint
 from stsui.domain.paths import AWS_CONFIG_VARIABLE, CREDENTIALS_VARIABLE, aws_config_path, credentials_path
+from stsui.store import ini
 
 KEYS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token"})
 """A profile's static keys."""
@@ -69,11 +71,16 @@ class Plan:
     target: Target
 
 
-def _read_ini(path: Path) -> Sections | None:
+def _read_ini(path: Path) -> Mapping[str, dict[str, object]] | None:
     """Sections of an INI file as botocore's `raw_config_parse` reads them (an indented block after
     `key =` is a sub-table); {} when missing, None when botocore would fail or read it differently."""
     if not path.is_file():
         return {} if not path.exists() else None
+    if _utf8_locale():  # botocore decodes with the locale's encoding: then stsui's INI grammar reads it alike
+        try:
+            return _NestedSections(ini.parse_bytes(path.read_bytes()))
+        except (OSError, ini.IniError):
+            return None
     parser = configparser.RawConfigParser()
     try:
         with open(path) as file:  # the locale's encoding, as configparser.read (botocore) uses
@@ -90,7 +97,37 @@ def _read_ini(path: Path) -> Sections | None:
     return sections
 
 
-def _profile_map(config: Sections) -> Sections:
+def _utf8_locale() -> bool:
+    import locale
+
+    return locale.getpreferredencoding(False).lower().replace("-", "") == "utf8"
+
+
+class _NestedSections(Mapping[str, dict[str, object]]):
+    """`_read_ini`'s answer from stsui's one INI parse (shared with the credentials file's writer, so a
+    50,000-profile file is parsed once, without a dict per section): a section's values, with [DEFAULT]'s
+    underneath, are worked out when asked for."""
+
+    def __init__(self, doc: ini.Document) -> None:
+        self._profiles = ini.Profiles(doc)
+
+    def __getitem__(self, name: str) -> dict[str, object]:
+        return {
+            key: {"nested": value} if value.startswith("\n") else value
+            for key, value in self._profiles[name].items()
+        }
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._profiles
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._profiles)
+
+    def __len__(self) -> int:
+        return len(self._profiles)
+
+
+def _profile_map(config: Mapping[str, dict[str, object]]) -> Sections:
     """botocore's `build_profile_map`: `[profile NAME]` (any quoting shlex reads) and `[default]`."""
     profiles: Sections = {}
     for section, values in config.items():
@@ -110,9 +147,9 @@ class AwsFiles:
     """The config and shared credentials files, re-read only when they change on disk."""
 
     def __init__(self) -> None:
-        self._cache: dict[Path, tuple[tuple[int, int, int, int], Sections | None]] = {}
+        self._cache: dict[Path, tuple[tuple[int, int, int, int], Mapping[str, dict[str, object]] | None]] = {}
 
-    def sections(self, path: Path) -> Sections | None:
+    def sections(self, path: Path) -> Mapping[str, dict[str, object]] | None:
         try:
             info = path.stat()
             stamp = (info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns)

@@ -7,7 +7,6 @@ Files botocore cannot parse are never touched. Writes are locked against other s
 
 from __future__ import annotations
 
-import codecs
 import os
 import stat
 import unicodedata
@@ -85,16 +84,6 @@ def _value_problem(key: str, value: str) -> str | None:
     if any(unicodedata.category(char) == "Cc" for char in value):
         return f"the value of {key} contains a control character"
     return None
-
-
-def _decode(raw: bytes) -> str:
-    """The file's text; IniError when it has a BOM or is not UTF-8 (botocore fails on both)."""
-    if raw.startswith(codecs.BOM_UTF8):
-        raise ini.IniError("it starts with a UTF-8 byte order mark")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ini.IniError(f"byte {error.start} is not valid UTF-8") from None
 
 
 def _entry(section: ini.Section) -> ProfileEntry:
@@ -231,7 +220,7 @@ class CredentialsFile:
         parse). Repeated reads of a large file then cost a read and a comparison."""
         parsed = self._parsed
         if parsed is None or parsed.raw != raw:
-            parsed = _Parsed(raw, ini.parse(_decode(raw)))
+            parsed = _Parsed(raw, ini.parse_bytes(raw))
             self._parsed = parsed
         return parsed
 

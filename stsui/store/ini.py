@@ -10,10 +10,12 @@ opinion before a file is changed.
 
 from __future__ import annotations
 
+import codecs
 import configparser
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from sys import intern
 
 from stsui.domain.rules import DEFAULT_SECTION
 
@@ -111,6 +113,46 @@ class Document:
         result = {} if self.defaults is None else {DEFAULT_SECTION: self.defaults.values}
         result.update((name, section.values) for name, section in self.sections.items())
         return result
+
+
+class Profiles(Mapping[str, dict[str, str]]):
+    """Each section's values with [DEFAULT]'s underneath, as `RawConfigParser.items(name)` gives them; worked
+    out for the sections asked for only."""
+
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+
+    def __getitem__(self, name: str) -> dict[str, str]:
+        section = self._doc.sections[name]
+        defaults = self._doc.defaults
+        return section.values if defaults is None else {**defaults.values, **section.values}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._doc.sections)
+
+    def __len__(self) -> int:
+        return len(self._doc.sections)
+
+
+_last: tuple[bytes, Document] | None = None
+
+
+def parse_bytes(raw: bytes) -> Document:
+    """`parse` of a file's bytes, which must be UTF-8 without a BOM (botocore fails on both). The last file
+    parsed is remembered, so the readers of one file in one process share one parse of it."""
+    global _last
+    last = _last
+    if last is not None and last[0] == raw:
+        return last[1]
+    if raw.startswith(codecs.BOM_UTF8):
+        raise IniError("it starts with a UTF-8 byte order mark")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise IniError(f"byte {error.start} is not valid UTF-8") from None
+    doc = parse(text)
+    _last = (raw, doc)
+    return doc
 
 
 # --- the grammar -------------------------------------------------------------------------------------
@@ -219,7 +261,7 @@ def parse(text: str) -> Document:
             at = colon
         if at <= 0:
             raise IniError(f"line {number + 1} is not key = value")
-        key = stripped[:at].rstrip().lower()
+        key = intern(stripped[:at].rstrip().lower())  # a few distinct keys, 150,000 times in a big file
         if key in keys:
             raise IniError(f"duplicate key '{key}' in section [{name}] at line {number + 1}")
         keys[key] = key_line = number
@@ -319,11 +361,12 @@ def _window(doc: Document, low: int, high: int) -> tuple[int, int]:
 
 
 def window_text(doc: Document, first: int, stop: int) -> str:
-    return "".join(line + ending for line, ending in zip(doc.lines[first:stop], doc.endings[first:stop], strict=True))
+    pairs = zip(doc.lines[first:stop], doc.endings[first:stop], strict=True)
+    return "".join(line + ending for line, ending in pairs)
 
 
 def apply(doc: Document, raw: bytes, splice: Splice) -> bytes:
-    """The UTF-8 text `raw` (which `doc` was parsed from) with `splice` applied; only the window is encoded."""
+    """The UTF-8 text `raw` (which `doc` was parsed from) with `splice` applied."""
     if not raw.isascii():
         text = raw.decode("utf-8")
         start = sum(map(len, doc.lines[: splice.first])) + sum(map(len, doc.endings[: splice.first]))
@@ -335,7 +378,9 @@ def apply(doc: Document, raw: bytes, splice: Splice) -> bytes:
     return b"".join((whole[:start], splice.text.encode("utf-8"), whole[end:]))
 
 
-def _render(doc: Document, changes: Mapping[int, _Change], after: int = -1, new: Sequence[str] = ()) -> Splice:
+def _render(
+    doc: Document, changes: Mapping[int, _Change], after: int = -1, new: Sequence[str] = ()
+) -> Splice:
     """The edit that applies `changes` and puts `new` lines (ending in the dominant newline) after line
     `after`. A line without an ending (the old last line) gets one when something follows it."""
     touched = [*changes, after, after + 1] if new else list(changes)
@@ -420,9 +465,9 @@ def append_section(doc: Document, name: str, values: Mapping[str, str]) -> Splic
 
 
 def remove_section(doc: Document, name: str) -> Splice:
-    """The edit that removes section `name` (header to last key line) and one empty line next to it (the one before
-    it, else the one after it); at the end of the text, without an empty line before it, the line before
-    loses its ending instead. This undoes `append_section` byte for byte, in any order of removal."""
+    """The edit that removes section `name` (header to last key line) and one empty line next to it (the one
+    before it, else the one after it); at the end of the text, without an empty line before it, the line
+    before loses its ending instead. This undoes `append_section` byte for byte, in any order of removal."""
     section = doc.sections[name]
     last = section.last_key
     changes: dict[int, _Change] = dict.fromkeys(range(section.header, last + 1))

@@ -111,7 +111,7 @@ def test_a_same_size_edit_within_the_same_second_is_noticed(counted: list[Path])
 
 
 def test_an_old_file_is_known_by_its_identity(monkeypatch: pytest.MonkeyPatch, counted: list[Path]) -> None:
-    """A file last changed long ago carries no digest; a replaced file (new inode) or another size is noticed."""
+    """A file changed long ago carries no digest; a replaced file (new inode) or another size is noticed."""
     monkeypatch.setattr(cache_module, "now_ns", lambda: os.stat(config_path(None)).st_ctime_ns + 10**10)
     path = roles_file(FULL)
     load_roles(path)
