@@ -284,7 +284,7 @@ class Engine:
         refusal = name_refusal(self.store.path, profile)
         if refusal:
             raise UsageError(refusal)
-        entry = self.store.read().get(profile)
+        entry = self.store.entry(profile)
         if entry is None or force:
             return
         refusal = owner_refusal(self.store.path, profile, entry.owner_role, role.name, overwrite=True)

@@ -185,6 +185,15 @@ class CredentialsFile:
                 )
         return found
 
+    def entry(self, profile: str) -> ProfileEntry | None:
+        """What the file says about `[profile]` alone (None when it has no such section)."""
+        parsed = self._load()
+        if parsed is None or profile not in parsed.doc.sections:
+            return None
+        if parsed.entries is not None:
+            return parsed.entries[profile]
+        return _entry(parsed.doc.sections[profile])
+
     def read_session(self, profile: str, role_name: str) -> Session | None:
         """The session stsui wrote to `profile` for `role_name` (keys, token and expiry), else None."""
         parsed = self._load()

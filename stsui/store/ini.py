@@ -10,6 +10,7 @@ opinion before a file is changed.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import configparser
 import re
@@ -78,6 +79,45 @@ class Section:
         return range(first, self._spans.get(first, first) + 1)
 
 
+class Sections(Mapping[str, Section]):
+    """The sections of a parsed text by name, in file order. A section's key lines are found when it is
+    looked up (the text is known to parse, so every line of it that is not blank, a comment or a
+    continuation is a key line); sections nobody looks at cost only their name and header line."""
+
+    __slots__ = ("_headers", "_lines", "_spans", "_starts")
+
+    def __init__(self, lines: list[str], spans: dict[int, int], headers: dict[str, int], starts: list[int]):
+        self._lines = lines
+        self._spans = spans
+        self._headers = headers
+        self._starts = starts
+
+    def __getitem__(self, name: str) -> Section:
+        header = self._headers[name]
+        at = bisect.bisect_right(self._starts, header)
+        stop = self._starts[at] if at < len(self._starts) else len(self._lines)
+        lines, spans = self._lines, self._spans
+        section = Section(name, header, lines, spans)
+        key_lines = section.key_lines
+        number = header + 1
+        while number < stop:
+            stripped = lines[number].strip()
+            if stripped and stripped[0] not in "#;":
+                key_lines[intern(stripped[: _delimiter(stripped)].rstrip().lower())] = number
+                number = spans.get(number, number)
+            number += 1
+        return section
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._headers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._headers)
+
+    def __len__(self) -> int:
+        return len(self._headers)
+
+
 class Document:
     """Parsed INI text: every line (without its ending), every ending, and the sections in file order."""
 
@@ -87,7 +127,7 @@ class Document:
         self,
         lines: list[str],
         endings: list[str],
-        sections: dict[str, Section],
+        sections: Sections,
         defaults: Section | None,
         plain_endings: bool = False,
     ) -> None:
@@ -134,16 +174,18 @@ class Profiles(Mapping[str, dict[str, str]]):
         return len(self._doc.sections)
 
 
-_last: tuple[bytes, Document] | None = None
+_recent: list[tuple[bytes, Document]] = []
+"""The last two texts parsed (the config and the credentials file), newest first."""
 
 
 def parse_bytes(raw: bytes) -> Document:
-    """`parse` of a file's bytes, which must be UTF-8 without a BOM (botocore fails on both). The last file
-    parsed is remembered, so the readers of one file in one process share one parse of it."""
-    global _last
-    last = _last
-    if last is not None and last[0] == raw:
-        return last[1]
+    """`parse` of a file's bytes, which must be UTF-8 without a BOM (botocore fails on both). The last two
+    files parsed are remembered, so the readers of one file in one process share one parse of it."""
+    global _recent
+    recent = _recent
+    for known, doc in recent:
+        if known == raw:
+            return doc
     if raw.startswith(codecs.BOM_UTF8):
         raise IniError("it starts with a UTF-8 byte order mark")
     try:
@@ -151,7 +193,7 @@ def parse_bytes(raw: bytes) -> Document:
     except UnicodeDecodeError as error:
         raise IniError(f"byte {error.start} is not valid UTF-8") from None
     doc = parse(text)
-    _last = (raw, doc)
+    _recent = [(raw, doc), *recent[:1]]
     return doc
 
 
@@ -214,13 +256,16 @@ def option_value(lines: Sequence[str], number: int, end: int | None = None) -> s
 def parse(text: str) -> Document:
     """Parse INI text with RawConfigParser's rules; IniError names the first line botocore rejects.
 
-    One pass that records where sections and keys are and which lines continue a value (a non-blank,
-    non-comment line indented deeper than the key line above it); values are read later, on demand."""
+    One pass that records where sections start and which lines continue a value (a non-blank, non-comment
+    line indented deeper than the key line above it); a section's keys and values are found again when it
+    is looked at, so a large file costs a list of lines and a few numbers per section."""
     lines, endings = split_lines(text)
-    sections: dict[str, Section] = {}
+    headers: dict[str, int] = {}  # section name -> its header line
+    starts: list[int] = []  # every header line, [DEFAULT]'s too, in order
     spans: dict[int, int] = {}  # key line -> its last continuation line
     defaults: Section | None = None
-    keys: dict[str, int] | None = None  # the key lines of the current section
+    scratch: dict[str, int] = {}  # the current section's keys, to find duplicates
+    keys: dict[str, int] | None = None  # where the current section's keys go (scratch, or [DEFAULT]'s own)
     key_line = -1  # the key line continuation lines extend; -1 right after a header
     name = ""  # the current section's name
     indent_level = 0
@@ -244,14 +289,16 @@ def parse(text: str) -> Document:
             if close >= 2:
                 name = stripped[1:close]
                 key_line = -1
+                starts.append(number)
                 if name == DEFAULT_SECTION:
                     defaults = defaults or Section(name, number, lines, spans)
                     keys = defaults.key_lines
                     continue
-                if name in sections:
+                if name in headers:
                     raise IniError(f"duplicate section [{name}] at line {number + 1}")
-                section = sections[name] = Section(name, number, lines, spans)
-                keys = section.key_lines
+                headers[name] = number
+                keys = scratch
+                keys.clear()
                 continue
         if keys is None:
             raise IniError(f"line {number + 1} comes before the first [section] header")
@@ -265,6 +312,7 @@ def parse(text: str) -> Document:
         if key in keys:
             raise IniError(f"duplicate key '{key}' in section [{name}] at line {number + 1}")
         keys[key] = key_line = number
+    sections = Sections(lines, spans, headers, starts)
     doc = Document(lines, endings, sections, defaults, "\r" not in text)
     if spans:
         _check_nested(doc, spans)
