@@ -193,3 +193,74 @@ def test_write_then_forget_restores_the_bytes(data: bytes, profile: str, role: s
         store.write_session(profile, make_session(role, "refreshed", "eu-north-1"))
         assert store.remove(profile, role) is True
         assert path.read_bytes() == data
+
+
+# -- edits checked in their window ----------------------------------------------------------------------------
+# With "\n" endings and no [DEFAULT], an edit is rendered and checked only between the unindented headers
+# around it (ini.Splice). Whatever the file, that must give exactly what rendering and checking the whole
+# file gives: the same bytes, or the same refusal.
+
+BODY = st.sampled_from(
+    [
+        "x_stsui_role = dev",
+        "x_stsui_role = ops",
+        "k = v",
+        "q: v",
+        "region = eu-west-1",
+        "aws_access_key_id = AKIA",
+        "aws_session_token = T",
+        "aws_security_token = STALE",
+        "  indented = 1",
+        "    continued",
+        "\tz = 1",
+        "s3 =",
+        "  signature_version = s3v4",
+        "# comment",
+        "  ; comment",
+        "",
+        "   ",
+        "just words",
+    ]
+)
+HEADERS = st.sampled_from(["[{}]", "  [{}]", "[{}] # note", "\t[{}]"])
+SECTION = st.tuples(
+    st.sampled_from(["dev", "ops", "a", "b", "profile x", "c d", "new"]),
+    HEADERS,
+    st.lists(BODY, max_size=5, unique=True),
+)
+WINDOW_FILES = st.tuples(
+    st.lists(st.sampled_from(["# head", ""]), max_size=2),
+    st.lists(SECTION, max_size=7, unique_by=lambda section: section[0]),
+).map(
+    lambda parts: "".join(
+        line + "\n"
+        for line in [*parts[0], *(x for n, h, body in parts[1] for x in [h.format(n), *body])]
+    ).encode()
+)
+
+
+def outcome(data: bytes, profile: str, session: Session, *, whole: bool) -> tuple[str, bytes]:
+    """What a write, then a forget, of `profile` does to `data`: the bytes after each, or the refusal."""
+    from unittest import mock
+
+    from stsui.store import ini
+
+    everything = mock.patch.object(ini, "_window", lambda doc, low, high: (0, len(doc.lines)))
+    with credentials_file(data) as path, everything if whole else mock.MagicMock():
+        store = CredentialsFile(path)
+        try:
+            store.write_session(profile, session)
+            written = path.read_bytes()
+            store.remove(profile, session.role_name)
+        except CredentialsFileError as error:
+            return str(error).replace(str(path), "FILE"), path.read_bytes()
+        return "ok", written + b"\0" + path.read_bytes()
+
+
+@FUZZ
+@given(data=WINDOW_FILES, profile=PROFILES, role=ROLES, token=SESSION_TOKENS)
+def test_an_edit_checked_in_its_window_is_the_edit_checked_in_the_whole_file(
+    data: bytes, profile: str, role: str, token: str
+) -> None:
+    session = make_session(role, token, "eu-north-1")
+    assert outcome(data, profile, session, whole=False) == outcome(data, profile, session, whole=True)
