@@ -195,7 +195,7 @@ def test_write_then_forget_restores_the_bytes(data: bytes, profile: str, role: s
         assert path.read_bytes() == data
 
 
-# -- edits checked in their window ----------------------------------------------------------------------------
+# -- edits checked in their window -------------------------------------------------------------------
 # With "\n" endings and no [DEFAULT], an edit is rendered and checked only between the unindented headers
 # around it (ini.Splice). Whatever the file, that must give exactly what rendering and checking the whole
 # file gives: the same bytes, or the same refusal.
@@ -233,8 +233,7 @@ WINDOW_FILES = st.tuples(
     st.lists(SECTION, max_size=7, unique_by=lambda section: section[0]),
 ).map(
     lambda parts: "".join(
-        line + "\n"
-        for line in [*parts[0], *(x for n, h, body in parts[1] for x in [h.format(n), *body])]
+        line + "\n" for line in [*parts[0], *(x for n, h, body in parts[1] for x in [h.format(n), *body])]
     ).encode()
 )
 

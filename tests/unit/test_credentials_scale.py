@@ -1,4 +1,4 @@
-"""A credentials file of 50,000 profiles: stsui's writes keep every other byte, and botocore still reads it."""
+"""A credentials file of 50,000 profiles: stsui's writes keep every other byte; botocore still reads it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ def big_file(owned_at: int) -> bytes:
         if index == owned_at:
             parts.append(
                 "\n[mid]\naws_access_key_id = ASIAOLD\naws_secret_access_key = old\n"
-                "aws_session_token = old\nx_security_token_expires = 2020-01-01T00:00:00Z\nx_stsui_role = mid\n"
+                "aws_session_token = old\nx_security_token_expires = 2020-01-01T00:00:00Z\n"
+                "x_stsui_role = mid\n"
             )
         indent = "  " if index % 997 == 0 else ""  # now and then an indented key, as people write them
         parts.append(
@@ -30,7 +31,8 @@ def big_file(owned_at: int) -> bytes:
 
 def session(role: str) -> Session:
     expires = datetime(2030, 1, 1, tzinfo=UTC)
-    return Session(role, Credentials("ASIANEW", "new-secret", "new-token", expires), f"arn:x:{role}", "us-east-1")
+    credentials = Credentials("ASIANEW", "new-secret", "new-token", expires)
+    return Session(role, credentials, f"arn:x:{role}", "us-east-1")
 
 
 def test_a_50000_section_file_keeps_every_byte_through_assume_and_forget(tmp_path: Path) -> None:
