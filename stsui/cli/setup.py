@@ -26,13 +26,14 @@ def load_roles(path: Path) -> Config:
     (raising `ConfigError`) and cached."""
     import os
 
-    from stsui.config.load import config_from_bytes, read_roles_file
     from stsui.store.roles_cache import now_ns, roles_cache
 
     cache = roles_cache()
     config = cache.load_all(path)
     if config is not None:
         return config
+    from stsui.config.load import config_from_bytes, read_roles_file  # the validator: only on a change
+
     try:
         info = os.stat(path)
     except OSError:
