@@ -5,6 +5,7 @@ the parser's reading of argv)."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,6 +36,15 @@ def cache_session(left: timedelta, arn: str = ARN, role: str = "admin") -> Sessi
     session = Session(role, Credentials("ASIAFAST", "fast-secret", "fast-token", expiration), arn)
     SessionCache.under(cache_dir()).put(session)
     return session
+
+
+@pytest.fixture(autouse=True)
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock long after the roles file was written, so the cache vouches for it by its stat alone."""
+    from stsui.store import roles_cache
+
+    later = time.time_ns() + 10**11
+    monkeypatch.setattr(roles_cache, "now_ns", lambda: later)
 
 
 @pytest.fixture

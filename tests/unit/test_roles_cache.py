@@ -5,6 +5,7 @@ stsui back to validating the file."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,18 @@ def cache_files() -> list[Path]:
     return sorted((cache_dir() / "roles").glob("*.validated"))
 
 
+@pytest.fixture(autouse=True)
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock long after every edit (no digest), unless a test says the file was just changed."""
+    later = time.time_ns() + 10**11
+    monkeypatch.setattr(cache_module, "now_ns", lambda: later)
+
+
+def just_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock right at the roles file's last change: its stat alone cannot vouch for it."""
+    monkeypatch.setattr(cache_module, "now_ns", lambda: os.stat(config_path(None)).st_ctime_ns)
+
+
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Every validation of a roles file, by path."""
@@ -97,8 +110,11 @@ def test_the_cache_is_a_private_file() -> None:
     assert oct((cache_dir() / "roles").stat().st_mode & 0o777) == "0o700"
 
 
-def test_a_same_size_edit_within_the_same_second_is_noticed(counted: list[Path]) -> None:
+def test_a_same_size_edit_within_the_same_second_is_noticed(
+    monkeypatch: pytest.MonkeyPatch, counted: list[Path]
+) -> None:
     """The edit keeps size and mtime (and may keep ctime, within one clock tick): the digest catches it."""
+    just_changed(monkeypatch)
     path = roles_file(FULL)
     load_roles(path)
     before = path.stat()
@@ -112,7 +128,6 @@ def test_a_same_size_edit_within_the_same_second_is_noticed(counted: list[Path])
 
 def test_an_old_file_is_known_by_its_identity(monkeypatch: pytest.MonkeyPatch, counted: list[Path]) -> None:
     """A file changed long ago carries no digest; a replaced file (new inode) or another size is noticed."""
-    monkeypatch.setattr(cache_module, "now_ns", lambda: os.stat(config_path(None)).st_ctime_ns + 10**10)
     path = roles_file(FULL)
     load_roles(path)
     assert load_roles(path) is not None and len(counted) == 1
@@ -195,3 +210,22 @@ def test_100000_roles_load_from_the_cache_and_filter(counted: list[Path]) -> Non
     found = RoleSearch(roles).filter("077777")
     assert [roles[i].name for i in found] == ["role-077777"]
     assert len(RoleSearch(roles).filter("team-3")) == len(range(3, count, 7))
+
+
+def test_a_digest_is_checked_only_while_the_file_is_new(
+    monkeypatch: pytest.MonkeyPatch, counted: list[Path]
+) -> None:
+    """A cache written right after an edit carries a digest; once the edit is old, the roles are validated
+    once more and cached without one, so answering for a role stops reading the whole roles file."""
+    just_changed(monkeypatch)
+    path = roles_file(FULL)
+    load_roles(path)
+    load_roles(path)
+    assert len(counted) == 1
+    later = os.stat(path).st_ctime_ns + 10**10
+    monkeypatch.setattr(cache_module, "now_ns", lambda: later)
+    load_roles(path)
+    assert len(counted) == 2
+    monkeypatch.setattr(cache_module, "digest", lambda raw: pytest.fail("the roles file was read"))
+    assert roles_cache().load_one(path, "prod-admin") == load_roles(path).roles["prod-admin"]
+    assert len(counted) == 2
