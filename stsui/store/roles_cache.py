@@ -181,8 +181,11 @@ class RolesCache:
         """An open cache file whose header matches the roles file as it is now, and that header; or None."""
         try:
             info = os.stat(roles_file)
+            folder = os.lstat(self.directory)
         except OSError:
             return None
+        if not stat.S_ISDIR(folder.st_mode) or folder.st_uid != os.geteuid() or folder.st_mode & 0o022:
+            return None  # not stsui's own directory: nothing in it is trusted
         flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
         try:
             fd = os.open(self._file(roles_file), flags)

@@ -152,7 +152,7 @@ def test_an_invalid_file_is_never_cached_and_a_fix_is_seen(counted: list[Path]) 
     assert "prod-admin" in load_roles(path).roles
 
 
-@pytest.mark.parametrize("damage", ["mode", "owner", "link", "corrupt", "truncated", "header"])
+@pytest.mark.parametrize("damage", ["mode", "owner", "link", "corrupt", "truncated", "header", "directory"])
 def test_an_untrusted_or_damaged_cache_is_validated_again(damage: str, counted: list[Path]) -> None:
     path = roles_file(FULL)
     expected = load_roles(path)
@@ -178,6 +178,8 @@ def test_an_untrusted_or_damaged_cache_is_validated_again(damage: str, counted: 
         found.write_bytes(found.read_bytes()[:-7])
     elif damage == "header":
         found.write_bytes(b"{not json\n" + found.read_bytes().split(b"\n", 1)[1])
+    elif damage == "directory":
+        found.parent.chmod(0o777)  # anyone could have put it there
     assert roles_cache().load_one(path, "prod-admin") in (None, expected.roles["prod-admin"])
     assert load_roles(path) == expected
     assert len(counted) == 2, "a damaged cache was trusted"
