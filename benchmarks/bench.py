@@ -351,7 +351,8 @@ FORGET_50K, LIST_50K = "stsui forget, 50k sections", "stsui list --json, 50k sec
 TUI_50K, CP_10K = "stsui TUI paint, 50k sections", "stsui credential-process, 10k roles"
 ASSUME_5K, FORGET_5K = "stsui assume, 5k sections", "stsui forget, 5k sections"
 LIST_5K, CP_10 = "stsui list --json, 5k sections", "stsui credential-process, 10 roles"
-LIST_100K, LIST_10K = "stsui list --json, 100k", "stsui list --json, 10k"
+LIST_100K, LIST_10K_6 = "stsui list --json, 100k", "stsui list --json, 10k (part 6)"
+AWSUME_6 = "awsume -o (part 6)"
 TUI_100K, IDLE_100K = "stsui TUI paint, 100k", "stsui TUI idle CPU, 100k"
 TARGETS = [
     Target("1", "`stsui assume NAME` (new session, profile written)", "stsui assume", 0.70, AWSUME),
@@ -379,8 +380,8 @@ TARGETS = [
     Target("5", "TUI first paint, growth 5k -> 50k sections", TUI_50K, 10, "stsui TUI paint, 5k sections"),
     Target("5", "configparser reading the 50k-section file: peak memory", READ_50K, None, unit="MB"),
     Target("6", "`stsui credential-process NAME`, 10k roles vs 10 roles", CP_10K, 1.30, CP_10),
-    Target("6", "`stsui credential-process NAME`, 10k roles, against awsume", CP_10K, 0.20, AWSUME),
-    Target("6", "`stsui list --json`, 100k roles + 1k sessions vs 10k", LIST_100K, 10, LIST_10K),
+    Target("6", "`stsui credential-process NAME`, 10k roles, against awsume", CP_10K, 0.20, AWSUME_6),
+    Target("6", "`stsui list --json`, 100k roles + 1k sessions vs 10k", LIST_100K, 10, LIST_10K_6),
     Target("6", "`stsui list --json`, 100k roles: peak memory", LIST_100K, None, unit="MB"),
     Target("6", "TUI first paint, 100k roles + 1k sessions vs 50 roles", TUI_100K, 1.5, TUI_50),
     Target("6", "TUI filter to one row, 100k roles", "stsui TUI filter, 100k", 0.30),
@@ -707,8 +708,12 @@ def part_many_roles(sts: fixtures.LocalSts, term: terminal.Tmux, plan: Plan, res
 
         jobs.append(Job(f"stsui credential-process, {size}", [str(STSUI), "credential-process", name],
                         box.env, reused))  # fmt: skip
+    peer = fixtures.make_sandbox(peers.WORK / "cp-awsume", sts.endpoint, SMALL_ROLES)
+    jobs.append(Job(AWSUME_6, peers.awsume_assume(fixtures.PEER_PROFILE, "bench-out"), peer.env))
+    big = fixtures.make_sandbox(peers.WORK / "scale-6", sts.endpoint, SCALE_ROLES, SCALE_SESSIONS)
+    jobs.append(list_job(big, LIST_10K_6))
     huge = fixtures.make_sandbox(peers.WORK / "huge", sts.endpoint, HUGE_ROLES, SCALE_SESSIONS)
-    jobs.append(list_job(huge, "stsui list --json, 100k", HUGE_ROLES, SCALE_SESSIONS))
+    jobs.append(list_job(huge, LIST_100K, HUGE_ROLES, SCALE_SESSIONS))
     run_rounds(jobs, plan.rounds, results)
     apps = [App("stsui TUI paint, 100k", [str(STSUI)], huge.env, scale_after_paint(plan, results, "100k"))]
     run_paints(term, apps, plan.paint_rounds, results)

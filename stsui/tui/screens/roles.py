@@ -328,6 +328,7 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         field.display = True  # now, not at the next style update, so focus (and typed keys) land at once
         self.set_focus(field)
         self.refresh_bindings()
+        _ = self.role_search  # the keys are built as the filter opens, not while the first key waits
 
     def action_clear_filter(self) -> None:
         field = self.filter_input
@@ -363,6 +364,8 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         query = event.value
+        if query != self.filter_input.value:
+            return  # typed over already: only the newest text is filtered (a burst of keys costs one search)
         within = self._matches if narrows(self._query, query) else None
         self._matches = self.role_search.filter(query, within)
         self._query = query
