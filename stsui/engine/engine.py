@@ -31,7 +31,6 @@ from stsui.domain.model import (
     Role,
     Session,
     Status,
-    renewal_due,
     status_of,
 )
 from stsui.domain.reuse import reusable
