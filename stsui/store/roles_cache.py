@@ -42,6 +42,8 @@ _DEFAULTS = {
     for f in _FIELDS
     if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
 }
+_CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(Config) if f.name not in ("path", "roles"))
+"""The roles file's own settings (from [defaults]), kept beside the roles."""
 _FIELD_NAMES = frozenset(f.name for f in _FIELDS)
 _REQUIRED = _FIELD_NAMES - _DEFAULTS.keys()
 _RULES = ("config/load.py", "config/schema.py", "domain/model.py", "domain/rules.py", "domain/durations.py")
@@ -141,8 +143,7 @@ class RolesCache:
             "identity": identity(info),
             "digest": digest(raw) if is_racy(info, read_at_ns) else None,
             "rules": _rules_fingerprint(),
-            "source_profile": config.source_profile,
-            "region": config.region,
+            "config": {name: getattr(config, name) for name in _CONFIG_FIELDS},
             "count": len(lines),
             "slots": slots,
             "records": 0,
@@ -257,7 +258,10 @@ class RolesCache:
             if len(data) != size or len(records) != header["count"]:
                 return None
             roles = {role.name: role for role in map(from_record, records)}
-            return Config(roles_file, roles, header["source_profile"], header["region"])
+            settings = header["config"]
+            if set(settings) != set(_CONFIG_FIELDS):
+                return None
+            return Config(roles_file, roles, **settings)
         except (OSError, ValueError, TypeError, KeyError):
             return None
         finally:
