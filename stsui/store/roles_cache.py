@@ -133,7 +133,12 @@ class RolesCache:
         """Keep `config`, validated from `raw` read at `read_at_ns` from a file whose stat (taken before the
         read) is `info`. Best effort: a cache that cannot be written is simply not there next time."""
         roles = list(config.roles.values())
-        lines = [json.dumps(record(role), separators=(",", ":")).encode() for role in roles]
+        try:
+            lines = [json.dumps(record(role), separators=(",", ":")).encode() for role in roles]
+            settings = {name: getattr(config, name) for name in _CONFIG_FIELDS}
+            json.dumps(settings)
+        except (TypeError, ValueError):
+            return  # a setting that is not plain data (e.g. [sso.NAME] instances): validated each time
         slots = 8
         while slots < 2 * len(lines):
             slots *= 2
@@ -143,7 +148,7 @@ class RolesCache:
             "identity": identity(info),
             "digest": digest(raw) if is_racy(info, read_at_ns) else None,
             "rules": _rules_fingerprint(),
-            "config": {name: getattr(config, name) for name in _CONFIG_FIELDS},
+            "config": settings,
             "count": len(lines),
             "slots": slots,
             "records": 0,

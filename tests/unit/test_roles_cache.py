@@ -231,3 +231,14 @@ def test_a_digest_is_checked_only_while_the_file_is_new(
     monkeypatch.setattr(cache_module, "digest", lambda raw: pytest.fail("the roles file was read"))
     assert roles_cache().load_one(path, "prod-admin") == load_roles(path).roles["prod-admin"]
     assert len(counted) == 2
+
+
+def test_a_roles_file_with_identity_center_instances_loads_every_time(counted: list[Path]) -> None:
+    """[sso.NAME] instances are not plain data: such a file is validated each time, never cached wrongly."""
+    path = roles_file(
+        FULL + '\n[sso.work]\nstart_url = "https://my-org.awsapps.com/start"\nregion = "eu-west-1"\n'
+    )
+    first = load_roles(path)
+    assert load_roles(path) == first == load_config(path)
+    assert "work" in first.sso
+    assert roles_cache().load_one(path, "prod-admin") is None
