@@ -75,10 +75,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def role_rows(engine: Engine) -> list[tuple[Role, Status, datetime | None]]:
     """Each role of the roles file with its status and the expiry of the session stsui holds for it."""
-    entries = engine.entries()
+    roles = engine.config.roles.values()
+    entries = engine.entries({role.profile for role in roles})
     return [
-        (role, engine.status(role, entries), owned_expiry(role, entries.get(role.profile)))
-        for role in engine.config.roles.values()
+        (role, engine.status(role, entries), owned_expiry(role, entries.get(role.profile))) for role in roles
     ]
 
 

@@ -7,7 +7,7 @@ instead of calling STS again. MFA sessions are cached per source profile and dev
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -114,9 +114,9 @@ class Engine:
 
     # -- reading -----------------------------------------------------------------------------------------
 
-    def entries(self) -> dict[str, ProfileEntry]:
-        """Every profile of the credentials file, read once."""
-        return self.store.read()
+    def entries(self, profiles: Collection[str] | None = None) -> dict[str, ProfileEntry]:
+        """Every profile of the credentials file (or those named in `profiles`), read once."""
+        return self.store.read(profiles)
 
     def status(self, role: Role, entries: dict[str, ProfileEntry]) -> Status:
         """The role's status (`stsui.domain.model.status_of`) from its profile and the caches."""

@@ -160,13 +160,19 @@ class CredentialsFile:
 
     # --- reading ---------------------------------------------------------------------------------------
 
-    def read(self) -> dict[str, ProfileEntry]:
-        """Every section (except DEFAULT) by name; {} when the file does not exist."""
+    def read(self, profiles: Collection[str] | None = None) -> dict[str, ProfileEntry]:
+        """Every section (except DEFAULT) by name, or only those named in `profiles` (what the TUI needs of
+        a file of 50,000 sections); {} when the file does not exist."""
         parsed = self._load()
         if parsed is None:
             return {}
+        if profiles is not None and parsed.entries is None:
+            sections = parsed.doc.sections
+            return {name: _entry(sections[name]) for name in profiles if name in sections}
         if parsed.entries is None:
             parsed.entries = {name: _entry(section) for name, section in parsed.doc.sections.items()}
+        if profiles is not None:
+            return {name: parsed.entries[name] for name in profiles if name in parsed.entries}
         return dict(parsed.entries)
 
     def others(self, wanted: Collection[str]) -> dict[str, tuple[frozenset[str], dict[str, str]]]:

@@ -13,7 +13,7 @@ background caller (`served_at`) and whether such a caller is waiting for a new M
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -224,6 +224,11 @@ class RoleBook:
         return self.states.get(name)
 
     # -- facts --------------------------------------------------------------------------------------------
+
+    @property
+    def profiles(self) -> Collection[str]:
+        """The profiles the roles write: all the screen needs of the credentials file."""
+        return self._by_profile.keys()
 
     def load(self, entries: Mapping[str, ProfileEntry]) -> set[str]:
         """Take the credentials file's entries; returns the roles whose session changed.

@@ -119,6 +119,17 @@ def test_read_reports_every_section(path: Path, store: CredentialsFile) -> None:
     assert dev.principal_arn == "arn:aws:sts::123456789012:assumed-role/dev/stsui"
 
 
+def test_reading_some_profiles_agrees_with_reading_all(path: Path, store: CredentialsFile) -> None:
+    """What the TUI and `list` ask of a large file: only their roles' profiles, with the same answers
+    whether or not the whole file was read before."""
+    put(path, RICH.encode() + b"\n[dev]\n" + session_block().encode())
+    wanted = ["dev", "ci", "absent"]
+    part = CredentialsFile(path).read(wanted)
+    everything = store.read()
+    assert part == {name: everything[name] for name in ("dev", "ci")}
+    assert store.read(wanted) == part  # after the whole file was read too
+
+
 def test_read_session_only_for_its_own_role(path: Path, store: CredentialsFile) -> None:
     put(path, RICH.encode())
     store.write_session("dev", make_session(region="eu-central-1"))

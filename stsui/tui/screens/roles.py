@@ -130,7 +130,7 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         """Read the credentials file before the first frame, so live sessions show at once (no STS here)."""
         try:
             self._stamp = self.engine.store.stamp()
-            self.book.load(self.engine.entries())
+            self.book.load(self.engine.entries(self.book.profiles))
         except StsuiError as error:
             self._startup_error = error.message
         self.mark_logins()
@@ -473,7 +473,7 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
     def _read_entries(self) -> None:
         try:
             stamp = self.engine.store.stamp()
-            entries = self.engine.entries()
+            entries = self.engine.entries(self.book.profiles)
         except StsuiError as error:
             self.post_message(CredentialsFileUnreadable(error.message, stamp))
             return
