@@ -21,7 +21,8 @@ test: lint
 	@# bytecode up front: the suite starts stsui ~1,000 times, and where PYTHONDONTWRITEBYTECODE is set each
 	@# start would compile every module again
 	$(BIN)/python -m compileall -q stsui
-	$(BIN)/pytest -n auto -p no:cacheprovider
+	@# 4 workers on 2 cores: many tests wait on a subprocess, a socket or a terminal, not on the CPU
+	$(BIN)/pytest -n 4 -p no:cacheprovider
 
 demo: $(VENV)/.ok-demo
 	$(BIN)/stsui demo
