@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from stsui.domain.errors import UnsafeFileError
 from stsui.domain.paths import cache_dir, config_path, credentials_path
 from stsui.domain.times import parse_rfc3339
+from stsui.store import stamps
 from stsui.store.atomic import private_dir, read_regular, write_private
 from stsui.store.keys import EXPIRES, MARKER
+from stsui.store.stamps import identity, is_racy
 
 DEFAULT_FORMAT = "{role} {left}"
 FIELDS = ("{role}", "{left}", "{profile}")
@@ -153,7 +155,7 @@ def role_names(explicit: str | None) -> list[str]:
         info = os.stat(path)
     except OSError:
         return []
-    stamp = f"{info.st_mtime_ns} {info.st_size} {info.st_ino} {os.path.abspath(path)}"
+    stamp = " ".join([*map(str, identity(info)), os.path.abspath(path)])
     cache = cache_dir() / ROLE_NAMES_CACHE
     try:
         found = read_regular(cache, private=True)
@@ -171,6 +173,10 @@ def role_names(explicit: str | None) -> list[str]:
     except (OSError, ValueError):
         return []
     names = [name for name in roles if isinstance(name, str) and name.isprintable() and " " not in name]
+    if is_racy(
+        info, stamps.now_ns()
+    ):  # a same-size edit in the same clock tick would keep this stamp: no cache
+        return names
     try:
         private_dir(cache.parent)
         write_private(cache, "\n".join([stamp, *names]).encode())

@@ -26,7 +26,8 @@ def load_roles(path: Path) -> Config:
     (raising `ConfigError`) and cached."""
     import os
 
-    from stsui.store.roles_cache import now_ns, roles_cache
+    from stsui.store import stamps
+    from stsui.store.roles_cache import roles_cache
 
     cache = roles_cache()
     config = cache.load_all(path)
@@ -39,7 +40,7 @@ def load_roles(path: Path) -> Config:
     except OSError:
         info = None  # read_roles_file says why
     raw = read_roles_file(path)
-    read_at = now_ns()
+    read_at = stamps.now_ns()
     config = config_from_bytes(raw, path)
     if info is not None:
         cache.save(config, info, read_at, raw)

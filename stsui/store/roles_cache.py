@@ -19,7 +19,6 @@ import json
 import os
 import stat
 import struct
-import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -27,12 +26,11 @@ from typing import Any
 from stsui import __version__
 from stsui.domain.errors import UnsafeFileError
 from stsui.domain.model import Config, Role
+from stsui.store import stamps
 from stsui.store.atomic import PRIVATE_FILE, private_dir, write_private
+from stsui.store.stamps import identity, is_racy
 
 FORMAT = 1
-RACY_NS = 2_000_000_000
-"""A roles file changed less than this long before it was read may change again with the same size, mtime
-and ctime (file times move in clock ticks): its cache entry then also carries a digest of its bytes."""
 HEADER_LIMIT = 64 * 1024
 _SLOT = struct.Struct("<QI")  # record offset, record length (0: empty slot)
 _FIELDS = dataclasses.fields(Role)
@@ -48,18 +46,6 @@ _FIELD_NAMES = frozenset(f.name for f in _FIELDS)
 _REQUIRED = _FIELD_NAMES - _DEFAULTS.keys()
 _RULES = ("config/load.py", "config/schema.py", "domain/model.py", "domain/rules.py", "domain/durations.py")
 """The sources whose rules the cached roles passed: a changed stsui must validate again."""
-
-
-Identity = list[int]
-
-
-def identity(info: os.stat_result) -> Identity:
-    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
-
-
-def is_racy(info: os.stat_result, read_at_ns: int) -> bool:
-    """Whether the file changed so shortly before `read_at_ns` that its stat alone cannot vouch for it."""
-    return max(info.st_mtime_ns, info.st_ctime_ns) > read_at_ns - RACY_NS
 
 
 def digest(raw: bytes) -> str:
@@ -217,7 +203,7 @@ class RolesCache:
             ):
                 raise ValueError("another file")
             if header.get("digest") is not None:
-                if not is_racy(info, now_ns()):
+                if not is_racy(info, stamps.now_ns()):
                     raise ValueError("validate again, to keep the roles without a digest to check")
                 if header["digest"] != digest(roles_file.read_bytes()):
                     raise ValueError("another text")
@@ -271,11 +257,6 @@ class RolesCache:
             return None
         finally:
             os.close(fd)
-
-
-def now_ns() -> int:
-    """The wall clock, for `is_racy` (tests move it)."""
-    return time.time_ns()
 
 
 def roles_cache() -> RolesCache:

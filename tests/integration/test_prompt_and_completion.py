@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import os
 import re
 import shutil
 import subprocess
@@ -125,6 +126,23 @@ def test_role_names_follow_the_roles_file(home: Home) -> None:
     assert home.run("shell-roles").stdout.split()[-1] == "new.one"
     home.roles.write_text("not toml [")
     assert home.run("shell-roles").stdout == ""
+
+
+def test_role_names_see_a_same_size_edit_in_the_same_clock_tick(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The names cache is keyed on the file's identity (`stsui.store.stamps`, as the roles cache is) and is
+    not written while an edit could still leave that identity unchanged."""
+    from stsui.cli import quick_shell
+
+    for key in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "STSUI_CONFIG"):
+        monkeypatch.setenv(key, home.env[key])
+    home.roles.write_text('[roles.alpha]\nrole_arn = "arn:aws:iam::111111111111:role/A"\n')
+    info = home.roles.stat()
+    assert quick_shell.role_names(None) == ["alpha"]
+    home.roles.write_text('[roles.bravo]\nrole_arn = "arn:aws:iam::111111111111:role/A"\n')
+    os.utime(home.roles, ns=(info.st_atime_ns, info.st_mtime_ns))  # same size, same mtime
+    assert quick_shell.role_names(None) == ["bravo"]
 
 
 def test_bash_completes_commands_options_and_roles(home: Home) -> None:

@@ -41,10 +41,10 @@ def cache_session(left: timedelta, arn: str = ARN, role: str = "admin") -> Sessi
 @pytest.fixture(autouse=True)
 def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """The clock long after the roles file was written, so the cache vouches for it by its stat alone."""
-    from stsui.store import roles_cache
+    from stsui.store import stamps
 
     later = time.time_ns() + 10**11
-    monkeypatch.setattr(roles_cache, "now_ns", lambda: later)
+    monkeypatch.setattr(stamps, "now_ns", lambda: later)
 
 
 @pytest.fixture

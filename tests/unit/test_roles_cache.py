@@ -16,6 +16,7 @@ from stsui.domain.errors import ConfigError
 from stsui.domain.paths import cache_dir, config_path
 from stsui.domain.search import RoleSearch
 from stsui.store import roles_cache as cache_module
+from stsui.store import stamps
 from stsui.store.roles_cache import roles_cache
 
 ARN = "arn:aws:iam::111111111111:role/Admin"
@@ -63,12 +64,12 @@ def cache_files() -> list[Path]:
 def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """The clock long after every edit (no digest), unless a test says the file was just changed."""
     later = time.time_ns() + 10**11
-    monkeypatch.setattr(cache_module, "now_ns", lambda: later)
+    monkeypatch.setattr(stamps, "now_ns", lambda: later)
 
 
 def just_changed(monkeypatch: pytest.MonkeyPatch) -> None:
     """The clock right at the roles file's last change: its stat alone cannot vouch for it."""
-    monkeypatch.setattr(cache_module, "now_ns", lambda: os.stat(config_path(None)).st_ctime_ns)
+    monkeypatch.setattr(stamps, "now_ns", lambda: os.stat(config_path(None)).st_ctime_ns)
 
 
 @pytest.fixture
@@ -225,7 +226,7 @@ def test_a_digest_is_checked_only_while_the_file_is_new(
     load_roles(path)
     assert len(counted) == 1
     later = os.stat(path).st_ctime_ns + 10**10
-    monkeypatch.setattr(cache_module, "now_ns", lambda: later)
+    monkeypatch.setattr(stamps, "now_ns", lambda: later)
     load_roles(path)
     assert len(counted) == 2
     monkeypatch.setattr(cache_module, "digest", lambda raw: pytest.fail("the roles file was read"))
