@@ -31,6 +31,10 @@ class PaletteHost(Protocol):
         """Run an action of the actions table (Textual's own `run_action`)."""
         ...
 
+    def offered(self, action: str) -> bool:
+        """Whether the screen offers `action` here (the palette lists only those)."""
+        ...
+
     def assume_role(self, name: str) -> None: ...
 
     def open_console(self, name: str) -> None: ...
@@ -72,6 +76,8 @@ class StsuiCommands(Provider):
             return
         for action in palette_actions():
             assert action.palette is not None
+            if not host.offered(action.action):
+                continue
             yield DiscoveryHit(action.palette, self._run(host, action), help=self._help(action))
         for role in host.find_roles("")[:ROLE_HITS]:
             for title, command in _role_commands(host, role):
@@ -84,6 +90,8 @@ class StsuiCommands(Provider):
         matcher = self.matcher(query)
         for action in palette_actions():
             assert action.palette is not None
+            if not host.offered(action.action):
+                continue
             score = matcher.match(action.palette)
             if score > 0:
                 yield Hit(

@@ -586,8 +586,13 @@ async def test_help_lists_every_binding(rig: Rig) -> None:
             if action.key is not None:
                 assert bound[action.key] == action.action
                 key = " ".join(app.get_key_display(Binding(k, "")) for k in action.key.split(","))
-            assert (key, action.help) in listed
-            assert key in drawn and action.help in drawn
+            if app.roles.offered(action.action):
+                assert (key, action.help) in listed
+                assert key in drawn and action.help in drawn
+            else:  # nothing to do here: not listed either
+                assert (key, action.help) not in listed and action.help not in drawn
+        hidden = {action.action for action in ACTIONS if not app.roles.offered(action.action)}
+        assert hidden == {"use_in_shell", "sso_login", "sso_sync"}  # not opened by sts; no [sso.NAME]
         assert (app.get_key_display(Binding("ctrl+p", "")), MORE_KEYS[0][1]) in listed
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
@@ -606,7 +611,8 @@ async def test_palette_offers_each_action_once_and_runs_it(rig: Rig) -> None:
         titles = ours + textual
         assert len(titles) == len(set(titles)), titles
         assert "Quit" in titles and "Help" in titles and "Keys" not in titles and "Quit stsui" not in titles
-        assert ours == [action.palette for action in ACTIONS if action.palette]
+        assert ours == [a.palette for a in ACTIONS if a.palette and app.roles.offered(a.action)]
+        assert "Use in this shell" not in ours and not any("Identity Center" in title for title in ours)
         [help_hit] = [hit async for hit in provider.search("help") if hit.text == "Help"]
         await help_hit.command()
         await pilot.pause()

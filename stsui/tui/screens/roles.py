@@ -27,7 +27,7 @@ from stsui.domain.model import ProfileEntry, Role, Status
 from stsui.domain.search import RoleSearch, narrows
 from stsui.domain.times import rfc3339
 from stsui.engine.engine import Engine
-from stsui.tui.actions import bindings, help_rows
+from stsui.tui.actions import ACTIONS, bindings, help_rows
 from stsui.tui.commands import StsuiCommands
 from stsui.tui.confirm import SecondPress
 from stsui.tui.console import ConsoleAction
@@ -101,8 +101,8 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Esc (clear the filter) is offered only while the filter is shown; `/` opens it only on this
         screen (not under a dialog) while the filter has no focus (then it types itself)."""
-        if action == "use_in_shell":
-            return self.choosing
+        if not self.offered(action):
+            return False
         try:
             field = self.filter_input
         except NoMatches:
@@ -111,6 +111,15 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             return self.app.screen is self and self.focused is not field
         if action == "clear_filter":
             return field.has_class("-visible")
+        return True
+
+    def offered(self, action: str) -> bool:
+        """Whether this screen offers `action` at all (key, footer, palette and help): "use in this shell"
+        only when `sts` opened it, the Identity Center keys only when the roles file has `[sso.NAME]`."""
+        if action == "use_in_shell":
+            return self.choosing
+        if action in ("sso_login", "sso_sync"):
+            return bool(self.engine.config.sso)
         return True
 
     # -- layout ------------------------------------------------------------------------------------------
@@ -349,7 +358,8 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             f"Roles from {display_path(self.engine.config.path)}.\n"
             f"Sessions are written to their profiles in {display_path(self.engine.store.path)}."
         )
-        self.app.push_screen(HelpScreen(help_rows(self.app.get_key_display), intro))
+        actions = tuple(action for action in ACTIONS if self.offered(action.action))
+        self.app.push_screen(HelpScreen(help_rows(self.app.get_key_display, actions), intro))
 
     def action_other_sessions(self) -> None:
         """Open the other sessions (read-only; discovery runs in that screen's worker)."""
