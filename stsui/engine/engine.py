@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stsui.domain.arns import assumed_by
+from stsui.domain.durations import format_duration
 from stsui.domain.errors import (
     CredentialsFileError,
     NeedsLogin,
@@ -216,7 +217,7 @@ class Engine:
             if wanted > CHAINED_MAX_DURATION:
                 work.warnings.append(
                     f"Role '{role.name}' is chained through '{parent.name}', so its session is capped at 1h "
-                    f"(STS's limit for role chaining) instead of the configured {wanted // 60}m."
+                    f"(STS's limit for role chaining) instead of the configured {format_duration(wanted)}."
                 )
                 wanted = CHAINED_MAX_DURATION
         elif role.mfa_serial is not None:

@@ -83,7 +83,7 @@ def test_a_chained_role_is_capped_at_one_hour_with_a_warning(rig) -> None:  # ty
     outcome = engine.assume(engine.config.roles["deep"])
     assert outcome.session.expiration - clock() == timedelta(hours=1)
     assert len(outcome.warnings) == 1 and "capped at 1h" in outcome.warnings[0]
-    assert "instead of the configured 240m" in outcome.warnings[0]
+    assert "instead of the configured 4h." in outcome.warnings[0]
     assert [name for _, name in gateway.calls] == ["plain", "deep"]  # the parent first, then the child
 
 
