@@ -9,7 +9,9 @@ every way out (q, a signal, the terminal going away, an error).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
@@ -18,7 +20,7 @@ from textual.timer import Timer
 
 from stsui.engine.engine import Engine
 from stsui.tui.actions import palette_actions
-from stsui.tui.lifetime import Lifetime
+from stsui.tui.lifetime import Lifetime, terminal_on_stdout
 from stsui.tui.screens.roles import RolesScreen, display_path
 from stsui.tui.serving import Serving
 
@@ -99,12 +101,16 @@ def choose_role(engine: Engine, use: Callable[[str], None]) -> int:
     """Open the TUI for `sts`; when the user chose a role with "use in this shell" (its session started,
     its profile written), call `use` with its name after the TUI has closed. The exit code for the CLI."""
     app = StsuiApp(engine, choosing=True)
-    return _run(app, lambda: app.chosen and use(app.chosen))
+    return _run(app, lambda: app.chosen and use(app.chosen), on_terminal=terminal_on_stdout)
 
 
-def _run(app: StsuiApp, after: Callable[[], object] = lambda: None) -> int:
-    """Run `app`; then, unless a signal or a lost terminal ended it, `after`, before the grace period
-    starts (so that what `after` prints is never cut short)."""
+def _run(
+    app: StsuiApp,
+    after: Callable[[], object] = lambda: None,
+    on_terminal: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
+) -> int:
+    """Run `app` (inside `on_terminal()`); then, unless a signal or a lost terminal ended it, `after`,
+    before the grace period starts (so that what `after` prints is never cut short)."""
 
     def request_exit() -> None:
         app.serving.stop()  # first: the App may never get to its own cleanup before the deadline
@@ -116,7 +122,8 @@ def _run(app: StsuiApp, after: Callable[[], object] = lambda: None) -> int:
     lifetime = Lifetime(request_exit)
     lifetime.install()
     try:
-        app.run()
+        with on_terminal():
+            app.run()
     finally:
         app.serving.stop()
     code = 128 + lifetime.ended_by if lifetime.ended_by else app.return_code or 0

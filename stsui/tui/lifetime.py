@@ -17,7 +17,7 @@ import signal
 import sys
 import termios
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 GRACE = 1.0
@@ -93,3 +93,23 @@ class Lifetime:
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(code)
+
+
+@contextlib.contextmanager
+def terminal_on_stdout() -> Iterator[None]:
+    """While the TUI runs from `sts` (stdout is the pipe the shell function reads, the terminal is on
+    stderr), make fd 1 the terminal too: Textual sizes the screen, and follows resizes, by stdout. The pipe
+    is put back afterwards, for what is printed then."""
+    if os.isatty(1) or not os.isatty(2):
+        yield
+        return
+    sys.stdout.flush()
+    pipe = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError, OSError):
+            sys.stdout.flush()
+        os.dup2(pipe, 1)
+        os.close(pipe)

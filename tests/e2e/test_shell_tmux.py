@@ -185,7 +185,10 @@ def test_sts_opens_the_tui_and_u_switches_the_shell(home: Home) -> None:
         shell.run("sts prod-admin")
         before = shell.state()
         shell.run("sts")
-        shell.term.wait_for(tui_ready, "the TUI")
+        screen = shell.term.wait_for(tui_ready, "the TUI")
+        # drawn to the terminal's width (160), not the 80 columns of a pipe on stdout
+        footer = next(line for line in screen.splitlines() if "Use in shell" in line)
+        assert len(footer.rstrip()) > 120, screen
         shell.term.send("q")  # quitting without choosing changes nothing
         assert shell.state() == before
 
