@@ -89,6 +89,7 @@ def profile_variables(role_name: str, profile: str, region: str | None) -> list[
 def _use_role(args: argparse.Namespace, name: str) -> str:
     """The switch code for role `name` (assumed first when needed; MFA asked on the terminal)."""
     from stsui.cli.commands import _mfa_code, _warn
+    from stsui.cli.quick_shell import prompt_left
     from stsui.cli.setup import load_engine
 
     engine = load_engine(args.config)
@@ -99,10 +100,15 @@ def _use_role(args: argparse.Namespace, name: str) -> str:
         _warn(outcome)
         assert outcome.session is not None
         exported = [*session_variables(outcome.session), (ROLE_VARIABLE, role.name)]
+        how = "its keys in this shell's environment"
     else:
         outcome = engine.assume(role, mfa_code=code)
         _warn(outcome)
         exported = profile_variables(role.name, outcome.profile, role.region)
+        how = f"profile '{outcome.profile}'"
+    left = prompt_left(outcome.session.credentials.seconds_left(engine.clock()))
+    region = f" in {role.region}" if role.region else ""
+    print(f"sts: this shell now acts as role '{role.name}'{region}: {how}, {left} left.", file=sys.stderr)
     return switch_code(os.environ, exported, args.shell)
 
 

@@ -198,6 +198,10 @@ def test_a_profile_switch_carries_no_secret_and_errors_carry_no_code(home: Home)
     done = home.run("shell-use", "--shell", "sh", "prod-admin")
     assert done.returncode == 0 and done.stdout.startswith("# stsui shell code\n")
     assert "export AWS_PROFILE=prod-admin\n" in done.stdout
+    assert re.fullmatch(
+        r"sts: this shell now acts as role 'prod-admin' in eu-west-1: profile 'prod-admin', \d+m left\.\n",
+        done.stderr,
+    ), done.stderr
     cached = (home.cache / "sessions" / "prod-admin.json").read_text()
     for secret in re.findall(r'"(?:SecretAccessKey|SessionToken|AccessKeyId)": "([^"]+)"', cached):
         assert secret not in done.stdout + done.stderr
