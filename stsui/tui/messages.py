@@ -209,6 +209,21 @@ class ServingChanged(Fact):
 
 
 @dataclass
+class AgentFailed(Fact):
+    """The agent could not get a role's session for a background caller or a renewal (its sentence)."""
+
+    role: str
+    message: str
+
+
+@dataclass
+class AgentServed(Fact):
+    """The agent handed out or renewed a role's session: a failure streak, if any, is over."""
+
+    role: str
+
+
+@dataclass
 class AgentNeedsMfa(Fact):
     """A background caller asked the agent for a role whose MFA session lapsed; it was answered 503."""
 

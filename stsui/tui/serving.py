@@ -26,7 +26,15 @@ from stsui.agent.mfa_relay import WAIT
 from stsui.domain.errors import StsuiError
 from stsui.domain.printable import printable
 from stsui.engine.engine import Engine
-from stsui.tui.messages import AgentNeedsMfa, MfaAsked, MfaAskEnded, MfaRelayed, MfaRequest
+from stsui.tui.messages import (
+    AgentFailed,
+    AgentNeedsMfa,
+    AgentServed,
+    MfaAsked,
+    MfaAskEnded,
+    MfaRelayed,
+    MfaRequest,
+)
 
 if TYPE_CHECKING:
     from stsui.agent.runtime import Agent
@@ -152,6 +160,10 @@ class Serving:
             def on_event(event: Event) -> None:
                 if event.kind is EventKind.NEEDS_MFA:
                     post(AgentNeedsMfa(event.role))
+                elif event.kind is EventKind.FAILED:
+                    post(AgentFailed(event.role, event.detail))
+                else:
+                    post(AgentServed(event.role))
 
             agent = Agent(self.engine, on_event=on_event, mfa_answer=prompts.answer)
             try:

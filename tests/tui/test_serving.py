@@ -18,7 +18,7 @@ from stsui.agent.mfa_relay import ask_the_tui
 from stsui.agent.registry import AGENT_FILE, find_agent
 from stsui.agent.runtime import Agent
 from stsui.agent.sessions import SessionSource
-from stsui.domain.errors import NeedsMfa
+from stsui.domain.errors import NeedsMfa, StsError
 from stsui.domain.paths import runtime_dir
 from stsui.tui.app import StsuiApp
 from stsui.tui.messages import MfaAsked
@@ -274,6 +274,34 @@ async def test_a_server_caller_that_needs_mfa_marks_the_row_and_is_served_once_t
         await wait_until(pilot, lambda: "needs MFA" not in row_text(app, "mfa-ops"))
         status, body = await asyncio.to_thread(fetch, agent, "mfa-ops")
         assert status == 200 and body["AccessKeyId"].startswith("ASIAFAKE")
+
+
+async def test_a_failed_fetch_for_a_background_caller_is_told_once_per_failure_streak(rig: Rig) -> None:
+    recorder = Recorder()
+    app = serving_app(rig)
+    told = "could not get a session of role 'prod-admin'"
+
+    def notices() -> int:
+        return len([n for n in recorder.notifications if told in n.message])
+
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        agent = await serving(pilot, app)
+        rig.gateway.failures["prod-admin"] = StsError(
+            "AssumeRole for role 'prod-admin' failed: AccessDenied."
+        )
+        for _ in range(2):  # an SDK retrying: one notification
+            status, body = await asyncio.to_thread(fetch, agent, "prod-admin")
+            assert status >= 500 and "AccessDenied" in body["message"]
+        await wait_until(pilot, lambda: notices() == 1)
+        assert "AccessDenied" in next(n.message for n in recorder.notifications if told in n.message)
+        del rig.gateway.failures["prod-admin"]
+        status, _ = await asyncio.to_thread(fetch, agent, "prod-admin")
+        assert status == 200
+        await pilot.pause()
+        rig.clock.step(2 * 3600)  # the session has expired: the next fetch needs STS again
+        rig.gateway.failures["prod-admin"] = StsError("AssumeRole for role 'prod-admin' failed: Throttling.")
+        await asyncio.to_thread(fetch, agent, "prod-admin")
+        await wait_until(pilot, lambda: notices() == 2)  # a new streak is told again
 
 
 # -- the agent's renewals and the TUI's take each other's sessions ---------------------------------------

@@ -33,7 +33,9 @@ from stsui.tui.confirm import SecondPress
 from stsui.tui.console import ConsoleAction
 from stsui.tui.messages import (
     ActionFailed,
+    AgentFailed,
     AgentNeedsMfa,
+    AgentServed,
     AssumeFailed,
     CredentialsFileChanged,
     CredentialsFileUnreadable,
@@ -97,6 +99,8 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         self._jobs: dict[Worker[None], list[str]] = {}
         self._startup_error: str | None = None
         self._copy_confirm = SecondPress(engine.clock)
+        self._agent_failing: set[str] = set()
+        """Roles whose last fetch by the agent failed (told once until one succeeds)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Esc (clear the filter) is offered only while the filter is shown; `/` opens it only on this
@@ -637,6 +641,24 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             self.app.sub_title = f"serving {serving.url} · {display_path(self.engine.config.path)}"
         elif serving.state in (State.ELSEWHERE, State.FAILED):
             self.app.notify(serving.why_not(), title="Not serving", severity="warning", timeout=10)
+
+    @on(AgentFailed)
+    def _agent_failed(self, fact: AgentFailed) -> None:
+        """Told once per failure streak: the agent retries with backoff, a caller gets a 503 meanwhile."""
+        if fact.role in self._agent_failing:
+            return
+        self._agent_failing.add(fact.role)
+        self.app.notify(
+            f"The agent could not get a session of role '{fact.role}' for a background caller: "
+            f"{fact.message} It tries again by itself.",
+            title="Agent",
+            severity="error",
+            timeout=10,
+        )
+
+    @on(AgentServed)
+    def _agent_served(self, fact: AgentServed) -> None:
+        self._agent_failing.discard(fact.role)
 
     @on(AgentNeedsMfa)
     def _agent_needs_mfa(self, fact: AgentNeedsMfa) -> None:
