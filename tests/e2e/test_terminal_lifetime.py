@@ -75,21 +75,23 @@ def test_closing_the_terminal_right_after_the_first_paint_ends_the_tui(home: Hom
     wait_gone(tui.pid)
 
 
-def test_closing_the_terminal_while_sts_hangs_ends_the_tui(home: Home, hung_sts: FaultServer) -> None:
-    """Identity lookups and an assume are stuck in calls to an endpoint that never answers."""
+def assuming_against(home: Home, hung_sts: FaultServer) -> Tui:
+    """The TUI with identity lookups and an assume stuck in calls to an endpoint that never answers."""
     tui = Tui(home, env={"AWS_ENDPOINT_URL_STS": hung_sts.url})
     tui.terminal.wait_for_text("prod-admin")
     tui.terminal.send("Enter")
     tui.terminal.wait_for(lambda _: hung_sts.count >= 2, "the assume to reach STS")
+    return tui
+
+
+def test_closing_the_terminal_while_sts_hangs_ends_the_tui(home: Home, hung_sts: FaultServer) -> None:
+    tui = assuming_against(home, hung_sts)
     tui.terminal.close()
     wait_gone(tui.pid)
 
 
 def test_sigterm_while_sts_hangs_ends_the_tui(home: Home, hung_sts: FaultServer) -> None:
-    tui = Tui(home, env={"AWS_ENDPOINT_URL_STS": hung_sts.url})
-    tui.terminal.wait_for_text("prod-admin")
-    tui.terminal.send("Enter")
-    tui.terminal.wait_for(lambda _: hung_sts.count >= 2, "the assume to reach STS")
+    tui = assuming_against(home, hung_sts)
     os.kill(tui.pid, signal.SIGTERM)
     wait_gone(tui.pid)
     tui.terminal.close()
