@@ -20,6 +20,8 @@ from typing import Any
 from textual.message import Message
 
 from stsui.domain.model import Identity, ProfileEntry
+from stsui.domain.roster import Roster
+from stsui.domain.search import RoleSearch
 
 
 class Fact(Message):
@@ -168,6 +170,16 @@ class CredentialsFileUnreadable(Fact):
 
     message: str
     stamp: tuple[int, int, int] | None
+
+
+@dataclass
+class RolesIndexed(Fact):
+    """Every role was decoded and indexed off the event loop after the first frame (100,000 roles take about
+    a second): the filter's keys, and each column's longest text in cells."""
+
+    roster: Roster
+    search: RoleSearch
+    longest: Mapping[str, int]
 
 
 # -- the AWS console ---------------------------------------------------------------------------------------

@@ -13,12 +13,13 @@ background caller (`served_at`) and whether such a caller is waiting for a new M
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from stsui.domain.durations import format_ago, format_time_left
 from stsui.domain.model import ProfileEntry, Role, Status, status_of
+from stsui.domain.roster import Roster
 from stsui.engine.renewal import Backoff
 
 SOON = 15 * 60
@@ -168,35 +169,42 @@ def owned_entry(role: Role, entry: ProfileEntry | None) -> ProfileEntry | None:
 class RoleBook:
     """A `RoleState` per role, by name, in config order. Main thread only.
 
-    Sets of the names with an owned session and with work running are kept alongside, so a tick with
-    10,000 roles looks only at those: change `entry` and `working` through the methods below.
+    Records are made when something happens to a role (a session, work, a flag), so 100,000 roles cost
+    nothing until they are looked at: `book[name]` makes the record, `row` reads one without keeping it,
+    and iterating the book visits the records made so far (every other role is in its first state). Sets
+    of the names with an owned session and with work running are kept alongside, so a tick looks only at
+    those: change `entry` and `working` through the methods below.
     """
 
-    def __init__(self, roles: Iterable[Role]) -> None:
+    def __init__(self, roles: Mapping[str, Role]) -> None:
         self.states: dict[str, RoleState] = {}
         self._owned: set[str] = set()
         self._working: set[str] = set()
         self._served: set[str] = set()
         self.replace_roles(roles)
 
-    def replace_roles(self, roles: Iterable[Role]) -> None:
+    def replace_roles(self, roles: Mapping[str, Role]) -> None:
         """Take a new list of roles (IAM Identity Center roles discovered again): the records of roles that
         stay (same name and settings) are kept, with their sessions and work in progress."""
-        old = self.states
-        self.states = {}
-        for role in roles:
-            kept = old.get(role.name)
-            self.states[role.name] = kept if kept is not None and kept.role == role else RoleState(role)
+        roster = self.roster = Roster.of(roles)
+        self.states = {
+            name: state
+            for name, state in self.states.items()
+            if name in roster and roster[name] == state.role
+        }
         self._owned = {name for name in self._owned if name in self.states and self.states[name].entry}
         self._working = {name for name in self._working if name in self.states}
         self._served = {name for name in self._served if name in self.states}
-        self.roles: list[Role] = [state.role for state in self.states.values()]
-        """Every role in config order (what the filter indexes)."""
-        self.names: list[str] = list(self.states)
-        self._order = {name: position for position, name in enumerate(self.names)}
-        self._by_profile: dict[str, list[str]] = {}
-        for role in self.roles:
-            self._by_profile.setdefault(role.profile, []).append(role.name)
+
+    @property
+    def names(self) -> Sequence[str]:
+        """Every role's name, in config order."""
+        return self.roster.names
+
+    @property
+    def roles(self) -> Sequence[Role]:
+        """Every role in config order (what the filter indexes), each decoded when first read."""
+        return self.roster.in_order()
 
     def mark_needs_login(
         self, sso: str, needed: bool, root: Callable[[Role], Role] = lambda role: role
@@ -204,45 +212,56 @@ class RoleBook:
         """Set whether the roles of IAM Identity Center instance `sso` (theirs, or their chain's `root`'s)
         need a login; returns the roles changed."""
         changed = []
-        for state in self.states.values():
-            source = state.role.sso if state.role.source_role is None else root(state.role).sso
-            if source is not None and source.sso == sso and state.needs_login != needed:
-                state.needs_login = needed
-                changed.append(state.name)
+        for role in self.roster.values():
+            source = role.sso if role.source_role is None else root(role).sso
+            if source is None or source.sso != sso:
+                continue
+            state = self.states.get(role.name)
+            if (state.needs_login if state is not None else False) != needed:
+                self[role.name].needs_login = needed
+                changed.append(role.name)
         return changed
 
     def __len__(self) -> int:
-        return len(self.states)
+        return len(self.roster)
 
     def __iter__(self) -> Iterator[RoleState]:
-        return iter(self.states.values())
+        """The records made so far (roles something happened to)."""
+        return iter(list(self.states.values()))
 
     def __getitem__(self, name: str) -> RoleState:
-        return self.states[name]
+        """Role `name`'s record, made on first use (KeyError when there is no such role)."""
+        state = self.states.get(name)
+        if state is None:
+            state = self.states[name] = RoleState(self.roster[name])
+        return state
 
     def get(self, name: str) -> RoleState | None:
-        return self.states.get(name)
+        return self[name] if name in self.roster else None
 
     # -- facts --------------------------------------------------------------------------------------------
 
     @property
     def profiles(self) -> Collection[str]:
         """The profiles the roles write: all the screen needs of the credentials file."""
-        return self._by_profile.keys()
+        return self.roster.profiles
 
     def load(self, entries: Mapping[str, ProfileEntry]) -> set[str]:
         """Take the credentials file's entries; returns the roles whose session changed.
 
-        Only roles with an owned session, before or now, are looked at (10,000 roles, a few sessions)."""
+        Only entries stsui wrote for a role of the book, and roles with an owned session before, are looked
+        at (100,000 roles, a few sessions: no role is decoded for the others)."""
+        roster = self.roster
         owned: dict[str, ProfileEntry] = {}
         for profile, entry in entries.items():
-            for name in self._by_profile.get(profile, ()):
-                mine = owned_entry(self.states[name].role, entry)
+            name = entry.owner_role
+            if name is not None and name in roster and roster.profile_of(name) == profile:
+                mine = owned_entry(roster[name], entry)
                 if mine is not None:
                     owned[name] = mine
         changed = set()
         for name in owned.keys() | self._owned:
-            state = self.states[name]
+            state = self[name]
             entry = owned.get(name)
             if (None if entry is None else entry.expires_at) != state.expires_at:
                 state.session_changed(entry)
@@ -254,12 +273,12 @@ class RoleBook:
 
     def started(self, name: str, expires_at: datetime, principal: str) -> None:
         """A session was written to the role's profile."""
-        state = self.states[name]
+        state = self[name]
         state.session_changed(ProfileEntry(state.role.profile, name, expires_at, principal))
         self.finish(name)
 
     def forgotten(self, name: str) -> None:
-        state = self.states[name]
+        state = self[name]
         state.session_changed(None)
         self.finish(name)
 
@@ -268,7 +287,7 @@ class RoleBook:
         again no longer waits for an MFA code (someone entered it, here or in another terminal)."""
         changed = set()
         for name, moment in times.items():
-            state = self.states.get(name)
+            state = self.get(name)
             if state is None or state.served_at == moment:
                 continue
             state.served_at = moment
@@ -280,7 +299,7 @@ class RoleBook:
     def served_needs_mfa(self, name: str) -> bool:
         """A background caller asked for `name` and it needs a new MFA code. True the first time (to tell
         the user once), False while it is already marked."""
-        state = self.states[name]
+        state = self[name]
         first = not state.served_needs_mfa
         state.served_needs_mfa = True
         return first
@@ -292,14 +311,14 @@ class RoleBook:
 
     def begin(self, name: str, working: Working) -> None:
         """Work started for the role (one job per role at a time)."""
-        self.states[name].working = working
+        self[name].working = working
         self._working.add(name)
 
     def finish(self, name: str) -> None:
         """The role's work is over, whatever its result."""
-        self.states[name].working = None
+        self[name].working = None
         self._working.discard(name)
-        self._index(self.states[name])
+        self._index(self[name])
 
     def _index(self, state: RoleState) -> None:
         if state.entry is None:
@@ -322,11 +341,13 @@ class RoleBook:
         states = self.states
         return [
             states[name]
-            for name in sorted(self._owned, key=self._order.__getitem__)
+            for name in sorted(self._owned, key=self.roster.position)
             if status_of(states[name].role, states[name].entry, now) in (Status.DUE, Status.EXPIRED)
         ]
 
     # -- rows -----------------------------------------------------------------------------------------------
 
     def row(self, name: str, now: datetime) -> RoleRow:
-        return self.states[name].row(now)
+        """Role `name`'s line at `now` (a role nothing happened to gets no record for it)."""
+        state = self.states.get(name)
+        return (state if state is not None else RoleState(self.roster[name])).row(now)

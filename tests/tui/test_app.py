@@ -791,3 +791,69 @@ async def test_ten_thousand_roles_paint_only_the_visible_rows(isolated_home) -> 
         assert computed < 20 * table.size.height
         await pilot.press("slash", *"9999")
         assert app.roles.table.highlighted == "role-09999"
+
+
+async def test_a_large_cached_roles_file_paints_before_its_roles_are_decoded(  # type: ignore[no-untyped-def]
+    isolated_home, monkeypatch
+) -> None:
+    """From the validated-roles cache, the first frame decodes the rows it shows and the roles with a session,
+    not 5,000 roles; a role can be assumed at once; a filter typed while the rest is being indexed is
+    applied when the index is ready."""
+    import threading
+
+    from stsui.cli.setup import load_roles
+    from stsui.domain.roster import Roster
+    from stsui.engine.engine import Engine
+    from stsui.store import roles_cache
+    from tests.tui.conftest import build_rig
+
+    count = 5_000
+    rig = build_rig(isolated_home, many_roles(count))
+    path = rig.engine.config.path
+    load_roles(path)  # validated, and cached
+    config = load_roles(path)
+    assert isinstance(config.roles, Roster) and not config.roles.loaded
+    rig.engine = Engine(
+        config, rig.engine.store, lambda: rig.gateway, cache_dir=isolated_home / "cache", clock=rig.clock
+    )
+    rig.start_session("role-04998")  # a live session far down the list
+    decoded: list[str] = []
+    real_decode = roles_cache.from_record
+
+    def counting(data):  # type: ignore[no-untyped-def]
+        decoded.append(data["name"])
+        return real_decode(data)
+
+    monkeypatch.setattr(roles_cache, "from_record", counting)
+    indexing_may_go = threading.Event()
+    real_load = Roster.load
+
+    def held_load(self) -> None:  # type: ignore[no-untyped-def]
+        assert indexing_may_go.wait(10), "the test never let indexing go"
+        real_load(self)
+
+    monkeypatch.setattr(Roster, "load", held_load)
+    app = rig.app()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.roles.table
+        for _ in range(50):
+            await pilot.pause()
+            if table.size.height and "role-00000" in text(app, "role-00000"):
+                break
+        assert table.virtual_size.height == count + 1
+        assert len(decoded) < 2 * table.size.height, "the first frame decoded roles it does not show"
+        state = app.roles.book.get("role-04998")
+        assert state is not None and state.entry is not None  # its session is known from the first frame
+        await pilot.press("enter")  # assume the first role while the rest are not decoded
+        for _ in range(50):
+            await pilot.pause()
+            if rig.gateway.count("assume_role"):
+                break
+        assert rig.gateway.count("assume_role") == 1
+        await pilot.press("slash", *"4998")
+        await pilot.pause()
+        assert len(table.view) == count, "the filter ran before the index was ready"
+        indexing_may_go.set()
+        await wait_until(pilot, lambda: table.view == ["role-04998"])
+        assert words(app, "role-04998")[:2] == ["role-04998", "100000004998"]
+        assert "active" in text(app, "role-04998")

@@ -25,7 +25,7 @@ def device(of: Role) -> MfaDevice | None:
 
 def book_with(roles: list[Role], left: float = 600) -> RoleBook:
     """Every role with a session of `left` seconds (due: refresh_before is 900)."""
-    book = RoleBook(roles)
+    book = RoleBook({role.name: role for role in roles})
     expiry = START + timedelta(seconds=left)
     book.load({r.profile: ProfileEntry(r.profile, r.name, expiry, "arn") for r in roles})
     return book

@@ -41,7 +41,7 @@ def test_tone_thresholds(left: float | None, tone: Tone) -> None:
 
 
 def test_rows_read_the_owned_session_only() -> None:
-    book = RoleBook(ROLES)
+    book = RoleBook({role.name: role for role in ROLES})
     changed = book.load(
         {
             "prod-admin": owned("prod-admin", "prod-admin", 3000),
@@ -57,7 +57,7 @@ def test_rows_read_the_owned_session_only() -> None:
 
 
 def test_status_priority_working_then_error_then_needs_mfa_then_time() -> None:
-    book = RoleBook(ROLES)
+    book = RoleBook({role.name: role for role in ROLES})
     book.load({"prod-admin": owned("prod-admin", "prod-admin", 600)})
     state = book["prod-admin"]
     assert book.row("prod-admin", START).status == "due"
@@ -73,7 +73,7 @@ def test_status_priority_working_then_error_then_needs_mfa_then_time() -> None:
 
 
 def test_needs_mfa_shows_only_once_the_session_is_due_as_stsui_list_says() -> None:
-    book = RoleBook(ROLES)
+    book = RoleBook({role.name: role for role in ROLES})
     book.load({"prod-admin": owned("prod-admin", "prod-admin", 3000)})
     state = book["prod-admin"]
     state.needs_mfa = True
@@ -85,7 +85,7 @@ def test_needs_mfa_shows_only_once_the_session_is_due_as_stsui_list_says() -> No
 
 
 def test_due_lists_sessions_inside_their_window_and_expired_ones() -> None:
-    book = RoleBook(ROLES)
+    book = RoleBook({role.name: role for role in ROLES})
     book.load(
         {
             "prod-admin": owned("prod-admin", "prod-admin", 901),
@@ -97,7 +97,7 @@ def test_due_lists_sessions_inside_their_window_and_expired_ones() -> None:
 
 
 def test_reloading_reports_only_changed_sessions_and_resets_what_was_known_of_them() -> None:
-    book = RoleBook(ROLES)
+    book = RoleBook({role.name: role for role in ROLES})
     entries = {
         "prod-admin": owned("prod-admin", "prod-admin", 100),
         "chained": owned("chained", "chained", 100),
@@ -125,7 +125,7 @@ def test_reloading_reports_only_changed_sessions_and_resets_what_was_known_of_th
 
 
 def test_live_follows_owned_sessions_and_work_without_scanning_every_role() -> None:
-    book = RoleBook(ROLES)
+    book = RoleBook({role.name: role for role in ROLES})
     assert not book.live
     book.begin("other", Working.ASSUMING)
     assert book.live and book.working() == {"other": Working.ASSUMING}
@@ -143,7 +143,7 @@ def test_live_follows_owned_sessions_and_work_without_scanning_every_role() -> N
 
 
 def test_served_roles_show_how_long_ago_and_a_served_role_no_longer_waits_for_mfa() -> None:
-    book = RoleBook(ROLES)
+    book = RoleBook({role.name: role for role in ROLES})
     assert not book.has_served and not book.live
     assert book.served({"prod-admin": START, "not-a-role": START}) == {"prod-admin"}
     assert book.has_served and book.live  # its "ago" moves each second

@@ -7,13 +7,16 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from stsui.cli.setup import load_roles
 from stsui.config.load import load_config
 from stsui.domain.errors import ConfigError
+from stsui.domain.model import Role
 from stsui.domain.paths import cache_dir, config_path
+from stsui.domain.roster import Roster, widest_texts
 from stsui.domain.search import RoleSearch
 from stsui.store import roles_cache as cache_module
 from stsui.store import stamps
@@ -153,7 +156,9 @@ def test_an_invalid_file_is_never_cached_and_a_fix_is_seen(counted: list[Path]) 
     assert "prod-admin" in load_roles(path).roles
 
 
-@pytest.mark.parametrize("damage", ["mode", "owner", "link", "corrupt", "truncated", "header", "directory"])
+@pytest.mark.parametrize(
+    "damage", ["mode", "owner", "link", "corrupt", "altered", "truncated", "header", "directory"]
+)
 def test_an_untrusted_or_damaged_cache_is_validated_again(damage: str, counted: list[Path]) -> None:
     path = roles_file(FULL)
     expected = load_roles(path)
@@ -175,6 +180,8 @@ def test_an_untrusted_or_damaged_cache_is_validated_again(damage: str, counted: 
         at = data.index(b"prod-admin-profile")
         data[at : at + 4] = b"\xff\xfe{]"
         found.write_bytes(bytes(data))
+    elif damage == "altered":  # still well-formed, with another profile: only the CRC can tell
+        found.write_bytes(found.read_bytes().replace(b"prod-admin-profile", b"prod-admin-profilX"))
     elif damage == "truncated":
         found.write_bytes(found.read_bytes()[:-7])
     elif damage == "header":
@@ -213,6 +220,41 @@ def test_100000_roles_load_from_the_cache_and_filter(counted: list[Path]) -> Non
     found = RoleSearch(roles).filter("077777")
     assert [roles[i].name for i in found] == ["role-077777"]
     assert len(RoleSearch(roles).filter("team-3")) == len(range(3, count, 7))
+
+
+def test_roles_from_the_cache_are_decoded_when_first_asked_for(
+    monkeypatch: pytest.MonkeyPatch, counted: list[Path]
+) -> None:
+    """Names, profiles, membership and the column widths come without decoding a role; a role is decoded
+    once, on first use; iterating decodes the rest in one pass, equal to what validation produced."""
+    count = 3_000
+    text = '[defaults]\nsource_profile = "base"\n' + "".join(
+        f'\n[roles.role-{i:05d}]\nrole_arn = "arn:aws:iam::123456789012:role/path/Role{i}"\n'
+        f'profile = "p-{i}"\n' + (f'description = "{"d" * (i % 50)}"\n' if i else "")
+        for i in range(count)
+    )
+    path = roles_file(text)
+    validated = load_roles(path)
+    decoded: list[str] = []
+    real = cache_module.from_record
+
+    def counting(data: dict[str, Any]) -> Role:
+        decoded.append(data["name"])
+        return real(data)
+
+    monkeypatch.setattr(cache_module, "from_record", counting)
+    roles = load_roles(path).roles
+    assert isinstance(roles, Roster) and not roles.loaded
+    assert len(roles) == count and list(roles)[-1] == "role-02999" and "role-01234" in roles
+    assert roles.profile_of("role-01234") == "p-1234" and "nosuch" not in roles
+    assert roles.widest() == widest_texts(validated.roles.values())
+    assert decoded == []
+    assert roles["role-01234"] is roles["role-01234"] == validated.roles["role-01234"]
+    assert decoded == ["role-01234"]
+    assert roles.in_order()[-1] == validated.roles["role-02999"]
+    assert list(roles.values()) == list(validated.roles.values())
+    assert roles.loaded and len(decoded) == count + 2  # every role in one pass, after the two asked for
+    assert len(counted) == 1
 
 
 def test_a_digest_is_checked_only_while_the_file_is_new(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from rich.cells import cell_len
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -24,6 +25,7 @@ from stsui.domain.durations import format_time_left
 from stsui.domain.errors import NeedsLogin, StsError, StsuiError
 from stsui.domain.exports import env_lines
 from stsui.domain.model import ProfileEntry, Role, Status
+from stsui.domain.roster import Roster
 from stsui.domain.search import RoleSearch, narrows
 from stsui.domain.times import rfc3339
 from stsui.engine.engine import Engine
@@ -49,6 +51,7 @@ from stsui.tui.messages import (
     NoLiveSession,
     RenewalChecked,
     RenewalNeedsMfa,
+    RolesIndexed,
     ServingChanged,
     SessionForgotten,
     SessionStarted,
@@ -89,9 +92,13 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         self._exec_confirm = SecondPress(engine.clock)
         self._asking: dict[MfaRequest, MfaScreen] = {}
         """Prompts open for background callers."""
-        self.book = RoleBook(engine.config.roles.values())
+        self.book = RoleBook(engine.config.roles)
         self.renewals = RenewalPolicy(self.book, self._mfa_device)
         self._search: RoleSearch | None = None
+        self._indexing = False
+        """The roles are being decoded and indexed in a worker (after the first frame)."""
+        self._query_waiting = False
+        """The filter changed while indexing: it is applied when the index is ready."""
         self._query = ""
         self._matches: list[int] = []
         self._stamp: tuple[int, int, int] | None = None
@@ -152,8 +159,9 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         """The roles changed (IAM Identity Center discovered them again): rebuild the table's rows."""
         self.action_clear_filter()
         keep = self.table.highlighted
-        self.book.replace_roles(self.engine.config.roles.values())
+        self.book.replace_roles(self.engine.config.roles)
         self._search = None
+        self._index_roles()
         self._stamp = None  # the next tick reads the credentials file for the new roles' sessions
         self.table.rebuild(keep=keep)
 
@@ -171,10 +179,15 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
 
     @property
     def role_search(self) -> RoleSearch:
-        """The filter's keys, built on first use (not before the first frame)."""
+        """The filter's keys: built by `_index_worker` after the first frame, or here if asked for sooner."""
         if self._search is None:
             self._search = RoleSearch(self.book.roles)
         return self._search
+
+    def _index_roles(self) -> None:
+        """Decode and index every role off the event loop; the first frame needed only the visible ones."""
+        self._indexing = True
+        self._index_worker(self.book.roster)
 
     def find_roles(self, query: str) -> Sequence[Role]:
         """Roles matching `query`, best first (the command palette's search)."""
@@ -187,6 +200,7 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             self.app.notify(self._startup_error, title="Credentials file", severity="error", timeout=10)
         self._show_highlighted()
         self.call_after_refresh(self.panel.fetch_base)
+        self.call_after_refresh(self._index_roles)
         if self.serving.state is State.STARTING:
             self.call_after_refresh(self._serve_worker)
 
@@ -341,7 +355,8 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         field.display = True  # now, not at the next style update, so focus (and typed keys) land at once
         self.set_focus(field)
         self.refresh_bindings()
-        _ = self.role_search  # the keys are built as the filter opens, not while the first key waits
+        if not self._indexing:
+            _ = self.role_search  # the keys are built as the filter opens, not while the first key waits
 
     def action_clear_filter(self) -> None:
         field = self.filter_input
@@ -380,6 +395,12 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         query = event.value
         if query != self.filter_input.value:
             return  # typed over already: only the newest text is filtered (a burst of keys costs one search)
+        if self._search is None and self._indexing:
+            self._query_waiting = True  # filtered when the index is ready (about a second for 100,000)
+            return
+        self._apply_filter(query)
+
+    def _apply_filter(self, query: str) -> None:
         within = self._matches if narrows(self._query, query) else None
         self._matches = self.role_search.filter(query, within)
         self._query = query
@@ -482,6 +503,12 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         """Become the user's agent (binding sockets, writing the agent file) off the event loop."""
         self.serving.start(self.post_message)
         self.post_message(ServingChanged())
+
+    @work(thread=True, exit_on_error=False, group="index", description="index the roles")
+    def _index_worker(self, roster: Roster) -> None:
+        roster.load()
+        search = RoleSearch(roster.in_order())
+        self.post_message(RolesIndexed(roster, search, roster.widest(cell_len)))
 
     @work(thread=True, exit_on_error=False, group="read", description="read the credentials file")
     def _read_entries(self) -> None:
@@ -620,6 +647,17 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
                 severity="warning",
             )
 
+    @on(RolesIndexed)
+    def _roles_indexed(self, fact: RolesIndexed) -> None:
+        if fact.roster is not self.book.roster:
+            return  # the roles were replaced meanwhile; their own indexing follows
+        self._indexing = False
+        self._search = fact.search
+        self.table.measured(fact.longest)
+        if self._query_waiting:
+            self._query_waiting = False
+            self._apply_filter(self.filter_input.value)
+
     @on(CredentialsFileChanged)
     def _credentials_file_changed(self, fact: CredentialsFileChanged) -> None:
         self._reading = False
@@ -728,6 +766,11 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             return
         if worker.group == "read":
             self._reading = False
+        if worker.group == "index":
+            self._indexing = False
+            if self._query_waiting:
+                self._query_waiting = False
+                self._apply_filter(self.filter_input.value)
         for name in names:
             self.book.finish(name)
         if names:

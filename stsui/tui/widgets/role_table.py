@@ -8,7 +8,7 @@ and refreshes only the lines whose text changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,25 +64,25 @@ SERVED_WIDTH = 8
 """`59m ago`, `23h ago`: shown once the agent has served a role."""
 
 
-def natural_widths(book: RoleBook) -> dict[str, int]:
-    """The width each column wants, from its heading and the longest text any role puts in it (capped).
+def natural_widths(longest: Mapping[str, int], served: bool) -> dict[str, int]:
+    """The width each column wants, from its heading and the longest text any role puts in it (capped):
+    `longest` is `Roster.widest` in cells; `served`: whether the agent has served a role yet.
 
     Columns nobody fills (no chained roles, no groups) get 0 and are left out.
     """
-    roles = book.roles
-    longest = {
-        "name": max((len(r.name) for r in roles), default=0),
-        "via": max((len(r.source_role) + 2 for r in roles if r.source_role), default=0),
-        "iam_role": max((len(r.role_short_name) for r in roles), default=0),
-        "profile": max((len(r.profile) for r in roles), default=0),
-        "group": max((cell_len(r.group) for r in roles), default=0),
-        "description": max((cell_len(r.description) for r in roles), default=0),
-        "served": SERVED_WIDTH if book.has_served else 0,
+    wanted = {
+        "name": longest["name"],
+        "via": longest["source_role"] + 2 if longest["source_role"] else 0,
+        "iam_role": longest["role_short_name"],
+        "profile": longest["profile"],
+        "group": longest["group"],
+        "description": longest["description"],
+        "served": SERVED_WIDTH if served else 0,
     }
     widths = {}
     for column in COLUMNS:
-        wanted = _FIXED_WIDTH.get(column.field, longest.get(column.field, 0))
-        widths[column.field] = 0 if wanted == 0 else min(max(wanted, len(column.title)), column.cap)
+        width = _FIXED_WIDTH.get(column.field, wanted.get(column.field, 0))
+        widths[column.field] = 0 if width == 0 else min(max(width, len(column.title)), column.cap)
     return widths
 
 
@@ -177,7 +177,8 @@ class RoleTable(ScrollView, can_focus=True):
         self.view: list[str] = list(book.names)
         self.empty_text = empty_text
         self.now = clock()
-        self._widths = natural_widths(book)
+        self._longest = book.roster.widest(cell_len)
+        self._widths = natural_widths(self._longest, book.has_served)
         self._layout: list[tuple[Column, int]] = []
         self._layout_width = -1
         self._painted: dict[str, RoleRow] = {}
@@ -208,9 +209,17 @@ class RoleTable(ScrollView, can_focus=True):
 
     def rebuild(self, *, keep: str | None = None) -> None:
         """The book's roles changed: measure the columns again and show every role."""
-        self._widths = natural_widths(self.book)
+        self._longest = self.book.roster.widest(cell_len)
+        self._widths = natural_widths(self._longest, self.book.has_served)
         self._layout_width = -1
         self.show(self.book.names, keep=keep)
+
+    def measured(self, longest: Mapping[str, int]) -> None:
+        """Every role's texts were measured in cells (the first paint used the cache's count of characters):
+        lay the table out again if that changes a column."""
+        if dict(longest) != self._longest:
+            self._longest = dict(longest)
+            self.refit()
 
     def go_to(self, role: str) -> bool:
         """Move the cursor to `role` if it is shown."""
@@ -221,7 +230,7 @@ class RoleTable(ScrollView, can_focus=True):
 
     def refit(self) -> None:
         """The columns' texts changed in kind (the agent served its first role): lay the table out again."""
-        self._widths = natural_widths(self.book)
+        self._widths = natural_widths(self._longest, self.book.has_served)
         self._layout_width = -1
         self._painted.clear()
         self.refresh()
