@@ -20,8 +20,9 @@ from textual.timer import Timer
 
 from stsui.engine.engine import Engine
 from stsui.tui.actions import palette_actions
+from stsui.tui.display import display_path
 from stsui.tui.lifetime import Lifetime, terminal_on_stdout
-from stsui.tui.screens.roles import RolesScreen, display_path
+from stsui.tui.screens.roles import RolesScreen
 from stsui.tui.serving import Serving
 
 

@@ -97,12 +97,28 @@ def rig(isolated_home: Path) -> Rig:
     return build_rig(isolated_home)
 
 
+async def workers_done(app) -> None:  # type: ignore[no-untyped-def]
+    """Wait until no worker runs. A worker cancelled meanwhile (an exclusive worker, such as the identity
+    panel's, replaced by a newer one) counts as done: Textual's own wait raises for it."""
+    from textual.worker import WorkerCancelled, WorkerState
+
+    for _ in range(20):
+        try:
+            await app.workers.wait_for_complete(
+                [worker for worker in app.workers if worker.state is not WorkerState.CANCELLED]
+            )
+            return
+        except WorkerCancelled:
+            continue
+    raise AssertionError("workers kept being cancelled")
+
+
 async def wait_until(pilot, condition: Callable[[], bool], *, rounds: int = 200) -> None:  # type: ignore[no-untyped-def]
     """Let the app run (workers, messages) until `condition` holds; no sleeping on a wall clock."""
     for _ in range(rounds):
         if condition():
             return
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
     raise AssertionError("condition not reached")
 

@@ -17,7 +17,7 @@ from stsui.tui.screens.help import HelpScreen
 from stsui.tui.screens.mfa import MfaScreen
 from stsui.tui.state import Working
 from stsui.tui.widgets.role_table import RoleTable
-from tests.tui.conftest import BASE_ARN, SECRET_MARK, Recorder, Rig, wait_until
+from tests.tui.conftest import BASE_ARN, SECRET_MARK, Recorder, Rig, wait_until, workers_done
 
 SIZE = (120, 34)
 
@@ -53,7 +53,7 @@ def status(app: StsuiApp, role: str) -> str:
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

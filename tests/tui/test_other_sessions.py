@@ -13,7 +13,7 @@ from stsui.tui.app import StsuiApp
 from stsui.tui.commands import PaletteHost
 from stsui.tui.screens.help import HelpScreen
 from stsui.tui.screens.other_sessions import READ_ONLY, OtherSessionsScreen
-from tests.tui.conftest import BASE_ARN, Recorder, Rig, wait_until
+from tests.tui.conftest import BASE_ARN, Recorder, Rig, wait_until, workers_done
 
 OTHER_TOOLS = """
 [saml]
@@ -102,7 +102,7 @@ async def test_no_write_action_reaches_the_other_sessions(crowded: Rig) -> None:
         await _open(pilot)
         for key in ("enter", "x", "r", "m", "c"):
             await pilot.press(key)
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
         assert isinstance(app.screen, OtherSessionsScreen)
         assert not [call for call in crowded.gateway.calls if call[0] != "caller_identity"]
@@ -153,7 +153,7 @@ async def test_the_panel_says_keys_in_the_environment_win(rig: Rig, monkeypatch:
 def test_snapshot_of_the_other_sessions(crowded: Rig, snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await _open(pilot)
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
 
     assert snap_compare(crowded.app(), terminal_size=(120, 20), run_before=run_before)

@@ -14,7 +14,7 @@ from textual.widgets import Input
 from stsui.domain.model import Credentials, Session
 from stsui.tui.app import StsuiApp
 from stsui.tui.screens.mfa import MfaScreen
-from tests.tui.conftest import SECRET_MARK, Rig, wait_until
+from tests.tui.conftest import SECRET_MARK, Rig, wait_until, workers_done
 
 SIZE = (120, 34)
 
@@ -35,7 +35,7 @@ def live_sessions(rig: Rig) -> None:
 
 async def settled(pilot: Pilot) -> None:  # type: ignore[type-arg]
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False

@@ -15,7 +15,7 @@ from stsui.domain.sso import PENDING, ClientRegistration, DeviceAuthorization, D
 from stsui.engine.sso import SsoLogins, default_discovery_cache, with_discovered
 from stsui.store.sso_cache import SsoTokenCache
 from stsui.tui.screens.sso import SsoLoginScreen
-from tests.tui.conftest import ROLES, SECRET_MARK, Recorder, Rig, build_rig, wait_until
+from tests.tui.conftest import ROLES, SECRET_MARK, Recorder, Rig, build_rig, wait_until, workers_done
 
 SIZE = (150, 40)
 WORK = 'start_url = "https://my-org.awsapps.com/start"\nregion = "eu-west-1"\n'
@@ -160,7 +160,7 @@ async def test_cancelling_the_login_dialog(sso_rig) -> None:  # type: ignore[no-
         await wait_until(pilot, lambda: isinstance(app.screen, SsoLoginScreen))
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, SsoLoginScreen))
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         assert _row(app, "sandbox.ReadOnly").status == "needs login"
         assert not recorder.notified("Login failed")
         assert fake.calls.count("create_token") == 1  # polling stopped with the dialog

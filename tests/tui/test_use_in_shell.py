@@ -5,7 +5,7 @@ from __future__ import annotations
 from stsui.domain.errors import StsError
 from stsui.tui.app import StsuiApp
 from stsui.tui.messages import AssumeFailed, SessionStarted
-from tests.tui.conftest import Recorder, Rig, wait_until
+from tests.tui.conftest import Recorder, Rig, wait_until, workers_done
 from tests.tui.test_app import SIZE, settle, words
 
 
@@ -20,7 +20,7 @@ async def test_u_assumes_the_highlighted_role_then_closes_with_it_chosen(rig: Ri
         await pilot.press("down")
         assert app.roles.table.highlighted == "prod-readonly"
         await pilot.press("u")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
     assert app.chosen == "prod-readonly"
     assert not app.is_running
@@ -34,7 +34,7 @@ async def test_u_on_a_live_role_reuses_its_session(rig: Rig) -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert "active" in words(app, "prod-admin")
         await pilot.press("u")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
     assert app.chosen == "prod-admin"
     assert rig.gateway.count("assume_role") == 0

@@ -1,19 +1,18 @@
-"""The roles screen: the filter, the role table and the identity panel, and everything that happens to them.
+"""The roles screen: the role table and the identity panel, and everything that happens to their roles.
 
 The engine does the work. Every STS call and file write runs in a thread worker that never touches a
 widget; it posts a message from `stsui.tui.messages`, and the `@on` handlers below apply it to the
 role's record in the `RoleBook` and repaint (and handle every error) in one place. Which sessions to renew
-is `RenewalPolicy`'s decision; the keys are `stsui.tui.actions`' table. While the TUI serves (`Serving`), the
-agent's threads post facts here too: a role that needs an MFA code, a background caller asking for one.
+is `RenewalPolicy`'s decision; the keys are `stsui.tui.actions`' table. Mixed in, each in its own module:
+the filter and its index (`filtering`), what the agent's threads report while the TUI serves
+(`agent_facts`), the AWS console (`stsui.tui.console`) and IAM Identity Center (`sso`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 
-from rich.cells import cell_len
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.css.query import NoMatches
@@ -25,38 +24,30 @@ from stsui.domain.durations import format_time_left
 from stsui.domain.errors import NeedsLogin, StsError, StsuiError
 from stsui.domain.exports import env_lines
 from stsui.domain.model import ProfileEntry, Role, Status
-from stsui.domain.roster import Roster
-from stsui.domain.search import RoleSearch, narrows
 from stsui.domain.times import rfc3339
 from stsui.engine.engine import Engine
 from stsui.tui.actions import ACTIONS, bindings, help_rows
 from stsui.tui.commands import StsuiCommands
 from stsui.tui.confirm import SecondPress
 from stsui.tui.console import ConsoleAction
+from stsui.tui.display import display_path
 from stsui.tui.messages import (
     ActionFailed,
-    AgentFailed,
-    AgentNeedsMfa,
-    AgentServed,
     AssumeFailed,
     CredentialsFileChanged,
     CredentialsFileUnreadable,
     ExportLinesReady,
-    MfaAsked,
-    MfaAskEnded,
     MfaCodeNeeded,
-    MfaRelayed,
-    MfaRequest,
     MfaSessionsForgotten,
     NoLiveSession,
     RenewalChecked,
     RenewalNeedsMfa,
-    RolesIndexed,
-    ServingChanged,
     SessionForgotten,
     SessionStarted,
 )
 from stsui.tui.renewals import MfaDevice, RenewalPolicy
+from stsui.tui.screens.agent_facts import AgentFacts
+from stsui.tui.screens.filtering import FILTER_ID, RoleFilter
 from stsui.tui.screens.help import HelpScreen
 from stsui.tui.screens.mfa import MfaScreen
 from stsui.tui.screens.sso import LoginNeeded, SsoActions
@@ -66,15 +57,7 @@ from stsui.tui.widgets.identity_panel import IdentityPanel
 from stsui.tui.widgets.role_table import RoleTable
 
 
-def display_path(path: Path) -> str:
-    """`~/.config/stsui/roles.toml` rather than the full home path."""
-    try:
-        return "~/" + path.relative_to(Path.home()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
+class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None]):
     """Every role of one `Engine`, its session's countdown and status, and the keys that act on them."""
 
     BINDINGS = bindings()
@@ -90,24 +73,13 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         self._to_use: str | None = None
         self.serving = serving or Serving(engine, enabled=False)
         self._exec_confirm = SecondPress(engine.clock)
-        self._asking: dict[MfaRequest, MfaScreen] = {}
-        """Prompts open for background callers."""
         self.book = RoleBook(engine.config.roles)
         self.renewals = RenewalPolicy(self.book, self._mfa_device)
-        self._search: RoleSearch | None = None
-        self._indexing = False
-        """The roles are being decoded and indexed in a worker (after the first frame)."""
-        self._query_waiting = False
-        """The filter changed while indexing: it is applied when the index is ready."""
-        self._query = ""
-        self._matches: list[int] = []
         self._stamp: tuple[int, int, int] | None = None
         self._reading = False
         self._jobs: dict[Worker[None], list[str]] = {}
         self._startup_error: str | None = None
         self._copy_confirm = SecondPress(engine.clock)
-        self._agent_failing: set[str] = set()
-        """Roles whose last fetch by the agent failed (told once until one succeeds)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Esc (clear the filter) is offered only while the filter is shown; `/` opens it only on this
@@ -141,7 +113,7 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         empty = f"No roles in {config.path}; add [roles.NAME] tables or run 'stsui init'."
         yield Header()
         with Vertical(id="main"):
-            yield Input(placeholder="Filter: name, account, IAM role, profile or group", id="filter")
+            yield Input(placeholder="Filter: name, account, IAM role, profile or group", id=FILTER_ID)
             yield RoleTable(self.book, self.engine.clock, empty_text=empty, id="roles")
             yield IdentityPanel(self.engine, id="identity")
         yield Footer()
@@ -160,8 +132,7 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         self.action_clear_filter()
         keep = self.table.highlighted
         self.book.replace_roles(self.engine.config.roles)
-        self._search = None
-        self._index_roles()
+        self.index_roles()
         self._stamp = None  # the next tick reads the credentials file for the new roles' sessions
         self.table.rebuild(keep=keep)
 
@@ -175,24 +146,7 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
 
     @property
     def filter_input(self) -> Input:
-        return self.query_one("#filter", Input)
-
-    @property
-    def role_search(self) -> RoleSearch:
-        """The filter's keys: built by `_index_worker` after the first frame, or here if asked for sooner."""
-        if self._search is None:
-            self._search = RoleSearch(self.book.roles)
-        return self._search
-
-    def _index_roles(self) -> None:
-        """Decode and index every role off the event loop; the first frame needed only the visible ones."""
-        self._indexing = True
-        self._index_worker(self.book.roster)
-
-    def find_roles(self, query: str) -> Sequence[Role]:
-        """Roles matching `query`, best first (the command palette's search)."""
-        roles = self.book.roles
-        return [roles[position] for position in self.role_search.filter(query)]
+        return self.query_one(f"#{FILTER_ID}", Input)
 
     def on_mount(self) -> None:
         self.table.focus()
@@ -200,9 +154,9 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             self.app.notify(self._startup_error, title="Credentials file", severity="error", timeout=10)
         self._show_highlighted()
         self.call_after_refresh(self.panel.fetch_base)
-        self.call_after_refresh(self._index_roles)
+        self.call_after_refresh(self.index_roles)
         if self.serving.state is State.STARTING:
-            self.call_after_refresh(self._serve_worker)
+            self.call_after_refresh(self.serve_worker)
 
     # -- the tick ----------------------------------------------------------------------------------------
 
@@ -213,7 +167,7 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         stat() of the credentials file, so sessions written by other programs still show within a second.
         """
         self._poll_credentials_file()
-        self._poll_served()
+        self.poll_served()
         if not self.book.live:
             return
         now = self.engine.clock()
@@ -234,19 +188,6 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         if stamp != self._stamp:
             self._reading = True
             self._read_entries()
-
-    def _poll_served(self) -> None:
-        """Which roles the agent served since the last tick (a dict copy under a lock: cheap)."""
-        first = not self.book.has_served
-        changed = self.book.served(self.serving.served())
-        if not changed:
-            return
-        if first:
-            self.table.refit()
-        self._repaint()
-        highlighted = self.table.highlighted
-        if highlighted in changed:
-            self.panel.show_detail(*self._detail(highlighted))
 
     # -- intents -----------------------------------------------------------------------------------------
 
@@ -349,29 +290,6 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         self.panel.forget_identities()
         self._show_highlighted()
 
-    def action_filter(self) -> None:
-        field = self.filter_input
-        field.add_class("-visible")
-        field.display = True  # now, not at the next style update, so focus (and typed keys) land at once
-        self.set_focus(field)
-        self.refresh_bindings()
-        if not self._indexing:
-            _ = self.role_search  # the keys are built as the filter opens, not while the first key waits
-
-    def action_clear_filter(self) -> None:
-        field = self.filter_input
-        if not field.has_class("-visible"):
-            return
-        keep = self.table.highlighted
-        with field.prevent(Input.Changed):
-            field.value = ""
-        field.remove_class("-visible")
-        field.display = False
-        self.refresh_bindings()
-        self._query, self._matches = "", []
-        self.table.show(self.book.names, keep=keep)
-        self.table.focus()
-
     def action_help(self) -> None:
         intro = (
             f"Roles from {display_path(self.engine.config.path)}.\n"
@@ -389,36 +307,6 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
     @on(RoleTable.Chosen)
     def _chosen(self, event: RoleTable.Chosen) -> None:
         self.assume_role(event.role)
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        query = event.value
-        if query != self.filter_input.value:
-            return  # typed over already: only the newest text is filtered (a burst of keys costs one search)
-        if self._search is None and self._indexing:
-            self._query_waiting = True  # filtered when the index is ready (about a second for 100,000)
-            return
-        self._apply_filter(query)
-
-    def _apply_filter(self, query: str) -> None:
-        within = self._matches if narrows(self._query, query) else None
-        self._matches = self.role_search.filter(query, within)
-        self._query = query
-        self.table.empty_text = f"No role matches '{query}'; Esc clears the filter."
-        names = self.book.names
-        self.table.show([names[p] for p in self._matches] if query.strip() else names)
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self.table.focus()
-        if self.table.highlighted is not None:
-            self.assume_role(self.table.highlighted)
-
-    def on_key(self, event: events.Key) -> None:
-        """Up and down in the filter move the highlight, so a match can be picked without leaving it."""
-        if self.focused is self.filter_input and event.key in ("up", "down"):
-            self.table.cursor += -1 if event.key == "up" else 1
-            event.stop()
 
     # -- workers: engine calls off the event loop; they post facts and never touch widgets ---------------
 
@@ -497,18 +385,6 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             self.post_message(NoLiveSession(role.name, asked=True))
             return
         self.post_message(ExportLinesReady(role.name, env_lines(session)))
-
-    @work(thread=True, exit_on_error=False, group="serve", description="start serving")
-    def _serve_worker(self) -> None:
-        """Become the user's agent (binding sockets, writing the agent file) off the event loop."""
-        self.serving.start(self.post_message)
-        self.post_message(ServingChanged())
-
-    @work(thread=True, exit_on_error=False, group="index", description="index the roles")
-    def _index_worker(self, roster: Roster) -> None:
-        roster.load()
-        search = RoleSearch(roster.in_order())
-        self.post_message(RolesIndexed(roster, search, roster.widest(cell_len)))
 
     @work(thread=True, exit_on_error=False, group="read", description="read the credentials file")
     def _read_entries(self) -> None:
@@ -647,17 +523,6 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
                 severity="warning",
             )
 
-    @on(RolesIndexed)
-    def _roles_indexed(self, fact: RolesIndexed) -> None:
-        if fact.roster is not self.book.roster:
-            return  # the roles were replaced meanwhile; their own indexing follows
-        self._indexing = False
-        self._search = fact.search
-        self.table.measured(fact.longest)
-        if self._query_waiting:
-            self._query_waiting = False
-            self._apply_filter(self.filter_input.value)
-
     @on(CredentialsFileChanged)
     def _credentials_file_changed(self, fact: CredentialsFileChanged) -> None:
         self._reading = False
@@ -669,87 +534,6 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
             self._repaint()
             if self.table.highlighted in changed:
                 self._show_highlighted()
-
-    # -- facts from the agent's threads ---------------------------------------------------------------------
-
-    @on(ServingChanged)
-    def _serving_changed(self) -> None:
-        serving = self.serving
-        if serving.serving:
-            self.app.sub_title = f"serving {serving.url} · {display_path(self.engine.config.path)}"
-        elif serving.state in (State.ELSEWHERE, State.FAILED):
-            self.app.notify(serving.why_not(), title="Not serving", severity="warning", timeout=10)
-
-    @on(AgentFailed)
-    def _agent_failed(self, fact: AgentFailed) -> None:
-        """Told once per failure streak: the agent retries with backoff, a caller gets a 503 meanwhile."""
-        if fact.role in self._agent_failing:
-            return
-        self._agent_failing.add(fact.role)
-        self.app.notify(
-            f"The agent could not get a session of role '{fact.role}' for a background caller: "
-            f"{fact.message} It tries again by itself.",
-            title="Agent",
-            severity="error",
-            timeout=10,
-        )
-
-    @on(AgentServed)
-    def _agent_served(self, fact: AgentServed) -> None:
-        self._agent_failing.discard(fact.role)
-
-    @on(AgentNeedsMfa)
-    def _agent_needs_mfa(self, fact: AgentNeedsMfa) -> None:
-        if self.book.get(fact.role) is None:
-            return
-        if self.book.served_needs_mfa(fact.role):
-            serial = self.engine.mfa_root(self.book[fact.role].role).mfa_serial
-            self.app.notify(
-                f"A background caller asked for role '{fact.role}', which needs a new MFA code ({serial}); "
-                "highlight the row and press Enter or r to enter it.",
-                title="MFA code needed",
-                severity="warning",
-                timeout=10,
-            )
-        self._changed(fact.role)
-
-    @on(MfaAsked)
-    def _mfa_asked(self, fact: MfaAsked) -> None:
-        request = fact.request
-        prompt = MfaScreen(request.role, request.serial, asker=request.asker)
-        self._asking[request] = prompt
-
-        def answered(code: str | None) -> None:
-            self._asking.pop(request, None)
-            if code and request.future.done():
-                self.app.notify(f"{request.asker} stopped waiting; the code was unused.", severity="warning")
-            request.reply(code)
-
-        self.app.push_screen(prompt, answered)
-
-    @on(MfaAskEnded)
-    def _mfa_ask_ended(self, fact: MfaAskEnded) -> None:
-        request = fact.request
-        prompt = self._asking.pop(request, None)
-        if prompt is not None and self.app.screen is prompt:
-            prompt.dismiss(None)
-        self.app.notify(
-            f"No MFA code for role '{request.role}' was entered in time; {request.asker} was told.",
-            severity="warning",
-            timeout=10,
-        )
-
-    @on(MfaRelayed)
-    def _mfa_relayed(self, fact: MfaRelayed) -> None:
-        state = self.book.get(fact.role)
-        if fact.error:
-            title = f"Could not start the MFA session of {fact.role}"
-            self.app.notify(fact.error, title=title, severity="error", timeout=10)
-            return
-        if state is not None:
-            self.renewals.mfa_session_started(state.role)
-            self._changed(fact.role)
-        self.app.notify(f"MFA session started for {fact.role}; {fact.asker} goes on.", title="MFA")
 
     @on(RoleTable.Highlighted)
     def _highlighted(self) -> None:
@@ -767,10 +551,7 @@ class RolesScreen(ConsoleAction, SsoActions, Screen[None]):
         if worker.group == "read":
             self._reading = False
         if worker.group == "index":
-            self._indexing = False
-            if self._query_waiting:
-                self._query_waiting = False
-                self._apply_filter(self.filter_input.value)
+            self.index_failed()
         for name in names:
             self.book.finish(name)
         if names:
