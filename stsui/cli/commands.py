@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from datetime import datetime
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from stsui.cli.setup import load_engine, load_roles_file
 from stsui.domain.errors import NeedsLogin, NeedsMfa, UsageError
-from stsui.domain.limits import MAX_DURATION, MFA_CODE, MFA_CODE_RULE, MIN_DURATION
+from stsui.domain.limits import CHAINED_MAX_DURATION, MAX_DURATION, MFA_CODE, MFA_CODE_RULE, MIN_DURATION
 from stsui.domain.model import Role, Status, owned_expiry
 from stsui.domain.times import rfc3339
 from stsui.engine.engine import Assumed, Engine, Failed, Obtained
@@ -129,11 +130,18 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def _short_session_note(role: Role) -> str | None:
     """What a session renewed inside botocore's 15-minute advisory window means, or None."""
-    from stsui.domain.durations import format_duration
-    from stsui.domain.limits import BOTOCORE_ADVISORY_REFRESH, CHAINED_MAX_DURATION, botocore_refetch_window
-
     duration = min(role.duration, CHAINED_MAX_DURATION) if role.chained else role.duration
-    window = botocore_refetch_window(role.refresh_before, duration)
+    return _session_note(role.refresh_before, duration)
+
+
+@functools.lru_cache(maxsize=256)
+def _session_note(refresh_before: int, duration: int) -> str | None:
+    """`_short_session_note` for a session of `duration` renewed `refresh_before` seconds before it ends (a
+    few combinations among 10,000 roles: each is worded once)."""
+    from stsui.domain.durations import format_duration
+    from stsui.domain.limits import BOTOCORE_ADVISORY_REFRESH, botocore_refetch_window
+
+    window = botocore_refetch_window(refresh_before, duration)
     if not window:
         return None
     span = (
@@ -142,7 +150,7 @@ def _short_session_note(role: Role) -> str | None:
         else f"its last {format_duration(window)}"
     )
     return (
-        f"renewed with {format_duration(role.refresh_before)} left, inside botocore's 15-minute refresh "
+        f"renewed with {format_duration(refresh_before)} left, inside botocore's 15-minute refresh "
         f"window: a credential_process profile runs stsui on every AWS call for {span}"
     )
 

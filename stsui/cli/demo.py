@@ -2,7 +2,8 @@
 
 Everything lives in a throwaway directory: a home, a roles file, an AWS config and credentials file with
 dummy base keys, and the cache. The process environment points every AWS SDK path and STS itself there
-for as long as the demo runs, then is put back and the directory removed. moto accepts any MFA code.
+for as long as the demo runs, then is put back and the directory removed. moto accepts any MFA code. The
+console key signs in to a local stand-in (`stsui.cli.demo_console`), never to AWS.
 """
 
 from __future__ import annotations
@@ -121,7 +122,11 @@ def _start_sts() -> tuple[object, str]:
 @contextmanager
 def demo_environment(*, roles: str = DEMO_ROLES) -> Iterator[DemoEnvironment]:
     """A local STS and a throwaway home, with the process environment pointed at them until exit."""
+    from stsui.aws.federation import SIGNIN_URL_VARIABLE
+    from stsui.cli.demo_console import DemoSignin
+
     server, endpoint = _start_sts()
+    signin = DemoSignin()
     root = Path(tempfile.mkdtemp(prefix="stsui-demo-"))
     saved = dict(os.environ)
     try:
@@ -148,6 +153,7 @@ def demo_environment(*, roles: str = DEMO_ROLES) -> Iterator[DemoEnvironment]:
             "AWS_DEFAULT_REGION": DEMO_REGION,
             "AWS_REGION": DEMO_REGION,
             "AWS_EC2_METADATA_DISABLED": "true",
+            SIGNIN_URL_VARIABLE: signin.url,  # `o` opens a local page: AWS would refuse moto's sessions
         }
         for name in CLEARED:
             os.environ.pop(name, None)
@@ -157,6 +163,7 @@ def demo_environment(*, roles: str = DEMO_ROLES) -> Iterator[DemoEnvironment]:
         os.environ.clear()
         os.environ.update(saved)
         server.stop()  # type: ignore[attr-defined]
+        signin.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 

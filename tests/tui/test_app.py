@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 
 from rich.style import Style
@@ -767,6 +768,7 @@ async def test_ten_thousand_roles_paint_only_the_visible_rows(isolated_home) -> 
 
     rig = build_rig(isolated_home, many_roles(10_000))
     app = rig.app()
+    frozen_before = gc.get_freeze_count()
     computed = 0
     row = app.roles.book.row
 
@@ -791,6 +793,8 @@ async def test_ten_thousand_roles_paint_only_the_visible_rows(isolated_home) -> 
         assert computed < 20 * table.size.height
         await pilot.press("slash", *"9999")
         assert app.roles.table.highlighted == "role-09999"
+        assert gc.get_freeze_count() > frozen_before  # 10,000 lasting roles: out of every full collection
+    assert gc.get_freeze_count() == frozen_before  # and back in when the screen is gone
 
 
 async def test_a_large_cached_roles_file_paints_before_its_roles_are_decoded(  # type: ignore[no-untyped-def]

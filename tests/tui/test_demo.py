@@ -57,6 +57,37 @@ async def test_the_app_assumes_roles_against_the_demo_sts() -> None:
         assert "assumed-role/Deployer/demo" in (entries["prod-deploy"].principal_arn or "")
 
 
+async def test_the_console_key_opens_a_local_page_in_the_demo_never_aws() -> None:
+    """moto's sessions would be refused by AWS's sign-in: the demo answers `o` itself, the way the federation
+    endpoint does (a token for the session's JSON, then a login that takes that token once)."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    with demo_environment() as demo:
+        engine = demo_engine(demo)
+        opened: list[str] = []
+        app = StsuiApp(engine, tick_every=None)
+        app.open_url = lambda url, *, new_tab=True: opened.append(url)  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 34)) as pilot:
+            app.roles.table.go_to("prod-admin")
+            await pilot.press("o")
+            await wait_until(pilot, lambda: bool(opened))
+        (url,) = opened
+        parts = urllib.parse.urlsplit(url)
+        assert (parts.hostname, parts.path) == ("127.0.0.1", "/federation")
+        fields = dict(urllib.parse.parse_qsl(parts.query))
+        assert fields["Action"] == "login" and "console.aws.amazon.com" in fields["Destination"]
+        with urllib.request.urlopen(url, timeout=5) as page:
+            text = page.read().decode()
+        assert "stsui demo" in text and "console.aws.amazon.com" in text
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(url, timeout=5)  # the token was used
+        forged = url.replace(fields["SigninToken"], "forged")
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(forged, timeout=5)
+
+
 def _screen(session: str) -> str:
     return subprocess.run(
         ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=False

@@ -8,6 +8,7 @@ first frame needed only the rows it shows. What is typed before the index is rea
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,12 @@ else:
 
 FILTER_ID = "filter"
 
+LASTING_ROLES = 10_000
+"""From this many roles, the decoded roles and the filter's keys (about 240,000 objects for 100,000 roles)
+are moved out of the garbage collector's way once indexed (`gc.freeze`): they live as long as the screen,
+and every full collection would otherwise walk them again (75 ms each for 100,000 roles, a stall of the
+event loop and the benchmark's idle CPU)."""
+
 
 class RoleFilter(_Host):
     """Mixed into the roles screen, which brings `book`, `table`, `filter_input` and `assume_role`. Its
@@ -55,6 +62,7 @@ class RoleFilter(_Host):
     """The filter changed while indexing: it is applied when the index is ready."""
     _query = ""
     _matches: Sequence[int] = ()
+    _frozen = False
 
     @property
     def role_search(self) -> RoleSearch:
@@ -65,6 +73,7 @@ class RoleFilter(_Host):
 
     def index_roles(self) -> None:
         """Decode and index every role (again, after the roles were replaced) off the event loop."""
+        self._thaw()  # the old roles may go now
         self._search = None
         self._indexing = True
         self._index_worker(self.book.roster)
@@ -75,6 +84,15 @@ class RoleFilter(_Host):
         if self._query_waiting:
             self._query_waiting = False
             self._apply_filter(self.filter_input.value)
+
+    def _thaw(self) -> None:
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
+
+    def on_unmount(self) -> None:
+        """The screen is gone: what its roles held may be collected again."""
+        self._thaw()
 
     def find_roles(self, query: str) -> Sequence[Role]:
         """Roles matching `query`, best first (the command palette's search)."""
@@ -92,6 +110,9 @@ class RoleFilter(_Host):
             return  # the roles were replaced meanwhile; their own indexing follows
         self._indexing = False
         self._search = fact.search
+        if len(fact.roster) >= LASTING_ROLES:
+            gc.freeze()
+            self._frozen = True
         self.table.measured(fact.longest)
         if self._query_waiting:
             self._query_waiting = False
