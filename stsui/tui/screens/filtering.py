@@ -139,7 +139,7 @@ class RoleFilter(_Host):
         field.remove_class("-visible")
         field.display = False
         self.refresh_bindings()
-        self._query, self._matches = "", ()
+        self._query, self._matches, self._query_waiting = "", (), False
         self.table.show(self.book.names, keep=keep)
         self.table.focus()
 
@@ -149,18 +149,25 @@ class RoleFilter(_Host):
         query = event.value
         if query != self.filter_input.value:
             return  # typed over already: only the newest text is filtered (a burst of keys costs one search)
-        if self._search is None and self._indexing:
+        if query.strip() and self._search is None and self._indexing:
             self._query_waiting = True  # filtered when the index is ready (about a second for 100,000)
+            self.table.empty_text = f"Searching {len(self.book):,} roles…"
+            self.table.show([])
             return
         self._apply_filter(query)
 
     def _apply_filter(self, query: str) -> None:
+        self._query_waiting = False
+        if not query.strip():
+            self._query, self._matches = query, ()
+            self.table.show(self.book.names)
+            return
         within = self._matches if narrows(self._query, query) else None
         self._matches = self.role_search.filter(query, within)
         self._query = query
         self.table.empty_text = f"No role matches '{query}'; Esc clears the filter."
         names = self.book.names
-        self.table.show([names[p] for p in self._matches] if query.strip() else names)
+        self.table.show([names[p] for p in self._matches])
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != FILTER_ID:
