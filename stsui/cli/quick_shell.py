@@ -3,7 +3,7 @@
 The prompt reads only what it needs: the environment of `sts --env` (STSUI_ROLE, AWS_CREDENTIAL_EXPIRATION),
 else the one section of the credentials file that AWS_PROFILE names (its `x_stsui_role` marker and its
 `x_security_token_expires`), found with a string search rather than a parse of every section. Role names
-for completion come from the roles file parsed by tomllib once, then from a private cache kept while the
+for completion come from the roles file parsed by tomli once, then from a private cache kept while the
 roles file is unchanged.
 """
 
@@ -165,11 +165,11 @@ def role_names(explicit: str | None) -> list[str]:
         first, _, rest = found[0].decode("utf-8", "replace").partition("\n")
         if first == stamp:
             return rest.splitlines()
-    import tomllib  # only when the roles file changed: the prompt never needs it
+    import tomli  # only when the roles file changed: the prompt never needs it
 
     try:
         with open(path, "rb") as file:
-            roles = tomllib.load(file).get("roles", {})
+            roles = tomli.load(file).get("roles", {})
     except (OSError, ValueError):
         return []
     names = [name for name in roles if isinstance(name, str) and name.isprintable() and " " not in name]

@@ -10,10 +10,11 @@ from __future__ import annotations
 import functools
 import getpass
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+
+import tomli
 
 from stsui.config.schema import (
     BASE_CHECKS,
@@ -71,7 +72,7 @@ def config_from_bytes(raw: bytes, path: Path) -> Config:
 def parse_config(text: str, path: Path) -> Config:
     """Check roles-file `text` as if read from `path` (which only appears in messages)."""
     try:
-        data = tomllib.loads(text)
+        data = tomli.loads(text)
     except RecursionError:
         raise ConfigError(
             f"The roles file {path} is not valid TOML: arrays or tables nest too deeply."

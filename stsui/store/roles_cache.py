@@ -51,6 +51,7 @@ _CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(Config) if f.name not 
 """The roles file's own settings (from [defaults]), kept beside the roles."""
 _FIELD_NAMES = frozenset(f.name for f in _FIELDS)
 _REQUIRED = _FIELD_NAMES - _DEFAULTS.keys()
+_NO_DEFAULT = object()
 _RULES = ("config/load.py", "config/schema.py", "domain/model.py", "domain/rules.py", "domain/durations.py")
 """The sources whose rules the cached roles passed: a changed stsui must validate again."""
 
@@ -83,13 +84,12 @@ def _rules_fingerprint() -> list[object]:
 
 
 def record(role: Role) -> dict[str, Any]:
-    """The role's fields that differ from `Role`'s own defaults (arrays for tuples)."""
-    out: dict[str, Any] = {}
-    for name, value in role.__dict__.items():
-        if name in _DEFAULTS and value == _DEFAULTS[name]:
-            continue
-        out[name] = list(value) if name in _TUPLE_FIELDS else value
-    return out
+    """The role's fields that differ from `Role`'s own defaults (tuples become JSON arrays)."""
+    return {name: value for name, value in role.__dict__.items() if _DEFAULTS.get(name, _NO_DEFAULT) != value}
+
+
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+"""One encoder for every record (`json.dumps` with separators builds one per call)."""
 
 
 def from_record(data: dict[str, Any]) -> Role:
@@ -127,7 +127,7 @@ class RolesCache:
         read) is `info`. Best effort: a cache that cannot be written is simply not there next time."""
         roles = list(config.roles.values())
         try:
-            lines = [json.dumps(record(role), separators=(",", ":")).encode() for role in roles]
+            lines = [_ENCODE(record(role)).encode() for role in roles]
             settings = {name: getattr(config, name) for name in _CONFIG_FIELDS}
             json.dumps(settings)
         except (TypeError, ValueError):

@@ -179,9 +179,11 @@ def test_write_changes_only_its_profile_or_nothing(
             assert CredentialsFile(path).read_session(profile, role) == replace(session, region=kept_region)
 
 
-@FUZZ
+@settings(FUZZ, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
 @given(data=FILES, profile=st.sampled_from(["new", "dev", "profile y", "default"]), role=ROLES)
 def test_write_then_forget_restores_the_bytes(data: bytes, profile: str, role: str) -> None:
+    """Most generated files are unreadable or hold the profile already, and are skipped: under load,
+    hypothesis once counted 50 skipped against 6 kept and failed its health check, not the test."""
     with credentials_file(data) as path:
         store = CredentialsFile(path)
         try:
