@@ -123,3 +123,34 @@ def test_an_exec_child_owns_the_terminal(home: Home) -> None:
         term.wait_for_text("got alice")
     finally:
         term.close()
+
+
+def test_twenty_thousand_roles_from_the_cache_in_a_real_terminal(home: Home) -> None:
+    """The real program with a large roles file: `assume` validates and caches it; the TUI then paints from
+    the cache, knows the session of a role far down the list, and the filter finds that role."""
+    count = 20_000
+    home.roles.write_text(
+        '[defaults]\nsource_profile = "default"\nregion = "eu-west-1"\nsession_name = "tester"\n'
+        + "".join(
+            f'[roles.role-{i:05d}]\nrole_arn = "arn:aws:iam::{100000000000 + i}:role/R{i}"\n'
+            for i in range(count)
+        ),
+        encoding="utf-8",
+    )
+    done = home.run("assume", "role-19999")
+    assert done.returncode == 0, done.stderr
+    assert list((home.cache / "roles").glob("*.validated")), "the validated roles were not cached"
+    term = Terminal(home.root)
+    try:
+        term.start([sys.executable, "-m", "stsui", "--no-serve"], home.env)
+        term.wait_for_text("role-00000")
+        term.send("/")
+        term.send("-l", "19999")
+        screen = term.wait_for(is_active("role-19999"), "role-19999, active, alone in the filtered table")
+        assert "role-00000" not in screen
+        term.send("Escape")  # clears the filter: every role again, still at role-19999
+        term.wait_for_text("role-19998")
+        term.send("q")
+        term.wait_until_closed()
+    finally:
+        term.close()
