@@ -11,7 +11,14 @@ import pytest
 
 from stsui.domain.errors import StsError
 from stsui.domain.model import Credentials
-from stsui.domain.sso import PENDING, ClientRegistration, DeviceAuthorization, DiscoveredRole, Grant
+from stsui.domain.sso import (
+    PENDING,
+    ClientRegistration,
+    DeviceAuthorization,
+    DiscoveredRole,
+    Grant,
+    SsoToken,
+)
 from stsui.engine.sso import SsoLogins, default_discovery_cache, with_discovered
 from stsui.store.sso_cache import SsoTokenCache
 from stsui.tui.screens.sso import SsoLoginScreen
@@ -181,3 +188,53 @@ async def test_without_a_display_the_page_is_shown_not_a_text_browser(sso_rig, m
         assert "user_code" not in str(app.screen.query_one("#sso-hint").render()) and opened == []
         fake.approved.set()
         await wait_until(pilot, lambda: not isinstance(app.screen, SsoLoginScreen))
+
+
+async def test_a_login_or_logout_elsewhere_shows_at_the_next_tick(sso_rig) -> None:  # type: ignore[no-untyped-def]
+    """`aws sso login`, `stsui sso logout` in another terminal, or a login running out: the rows change at the
+    next tick (read from the token cache, no network), and each change is said once."""
+    rig, fake, _opened = sso_rig
+    recorder = Recorder()
+    app = rig.app()
+    tokens = rig.engine.sso.tokens
+
+    def login(hours: float) -> None:  # as the AWS CLI writes it
+        tokens.put(
+            "work",
+            SsoToken(
+                start_url="https://my-org.awsapps.com/start",
+                region="eu-west-1",
+                access_token=f"{SECRET_MARK}-elsewhere",
+                expires_at=rig.clock() + timedelta(hours=hours),
+            ),
+        )
+
+    def said(text: str) -> int:
+        return sum(text in note.message for note in recorder.notifications)
+
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        assert _row(app, "sandbox.Admin").status == "needs login"
+        login(hours=8)
+        app.tick()
+        await pilot.pause()
+        assert _row(app, "sandbox.Admin").status == _row(app, "deep").status == "inactive"
+        app.tick()
+        await pilot.pause()
+        assert said("Logged in to IAM Identity Center 'work' elsewhere") == 1
+
+        tokens.delete("work")
+        app.tick()
+        await pilot.pause()
+        assert _row(app, "sandbox.Admin").status == _row(app, "billing").status == "needs login"
+        assert said("The login to IAM Identity Center 'work' ended") == 1
+
+        login(hours=1)  # no refresh token: it cannot outlive its hour
+        app.tick()
+        rig.clock.step(3601)
+        app.tick()
+        await pilot.pause()
+        assert _row(app, "sandbox.Admin").status == "needs login"
+        assert said("The login to IAM Identity Center 'work' ended") == 2
+        assert _row(app, "prod-admin").status == "inactive"  # configured roles are not Identity Center's
+    assert fake.calls == []
+    _clean(recorder)

@@ -164,10 +164,14 @@ class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None
         """Each second: notice file changes; while anything is live, move countdowns and renew what is due.
 
         With nothing live (no owned session, no work running) the countdown work is paused and a tick is one
-        stat() of the credentials file, so sessions written by other programs still show within a second.
+        stat() of the credentials file, so sessions written by other programs still show within a second (and,
+        with IAM Identity Center instances, one read of each one's login in the token cache).
         """
         self._poll_credentials_file()
         self.poll_served()
+        if self.engine.config.sso and self.poll_logins():
+            self._repaint()
+            self._show_highlighted()
         if not self.book.live:
             return
         now = self.engine.clock()

@@ -134,12 +134,45 @@ class SsoActions:
     _subtitle: str | None = None
     """The App's subtitle while a sync shows its progress there."""
 
+    _logins: dict[str, bool] | None = None
+    """Whether the token cache held a usable login for each instance when last asked."""
+
     def mark_logins(self) -> None:
-        """Ask each instance once (no network) whether its roles need a login."""
-        sso = self.engine.sso
+        """Ask each instance (no network) whether its roles need a login, and mark every role (at the start,
+        and after the roles were replaced)."""
+        self._logins = {}
+        self.poll_logins(quiet=True)
+
+    def poll_logins(self, *, quiet: bool = False) -> list[str]:
+        """Each tick: an instance whose login came or went since it was last asked (`stsui sso login` or
+        `aws sso logout` in another terminal, or a login that ran out) marks its roles again, and says so
+        unless `quiet`. Reads the token cache, never the network. Returns the roles whose mark changed."""
+        sso, seen = self.engine.sso, self._logins
+        if seen is None:
+            seen = self._logins = {}
+        changed: list[str] = []
         for instance in self.engine.config.sso.values():
-            needed = sso is None or not sso.logged_in(instance)
-            self.book.mark_needs_login(instance.name, needed, self._root)
+            logged_in = sso is not None and sso.logged_in(instance)
+            if seen.get(instance.name) == logged_in:
+                continue
+            seen[instance.name] = logged_in
+            changed += self.book.mark_needs_login(instance.name, not logged_in, self._root)
+            if quiet:
+                continue
+            if logged_in:
+                self.app.notify(  # type: ignore[attr-defined]
+                    f"Logged in to IAM Identity Center '{instance.name}' elsewhere; its roles are ready.",
+                    title="Login",
+                )
+            else:
+                self.app.notify(  # type: ignore[attr-defined]
+                    f"The login to IAM Identity Center '{instance.name}' ended (logged out elsewhere, or "
+                    "expired); press l to log in again.",
+                    title="Login needed",
+                    severity="warning",
+                    timeout=10,
+                )
+        return changed
 
     def _root(self, role: Role) -> Role:
         return self.engine.chain(role)[0]
@@ -246,6 +279,8 @@ class SsoActions:
 
     def on_sso_logged_in(self, fact: SsoLoggedIn) -> None:
         self._close_dialog()
+        if self._logins is not None:
+            self._logins[fact.sso] = True  # not news at the next tick
         changed = self.book.mark_needs_login(fact.sso, False, self._root)
         self.app.notify(f"Logged in to IAM Identity Center '{fact.sso}'.", title="Login")  # type: ignore[attr-defined]
         if changed:
