@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from stsui.domain.errors import NeedsLogin, StsError
 from stsui.domain.model import Config, Credentials, Role
+from stsui.domain.roster import Roster
 from stsui.domain.rules import profile_name_problem
 from stsui.domain.sso import (
     EXPIRED,
@@ -419,7 +420,7 @@ def discovered_roles(
     """Roles for every cached discovered role, named by each instance's template; a name or profile that
     a configured role (or an earlier discovered one) already has gets the account id appended."""
     taken_names = {name.lower() for name in config.roles}
-    taken_profiles = {role.profile for role in config.roles.values()}
+    taken_profiles = set(Roster.of(config.roles).profiles)  # without decoding every configured role
     roles: dict[str, Role] = {}
     for instance in instances.values():
         renewal: dict[str, Any] = {

@@ -33,6 +33,7 @@ from stsui import __version__
 from stsui.domain.errors import UnsafeFileError
 from stsui.domain.model import Config, Role
 from stsui.domain.roster import TEXTS, Roster, widest_texts
+from stsui.domain.sso import DiscoveredRole, SsoInstance
 from stsui.store import stamps
 from stsui.store.atomic import PRIVATE_FILE, private_dir, write_private
 from stsui.store.stamps import identity, is_racy
@@ -52,7 +53,14 @@ _CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(Config) if f.name not 
 _FIELD_NAMES = frozenset(f.name for f in _FIELDS)
 _REQUIRED = _FIELD_NAMES - _DEFAULTS.keys()
 _NO_DEFAULT = object()
-_RULES = ("config/load.py", "config/schema.py", "domain/model.py", "domain/rules.py", "domain/durations.py")
+_RULES = (
+    "config/load.py",
+    "config/schema.py",
+    "domain/model.py",
+    "domain/rules.py",
+    "domain/durations.py",
+    "domain/sso.py",
+)
 """The sources whose rules the cached roles passed: a changed stsui must validate again."""
 
 
@@ -84,8 +92,12 @@ def _rules_fingerprint() -> list[object]:
 
 
 def record(role: Role) -> dict[str, Any]:
-    """The role's fields that differ from `Role`'s own defaults (tuples become JSON arrays)."""
-    return {name: value for name, value in role.__dict__.items() if _DEFAULTS.get(name, _NO_DEFAULT) != value}
+    """The role's fields that differ from `Role`'s own defaults (tuples become JSON arrays, an Identity Center
+    role's `sso` an object)."""
+    out = {name: value for name, value in role.__dict__.items() if _DEFAULTS.get(name, _NO_DEFAULT) != value}
+    if role.sso is not None:
+        out["sso"] = dataclasses.asdict(role.sso)
+    return out
 
 
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
@@ -97,6 +109,9 @@ def from_record(data: dict[str, Any]) -> Role:
     rather than through the frozen dataclass's `__init__` (a third of loading 100,000 roles)."""
     for name in _TUPLE_FIELDS & data.keys():
         data[name] = tuple(data[name])
+    sso = data.get("sso")
+    if sso is not None:
+        data["sso"] = DiscoveredRole(**sso)
     if not _FIELD_NAMES.issuperset(data) or not _REQUIRED.issubset(data):
         raise ValueError("not a role record")
     role = object.__new__(Role)
@@ -128,10 +143,10 @@ class RolesCache:
         roles = list(config.roles.values())
         try:
             lines = [_ENCODE(record(role)).encode() for role in roles]
-            settings = {name: getattr(config, name) for name in _CONFIG_FIELDS}
+            settings = _settings(config)
             json.dumps(settings)
         except (TypeError, ValueError):
-            return  # a setting that is not plain data (e.g. [sso.NAME] instances): validated each time
+            return  # not plain data (a bug): validated each time, never cached wrongly
         body = bytearray()
         names = _json_line([role.name for role in roles])
         profiles = _json_line([role.profile for role in roles])
@@ -271,8 +286,8 @@ class RolesCache:
             order_at, order_size = blocks["order"]
             if len(names) != count or len(profiles) != count or order_size != count * _SLOT.size:
                 return None
-            settings, widest = header["config"], header["widest"]
-            if set(settings) != set(_CONFIG_FIELDS) or set(widest) != set(TEXTS):
+            settings, widest = _from_settings(header["config"]), header["widest"]
+            if set(widest) != set(TEXTS):
                 return None
             records = _Records(body, order_at, blocks["records"])
             roster = Roster(names, profiles, records, widest=widest)
@@ -299,6 +314,24 @@ class _Records:
     def all(self) -> list[Role]:
         start, size = self._records
         return [from_record(data) for data in json.loads(self._body[start : start + size])]
+
+
+def _settings(config: Config) -> dict[str, Any]:
+    """The roles file's own settings as plain data (its `[sso.NAME]` instances as objects)."""
+    settings = {name: getattr(config, name) for name in _CONFIG_FIELDS}
+    settings["sso"] = {name: dataclasses.asdict(instance) for name, instance in config.sso.items()}
+    return settings
+
+
+def _from_settings(data: Any) -> dict[str, Any]:
+    """`_settings`' data as `Config` takes it (ValueError, TypeError or KeyError when it is not that)."""
+    if not isinstance(data, dict) or set(data) != set(_CONFIG_FIELDS):
+        raise ValueError("other settings")
+    instances = {
+        name: SsoInstance(**{**fields, "scopes": tuple(fields["scopes"])})
+        for name, fields in data["sso"].items()
+    }
+    return {**data, "sso": instances}
 
 
 def _json_line(values: list[str]) -> bytes:

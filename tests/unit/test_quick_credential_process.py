@@ -163,3 +163,50 @@ def test_the_fast_grammar_reads_argv_as_the_parser_does(argv: list[str]) -> None
         pytest.fail(f"the fast path accepted {argv}, which the parser rejects")
     assert (parsed.command, parsed.config, parsed.name) == (CREDENTIAL_PROCESS, fast[0], fast[1])
     assert CONFIG_OPTION.startswith("--")
+
+
+SSO = """
+[sso.work]
+start_url = "https://my-org.awsapps.com/start"
+region = "eu-west-1"
+profile_template = "{account_name}{role_name}"
+"""
+
+
+def test_a_role_discovered_through_identity_center_is_answered_as_the_full_command_answers(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Named as every command names it (after the roles file's own roles: `admin` is taken, so the discovered
+    one gets its account appended), and handed out under the same reuse rule, without validating anything."""
+    from stsui.cli.main import run
+    from stsui.config.load import load_config
+    from stsui.domain.exports import credential_process_json
+    from stsui.domain.sso import DiscoveredRole
+    from stsui.engine.sso import default_discovery_cache, with_discovered
+
+    path = config_path(None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(ROLES + SSO)
+    found = [
+        DiscoveredRole("work", "333333333333", "ad", "min"),
+        DiscoveredRole("work", "444444444444", "shared", "Dev"),
+    ]
+    default_discovery_cache().put("work", "https://my-org.awsapps.com/start", found, datetime.now(UTC))
+    load_roles(path)  # validated once, as any full command does
+    names = list(with_discovered(load_config(path), default_discovery_cache()).roles)
+    assert names == ["admin", "admin.333333333333", "sharedDev"]
+    for name, account, role_name in (
+        ("admin.333333333333", "333333333333", "min"),
+        ("sharedDev", "444444444444", "Dev"),
+    ):
+        arn = f"arn:aws:sts::{account}:assumed-role/{role_name}/tester"
+        session = cache_session(timedelta(minutes=30), arn, role=name)
+        assert credential_process(["credential-process", name]) == 0
+        fast = capsys.readouterr().out
+        assert fast == credential_process_json(session) + "\n"
+        assert run(["credential-process", name]) == 0
+        assert capsys.readouterr().out == fast
+    cache_session(timedelta(minutes=30), "arn:aws:sts::444444444444:assumed-role/Dev/tester", role="nosuch")
+    assert credential_process(["credential-process", "nosuch"]) is None
+    cache_session(timedelta(minutes=5), "arn:aws:sts::444444444444:assumed-role/Dev/tester", role="sharedDev")
+    assert credential_process(["credential-process", "sharedDev"]) is None  # due: the full command renews it

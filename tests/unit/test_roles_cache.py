@@ -276,12 +276,19 @@ def test_a_digest_is_checked_only_while_the_file_is_new(
     assert len(counted) == 2
 
 
-def test_a_roles_file_with_identity_center_instances_loads_every_time(counted: list[Path]) -> None:
-    """[sso.NAME] instances are not plain data: such a file is validated each time, never cached wrongly."""
+def test_identity_center_instances_and_roles_are_cached_exactly(counted: list[Path]) -> None:
+    """[sso.NAME] instances and roles taken from one (`source_sso`) come back as validation made them."""
     path = roles_file(
-        FULL + '\n[sso.work]\nstart_url = "https://my-org.awsapps.com/start"\nregion = "eu-west-1"\n'
+        FULL
+        + '\n[roles.billing]\nsource_sso = "work"\naccount_id = "444455556666"\nsso_role_name = "Dev"\n'
+        + '\n[sso.work]\nstart_url = "https://my-org.awsapps.com/start"\nregion = "eu-west-1"\n'
+        + 'scopes = ["sso:account:access"]\nprofile_template = "{account_name}-{role_name}"\n'
     )
     first = load_roles(path)
-    assert load_roles(path) == first == load_config(path)
-    assert "work" in first.sso
-    assert roles_cache().load_one(path, "prod-admin") is None
+    again = load_roles(path)
+    assert len(counted) == 1, "the file was validated twice"
+    assert again == first == load_config(path)
+    assert again.sso == first.sso and again.sso["work"].scopes == ("sso:account:access",)
+    billing = again.roles["billing"]
+    assert billing.sso is not None and billing.sso.configured and billing == first.roles["billing"]
+    assert roles_cache().load_one(path, "billing") == first.roles["billing"]
