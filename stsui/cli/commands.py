@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from stsui.cli.setup import load_engine, load_roles_file
+from stsui.domain.collector import building
 from stsui.domain.errors import NeedsLogin, NeedsMfa, UsageError
 from stsui.domain.limits import CHAINED_MAX_DURATION, MAX_DURATION, MFA_CODE, MFA_CODE_RULE, MIN_DURATION
 from stsui.domain.model import Role, Status, owned_expiry
@@ -89,9 +90,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         from stsui.cli.list_all import print_all
 
         return print_all(engine, as_json=args.json)
+    with building():
+        return _print_list(engine, as_json=args.json)
+
+
+def _print_list(engine: Engine, *, as_json: bool) -> int:
     rows = role_rows(engine)
     now = engine.clock()
-    if args.json:
+    if as_json:
         _print_json(
             [
                 {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from stsui.domain.collector import building
 from stsui.domain.errors import ConfigError
 from stsui.domain.model import Config
 from stsui.engine.engine import Engine
@@ -41,9 +42,10 @@ def load_roles(path: Path) -> Config:
         info = None  # read_roles_file says why
     raw = read_roles_file(path)
     read_at = stamps.now_ns()
-    config = config_from_bytes(raw, path)
-    if info is not None:
-        cache.save(config, info, read_at, raw)
+    with building():  # 100,000 roles: a quarter of the time went to collections finding nothing
+        config = config_from_bytes(raw, path)
+        if info is not None:
+            cache.save(config, info, read_at, raw)
     return config
 
 

@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from typing import TYPE_CHECKING, Protocol
 
+from stsui.domain.collector import building
+
 if TYPE_CHECKING:
     from stsui.domain.model import Role
 
@@ -148,9 +150,10 @@ class Roster(Mapping[str, "Role"]):
             if decoder is None:
                 return
             roles = self._roles
-            for position, role in enumerate(decoder.all()):
-                if roles[position] is None:
-                    roles[position] = role
+            with building():
+                for position, role in enumerate(decoder.all()):
+                    if roles[position] is None:
+                        roles[position] = role
             self._decoder = None
 
     def widest(self, width: Callable[[str], int] = len) -> dict[str, int]:

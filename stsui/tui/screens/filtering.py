@@ -16,6 +16,7 @@ from rich.cells import cell_len
 from textual import events, work
 from textual.widgets import Input
 
+from stsui.domain.collector import building
 from stsui.domain.roster import Roster
 from stsui.domain.search import RoleSearch, narrows
 from stsui.tui.messages import RolesIndexed
@@ -101,8 +102,9 @@ class RoleFilter(_Host):
 
     @work(thread=True, exit_on_error=False, group="index", description="index the roles")
     def _index_worker(self, roster: Roster) -> None:
-        roster.load()
-        search = RoleSearch(roster.in_order())
+        with building():
+            roster.load()
+            search = RoleSearch(roster.in_order())
         self.post_message(RolesIndexed(roster, search, roster.widest(cell_len)))
 
     def on_roles_indexed(self, fact: RolesIndexed) -> None:
