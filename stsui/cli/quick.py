@@ -48,6 +48,6 @@ def _discovered(cache: RolesCache, path: Path, name: str) -> Role | None:
     config = cache.load_all(path)
     if config is None or not config.sso:
         return None
-    from stsui.engine.sso import default_discovery_cache, discovered_roles
+    from stsui.engine.sso import default_discovery_cache, discovered_role
 
-    return discovered_roles(config.sso, default_discovery_cache(), config).get(name)
+    return discovered_role(config.sso, default_discovery_cache(), config, name)

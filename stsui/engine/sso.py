@@ -12,7 +12,7 @@ import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -419,15 +419,29 @@ def discovered_roles(
 ) -> dict[str, Role]:
     """Roles for every cached discovered role, named by each instance's template; a name or profile that
     a configured role (or an earlier discovered one) already has gets the account id appended."""
+    return {
+        name: _discovered_role(name, instance, discovered, config)
+        for name, instance, discovered in _named(instances, cache, config)
+    }
+
+
+def discovered_role(
+    instances: Mapping[str, SsoInstance], cache: DiscoveryCache, config: Config, name: str
+) -> Role | None:
+    """`discovered_roles(...).get(name)`, making only that role (credential-process answers for one)."""
+    for found, instance, discovered in _named(instances, cache, config):
+        if found == name:
+            return _discovered_role(name, instance, discovered, config)
+    return None
+
+
+def _named(
+    instances: Mapping[str, SsoInstance], cache: DiscoveryCache, config: Config
+) -> Iterator[tuple[str, SsoInstance, DiscoveredRole]]:
+    """Each cached discovered role with its name, in order: the one naming rule."""
     taken_names = {name.lower() for name in config.roles}
     taken_profiles = set(Roster.of(config.roles).profiles)  # without decoding every configured role
-    roles: dict[str, Role] = {}
     for instance in instances.values():
-        renewal: dict[str, Any] = {
-            "refresh_before": instance.refresh_before,
-            "auto_refresh": instance.auto_refresh,
-        }
-        renewal = {key: value for key, value in renewal.items() if value is not None}
         found, _synced = cache.get(instance.name, instance.start_url)
         for discovered in found:
             name = discovered.profile_name(instance.profile_template)
@@ -437,17 +451,24 @@ def discovered_roles(
                 continue
             taken_names.add(name.lower())
             taken_profiles.add(name)
-            roles[name] = Role(
-                name=name,
-                role_arn=discovered.role_arn,
-                profile=name,
-                region=config.region or instance.region,
-                **renewal,
-                description=f"{discovered.role_name} in {discovered.account_name} (IAM Identity Center)",
-                group=f"{instance.name}/{discovered.account_name}",
-                sso=discovered,
-            )
-    return roles
+            yield name, instance, discovered
+
+
+def _discovered_role(name: str, instance: SsoInstance, discovered: DiscoveredRole, config: Config) -> Role:
+    renewal: dict[str, Any] = {
+        "refresh_before": instance.refresh_before,
+        "auto_refresh": instance.auto_refresh,
+    }
+    return Role(
+        name=name,
+        role_arn=discovered.role_arn,
+        profile=name,
+        region=config.region or instance.region,
+        **{key: value for key, value in renewal.items() if value is not None},
+        description=f"{discovered.role_name} in {discovered.account_name} (IAM Identity Center)",
+        group=f"{instance.name}/{discovered.account_name}",
+        sso=discovered,
+    )
 
 
 def with_discovered(config: Config, cache: DiscoveryCache) -> Config:
