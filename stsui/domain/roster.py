@@ -55,19 +55,23 @@ class Roster(Mapping[str, "Role"]):
         self,
         names: Sequence[str],
         profiles: Sequence[str],
-        decoder: Decoder,
+        decoder: Decoder | None,
         *,
         widest: Mapping[str, int] | None = None,
+        roles: Sequence[Role] | None = None,
     ) -> None:
-        """`names` and `profiles`: every role's, in file order. `widest`: `widest_texts` of every role when
-        known without decoding them (the cache keeps it)."""
-        if len(names) != len(profiles):
-            raise ValueError("a profile for each role")
+        """`names` and `profiles`: every role's, in file order. `decoder` makes the roles when first asked
+        for; or `roles` are every one, already values (then `decoder` is None). `widest`: `widest_texts` of
+        every role when known without decoding them (the cache keeps it)."""
+        if len(names) != len(profiles) or (roles is not None and len(roles) != len(names)):
+            raise ValueError("a profile (and a role, when given) for each name")
+        if (decoder is None) == (roles is None):
+            raise ValueError("either a decoder or the roles")
         self.names: Sequence[str] = names
         self.profiles: Sequence[str] = profiles
         """Each role's profile, in file order (`profiles[position(name)]`)."""
         self._position = dict(zip(names, range(len(names)), strict=True))
-        self._roles: list[Role | None] = [None] * len(names)
+        self._roles: list[Role | None] = [None] * len(names) if roles is None else list(roles)
         self._decoder: Decoder | None = decoder
         self._widest = dict(widest) if widest is not None else None
         self._lock = threading.Lock()
@@ -78,10 +82,7 @@ class Roster(Mapping[str, "Role"]):
         if isinstance(roles, Roster):
             return roles
         values = list(roles.values())
-        roster = cls(list(roles), [role.profile for role in values], _Values(values))
-        roster._roles = list(values)
-        roster._decoder = None
-        return roster
+        return cls(list(roles), [role.profile for role in values], None, roles=values)
 
     # -- Mapping ----------------------------------------------------------------------------------------
 
@@ -162,19 +163,6 @@ class Roster(Mapping[str, "Role"]):
         if self._widest is not None and not self.loaded:
             return dict(self._widest)
         return widest_texts(self.values(), width)
-
-
-class _Values:
-    """The decoder of a roster made from values (never called: every role is a value already)."""
-
-    def __init__(self, roles: list[Role]) -> None:
-        self._roles = roles
-
-    def one(self, position: int) -> Role:
-        return self._roles[position]
-
-    def all(self) -> list[Role]:
-        return self._roles
 
 
 class _InOrder(Sequence["Role"]):

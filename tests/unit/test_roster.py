@@ -94,6 +94,10 @@ def test_the_cached_widths_stand_in_until_the_roles_are_decoded() -> None:
     assert roles.widest() == widest_texts(ROLES)
 
 
-def test_names_and_profiles_must_pair_up() -> None:
+def test_names_and_profiles_must_pair_up_and_roles_come_from_one_place() -> None:
     with pytest.raises(ValueError):
         Roster(["a", "b"], ["a"], Decoder())
+    with pytest.raises(ValueError):
+        Roster(["a"], ["a"], Decoder(), roles=ROLES[:1])
+    with pytest.raises(ValueError):
+        Roster(["a"], ["a"], None)
