@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from stsui.cli.setup import sts_gateway
+from stsui.cli.wiring import sts_gateway
 from stsui.domain.errors import UsageError
 from stsui.domain.exports import IDENTITY_VARIABLES
 from stsui.engine.engine import Engine

@@ -805,7 +805,7 @@ async def test_a_large_cached_roles_file_paints_before_its_roles_are_decoded(  #
     applied when the index is ready (meanwhile the table says it is searching)."""
     import threading
 
-    from stsui.cli.setup import load_roles
+    from stsui.cli.wiring import load_roles
     from stsui.domain.roster import Roster
     from stsui.engine.engine import Engine
     from stsui.store import roles_cache
