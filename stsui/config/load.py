@@ -33,6 +33,7 @@ from stsui.domain.durations import format_duration
 from stsui.domain.errors import ConfigError
 from stsui.domain.limits import CHAINED_MAX_DURATION, DEFAULT_DURATION, default_refresh_before
 from stsui.domain.model import Config, Role
+from stsui.domain.rules import profile_name_problem
 from stsui.domain.suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -215,12 +216,13 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
                     )
 
         profile = values.get("profile", name)
-        if "profile" not in values and len(name) == 7 and name.upper() == "DEFAULT" and name != "default":
+        problem = None if "profile" in values else profile_name_problem(name)  # checked as any profile
+        if problem:
             _fail(
                 path,
                 where_role(name),
-                f"profile defaults to the role name, but {show(name)} is too close to 'DEFAULT', whose keys "
-                "leak into every profile of the AWS credentials file; set profile to another name",
+                f"profile defaults to the role name, but as a profile name {show(name)} {problem}; set "
+                "profile to another name",
             )
         if profile in profiles:
             _fail(
