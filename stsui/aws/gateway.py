@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import boto3
 import botocore.config
@@ -29,6 +30,8 @@ from stsui.aws.messages import (
 )
 from stsui.aws.params import assume_role_params
 from stsui.domain.model import Credentials, Identity, Role, Session
+
+T = TypeVar("T")
 
 
 def _client_config() -> botocore.config.Config:
@@ -87,9 +90,15 @@ class BotoGateway:
 
     @staticmethod
     def _endpoint(client: Any) -> str:
-        return os.environ.get("AWS_ENDPOINT_URL_STS") or getattr(client.meta, "endpoint_url", "STS")
+        return os.environ.get("AWS_ENDPOINT_URL_STS") or str(getattr(client.meta, "endpoint_url", "STS"))
 
-    def _call(self, action: str, make_client: Any, call: Any, read: Any) -> Any:
+    def _call(
+        self,
+        action: str,
+        make_client: Callable[[], Any],
+        call: Callable[[Any], dict[str, Any]],
+        read: Callable[[dict[str, Any]], T],
+    ) -> T:
         """`call` the client, then `read` the answer; any failure becomes one StsuiError sentence."""
         client = None
         try:

@@ -215,15 +215,17 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
                         f"transitive_tag_keys lists {show(key)}, which must also be a key in tags",
                     )
 
-        profile = values.get("profile", name)
-        problem = None if "profile" in values else profile_name_problem(name)  # checked as any profile
-        if problem:
-            _fail(
-                path,
-                where_role(name),
-                f"profile defaults to the role name, but as a profile name {show(name)} {problem}; set "
-                "profile to another name",
-            )
+        if "profile" in values:
+            profile: str = values["profile"]
+        else:  # the role's name, checked as any profile is
+            profile, problem = name, profile_name_problem(name)
+            if problem:
+                _fail(
+                    path,
+                    where_role(name),
+                    f"profile defaults to the role name, but as a profile name {show(name)} {problem}; "
+                    "set profile to another name",
+                )
         if profile in profiles:
             _fail(
                 path,
