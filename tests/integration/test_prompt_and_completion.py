@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from stsui.cli.quick_shell import prompt_left
@@ -96,6 +96,8 @@ def ini_files(draw: st.DrawFn) -> str:
 
 
 @given(ini_files(), NAMES)
+@example("[a]\nx_stsui_role=\n x_security_token_expires=\n", "a")  # a nested value (a sub-table)
+@example("[a]\nx_stsui_role=\n    more\n", "a")  # one botocore refuses
 def test_one_section_is_read_as_botocore_reads_it(
     tmp_path_factory: pytest.TempPathFactory, text: str, name: str
 ) -> None:
@@ -114,7 +116,9 @@ def test_one_section_is_read_as_botocore_reads_it(
     expected = {k: v for k, v in parsed.get(name, {}).items() if k in (MARKER, EXPIRES)}
     section = ini.read_section(text, name)  # what the prompt reads of the profile it shows
     read = {} if section is None else {k: section.get(k) for k in (MARKER, EXPIRES) if k in section}
-    assert read == expected
+    assert read.keys() == expected.keys()
+    for key, value in expected.items():  # botocore makes a sub-table of a value that starts with a newline
+        assert read[key] == value if isinstance(value, str) else str(read[key]).startswith("\n")
 
 
 # -- completion ------------------------------------------------------------------------------------------
