@@ -124,8 +124,8 @@ class MfaRelay:
             return True
         import struct
 
-        _pid, uid, _gid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, option, 12))
-        return uid == os.getuid()
+        peer: tuple[int, int, int] = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, option, 12))
+        return peer[1] == os.getuid()  # (pid, uid, gid)
 
     def _serve(self, connection: socket.socket) -> None:
         with connection:

@@ -110,6 +110,7 @@ class CredentialsServer(ThreadingHTTPServer):
             )
         self.sessions = sessions
         self.token = token
+        self._host = host
         try:
             super().__init__((host, port), _Handler)
         except OSError as error:
@@ -120,8 +121,7 @@ class CredentialsServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self._host}:{self.server_port}"
 
     def start(self) -> None:
         """Serve from a daemon thread."""

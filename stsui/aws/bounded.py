@@ -49,20 +49,20 @@ def within_deadline(call: Callable[[], T], seconds: float | None = None) -> T:
     """`call()`'s result, or DeadlinePassed after `seconds` (default `CALL_DEADLINE`). The call runs in a
     daemon thread, left to end by itself (its socket reads are bounded): a stalled endpoint never holds the
     caller."""
-    outcome: list[Any] = []
+    results: list[T] = []
+    errors: list[BaseException] = []  # the call appends to one of the two, once
 
     def run() -> None:
         try:
-            outcome.append((True, call()))
+            results.append(call())
         except BaseException as error:  # handed to the caller's thread below
-            outcome.append((False, error))
+            errors.append(error)
 
     worker = threading.Thread(target=run, name="stsui-sts-call", daemon=True)
     worker.start()
     worker.join(CALL_DEADLINE if seconds is None else seconds)
-    if not outcome:
-        raise DeadlinePassed
-    ok, value = outcome[0]
-    if ok:
-        return value
-    raise value
+    if results:
+        return results[0]
+    if errors:
+        raise errors[0]
+    raise DeadlinePassed

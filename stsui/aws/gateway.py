@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import boto3
 import botocore.config
@@ -18,9 +19,19 @@ from stsui.aws.endpoints import DEFAULT_REGION
 from stsui.aws.errors import MalformedResponse, translate
 from stsui.aws.federation import console_login_url
 from stsui.aws.limits import CONNECT_TIMEOUT, MAX_ATTEMPTS, READ_TIMEOUT
-from stsui.aws.messages import answer_too_large, base_label, identity_action, timed_out
+from stsui.aws.messages import (
+    answer_too_large,
+    assume_role_action,
+    federation_token_action,
+    identity_action,
+    reading_credentials_action,
+    session_token_action,
+    timed_out,
+)
 from stsui.aws.params import assume_role_params
 from stsui.domain.model import Credentials, Identity, Role, Session
+
+T = TypeVar("T")
 
 
 def _client_config() -> botocore.config.Config:
@@ -79,9 +90,15 @@ class BotoGateway:
 
     @staticmethod
     def _endpoint(client: Any) -> str:
-        return os.environ.get("AWS_ENDPOINT_URL_STS") or getattr(client.meta, "endpoint_url", "STS")
+        return os.environ.get("AWS_ENDPOINT_URL_STS") or str(getattr(client.meta, "endpoint_url", "STS"))
 
-    def _call(self, action: str, make_client: Any, call: Any, read: Any) -> Any:
+    def _call(
+        self,
+        action: str,
+        make_client: Callable[[], Any],
+        call: Callable[[Any], dict[str, Any]],
+        read: Callable[[dict[str, Any]], T],
+    ) -> T:
         """`call` the client, then `read` the answer; any failure becomes one StsuiError sentence."""
         client = None
         try:
@@ -103,7 +120,7 @@ class BotoGateway:
 
     def assume_role(self, role: Role, *, duration: int, source: Credentials | None) -> Session:
         params = assume_role_params(role, duration)
-        what = f"AssumeRole for role '{role.name}'"
+        what = assume_role_action(role.name)
         return self._call(
             what,
             lambda: self._client(role.source_profile, role.region, source),
@@ -119,7 +136,7 @@ class BotoGateway:
     def get_session_token(
         self, *, source_profile: str | None, region: str | None, serial: str, code: str, duration: int
     ) -> Credentials:
-        what = f"GetSessionToken with MFA device {serial}"
+        what = session_token_action(serial)
         return self._call(
             what,
             lambda: self._client(source_profile, region, None),
@@ -144,7 +161,7 @@ class BotoGateway:
         )
 
     def has_long_term_keys(self, profile: str | None) -> bool:
-        what = f"Reading the credentials of {base_label(profile)}"
+        what = reading_credentials_action(profile)
         try:
             with self._lock:
                 credentials = self._session(profile).get_credentials()
@@ -159,7 +176,7 @@ class BotoGateway:
     def get_federation_token(
         self, *, profile: str | None, region: str | None, name: str, policy: str, duration: int
     ) -> Session:
-        what = f"GetFederationToken for {base_label(profile)}"
+        what = federation_token_action(profile)
         return self._call(
             what,
             lambda: self._client(profile, region, None),

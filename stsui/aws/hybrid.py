@@ -12,7 +12,13 @@ from stsui.aws.answers import checked_arn, checked_credentials, checked_identity
 from stsui.aws.direct import DirectClient, Keys, text
 from stsui.aws.endpoints import check_environment
 from stsui.aws.federation import console_login_url
-from stsui.aws.messages import base_label, identity_action, not_sts
+from stsui.aws.messages import (
+    assume_role_action,
+    federation_token_action,
+    identity_action,
+    not_sts,
+    session_token_action,
+)
 from stsui.aws.params import assume_role_params, flatten
 from stsui.aws.profiles import Plan, Resolver
 from stsui.domain.model import Credentials, Identity, Role, Session
@@ -79,7 +85,7 @@ class HybridGateway:
         plan = self._plan(role.source_profile, role.region, source)
         if plan is None:
             return self.boto.assume_role(role, duration=duration, source=source)
-        what = f"AssumeRole for role '{role.name}'"
+        what = assume_role_action(role.name)
         return self._call(
             plan,
             "AssumeRole",
@@ -102,7 +108,7 @@ class HybridGateway:
                 source_profile=source_profile, region=region, serial=serial, code=code, duration=duration
             )
         fields = {"DurationSeconds": str(duration), "SerialNumber": serial, "TokenCode": code}
-        what = f"GetSessionToken with MFA device {serial}"
+        what = session_token_action(serial)
         return self._call(plan, "GetSessionToken", fields, what, _credentials(what))
 
     def caller_identity(
@@ -140,7 +146,7 @@ class HybridGateway:
             return self.boto.get_federation_token(
                 profile=profile, region=region, name=name, policy=policy, duration=duration
             )
-        what = f"GetFederationToken for {base_label(profile)}"
+        what = federation_token_action(profile)
         return self._call(
             plan,
             "GetFederationToken",

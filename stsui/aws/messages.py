@@ -70,6 +70,25 @@ def not_sts(action: str, endpoint: str) -> StsError:
     )
 
 
+# -- how each call is named in errors ("<action> failed: …"), the same on the direct path and through boto3
+
+
+def assume_role_action(role_name: str) -> str:
+    return f"AssumeRole for role '{role_name}'"
+
+
+def session_token_action(serial: str) -> str:
+    return f"GetSessionToken with MFA device {serial}"
+
+
+def federation_token_action(profile: str | None) -> str:
+    return f"GetFederationToken for {base_label(profile)}"
+
+
+def reading_credentials_action(profile: str | None) -> str:
+    return f"Reading the credentials of {base_label(profile)}"
+
+
 def identity_action(profile: str | None, with_credentials: bool) -> str:
     """How a GetCallerIdentity call is named in errors."""
     if with_credentials:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import configparser
 import os
 import shlex
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,16 +103,25 @@ def _utf8_locale() -> bool:
     return locale.getpreferredencoding(False).lower().replace("-", "") == "utf8"
 
 
-class _NestedSections(ini.Profiles):
+class _NestedSections(Mapping[str, dict[str, object]]):
     """`_read_ini`'s answer from stsui's one INI parse (shared with the credentials file's writer, so a
     50,000-profile file is parsed once, without a dict per section): a section's values, with [DEFAULT]'s
     underneath, worked out when asked for; a value that starts with a line break is botocore's sub-table."""
 
-    def __getitem__(self, name: str) -> dict[str, object]:  # type: ignore[override]
+    def __init__(self, doc: ini.Document) -> None:
+        self._profiles = ini.Profiles(doc)
+
+    def __getitem__(self, name: str) -> dict[str, object]:
         return {
             key: {"nested": value} if value.startswith("\n") else value
-            for key, value in super().__getitem__(name).items()
+            for key, value in self._profiles[name].items()
         }
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._profiles)
+
+    def __len__(self) -> int:
+        return len(self._profiles)
 
 
 def _profile_map(config: Mapping[str, dict[str, object]]) -> Sections:

@@ -8,12 +8,10 @@ import os
 import signal
 import sys
 import threading
-from pathlib import Path
 
-from stsui.cli.setup import load_engine
+from stsui.cli.shared import add_mfa_code_option, obtain, warn
+from stsui.cli.wiring import load_engine
 from stsui.domain.errors import UsageError
-from stsui.domain.model import Role
-from stsui.engine.engine import Engine, Obtained
 
 
 def _agent_serves(url: str, token: str) -> bool:
@@ -34,30 +32,6 @@ def _agent_serves(url: str, token: str) -> bool:
         connection.close()
 
 
-def _asker() -> str:
-    """Who is asking, for the TUI's MFA prompt: this command and the program that ran it."""
-    try:
-        parent = Path(f"/proc/{os.getppid()}/comm").read_text().strip()
-    except OSError:
-        parent = ""
-    command = " ".join(sys.argv[1:3]) or "stsui"
-    return f"stsui {command} (pid {os.getpid()}" + (f", run by {parent})" if parent else ")")
-
-
-def obtain(engine: Engine, role: Role, mfa_code: str | None, *, may_prompt: bool = True) -> Obtained:
-    """The role's session; when it needs an MFA code and there is no terminal to ask on (or asking there is
-    not allowed: credential-process), the running TUI asks the user."""
-    from stsui.cli.commands import _mfa_code
-
-    terminal = may_prompt and sys.stdin.isatty()
-    if mfa_code is None and not terminal and engine.needs_mfa_code(role):
-        from stsui.agent.mfa_relay import ask_the_tui
-
-        ask_the_tui(role.name, _asker())
-        return engine.obtain(role)
-    return engine.obtain(role, mfa_code=_mfa_code(engine, role, mfa_code))
-
-
 def cmd_exec(args: argparse.Namespace) -> int:
     from stsui.agent.child import (
         EXEC_MARKER,
@@ -67,7 +41,6 @@ def cmd_exec(args: argparse.Namespace) -> int:
         server_environment,
         write_config_copy,
     )
-    from stsui.cli.commands import _warn
     from stsui.domain.paths import aws_config_path, runtime_dir
 
     command = list(args.argv or ())
@@ -81,7 +54,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
     engine = load_engine(args.config)
     role = engine.config.role(args.name)
     outcome = obtain(engine, role, args.mfa_code)
-    _warn(outcome)
+    warn(outcome)
     if args.no_server:
         env = keys_environment(os.environ, role.name, outcome.session.credentials, role.region)
         return run_child(command, env)
@@ -143,11 +116,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(commands: argparse._SubParsersAction) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd = commands.add_parser("exec", help="run a command with a role's session, renewed while it runs")
     cmd.add_argument("name", help="the role's name in the roles file")
     cmd.add_argument("--no-server", action="store_true", help="pass plain keys in the environment instead")
-    cmd.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
+    add_mfa_code_option(cmd)
     cmd.add_argument("--force", action="store_true", help="run even inside another 'stsui exec'")
     cmd.epilog = "The command follows '--': stsui exec NAME [OPTIONS] -- COMMAND [ARG...]."
     cmd.set_defaults(handler=cmd_exec)

@@ -4,59 +4,24 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import sys
 from datetime import datetime
 from pathlib import Path
 
-from stsui.cli.setup import load_engine, load_roles_file
+from stsui.cli.shared import mfa_code, obtain, print_json, role_rows, warn
+from stsui.cli.wiring import load_engine, load_roles_file
 from stsui.domain.collector import building
 from stsui.domain.errors import NeedsLogin, NeedsMfa, UsageError
-from stsui.domain.limits import CHAINED_MAX_DURATION, MAX_DURATION, MFA_CODE, MFA_CODE_RULE, MIN_DURATION
-from stsui.domain.model import Role, Status, owned_expiry
+from stsui.domain.limits import CHAINED_MAX_DURATION, MAX_DURATION, MIN_DURATION
+from stsui.domain.model import Role, Status
 from stsui.domain.times import rfc3339
-from stsui.engine.engine import Assumed, Engine, Failed, Obtained
-
-
-def _print_json(data: object) -> None:
-    """Indented JSON; a list of objects (`list`, `refresh`) as one object per line, which the C encoder writes
-    (indenting 10,000 rows in pure Python took longer than everything else `list` does)."""
-    if isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
-        print("[\n  " + ",\n  ".join(map(json.dumps, data)) + "\n]")
-        return
-    print(json.dumps(data, indent=2))
+from stsui.engine.engine import Assumed, Engine, Failed
 
 
 def _time_left(expires_at: datetime | None, now: datetime) -> str:
     from stsui.domain.durations import format_time_left
 
     return "" if expires_at is None else format_time_left((expires_at - now).total_seconds())
-
-
-def _checked_code(code: str | None) -> str | None:
-    if code is not None and not MFA_CODE.fullmatch(code):
-        raise UsageError(f"The MFA code must be {MFA_CODE_RULE}; nothing was sent to STS.")
-    return code
-
-
-def _mfa_code(engine: Engine, role: Role, given: str | None, *, fresh: bool = False) -> str | None:
-    """The code to use: the given one, or asked for on a terminal when the role needs one now."""
-    code = _checked_code(given)
-    if code is not None or not engine.needs_mfa_code(role, fresh=fresh):
-        return code
-    root = engine.mfa_root(role)
-    if not sys.stdin.isatty():
-        raise UsageError(
-            f"Role '{role.name}' needs an MFA code for {root.mfa_serial}; pass --mfa-code CODE "
-            "(stdin is not a terminal, so stsui cannot ask)."
-        )
-    print(f"MFA code for {root.mfa_serial}: ", end="", file=sys.stderr, flush=True)
-    return _checked_code(sys.stdin.readline().strip())
-
-
-def _warn(outcome: Obtained) -> None:
-    for warning in outcome.warnings:
-        print(f"stsui: warning: {warning}", file=sys.stderr)
 
 
 # -- commands --------------------------------------------------------------------------------------------
@@ -75,15 +40,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
-def role_rows(engine: Engine) -> list[tuple[Role, Status, datetime | None]]:
-    """Each role of the roles file with its status and the expiry of the session stsui holds for it."""
-    roles = engine.config.roles.values()
-    entries = engine.entries({role.profile for role in roles})
-    return [
-        (role, engine.status(role, entries), owned_expiry(role, entries.get(role.profile))) for role in roles
-    ]
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     engine = load_engine(args.config, required=not args.all)
     if args.all:
@@ -98,7 +54,7 @@ def _print_list(engine: Engine, *, as_json: bool) -> int:
     rows = role_rows(engine)
     now = engine.clock()
     if as_json:
-        _print_json(
+        print_json(
             [
                 {
                     "name": role.name,
@@ -194,14 +150,13 @@ def cmd_assume(args: argparse.Namespace) -> int:
                 f"--duration must be between {format_duration(MIN_DURATION)} and "
                 f"{format_duration(MAX_DURATION)} ({MIN_DURATION}-{MAX_DURATION} s), not {duration} s."
             )
-    code = _checked_code(args.mfa_code)
     engine.check_profile(role, role.profile if args.profile is None else args.profile, force=args.force)
-    code = _mfa_code(engine, role, code, fresh=duration is not None)
+    code = mfa_code(engine, role, args.mfa_code, fresh=duration is not None)
     outcome = engine.assume(role, mfa_code=code, duration=duration, profile=args.profile, force=args.force)
-    _warn(outcome)
+    warn(outcome)
     session = outcome.session
     if args.json:
-        _print_json(
+        print_json(
             {
                 "name": role.name,
                 "profile": outcome.profile,
@@ -224,7 +179,7 @@ def cmd_whoami(args: argparse.Namespace) -> int:
     engine = load_engine(args.config, required=False)
     identity = engine.base_identity(args.profile)
     if args.json:
-        _print_json({"UserId": identity.user_id, "Account": identity.account, "Arn": identity.arn})
+        print_json({"UserId": identity.user_id, "Account": identity.account, "Arn": identity.arn})
     else:
         print(f"UserId   {identity.user_id}\nAccount  {identity.account}\nArn      {identity.arn}")
     return 0
@@ -235,20 +190,19 @@ def cmd_env(args: argparse.Namespace) -> int:
 
     engine = load_engine(args.config)
     role = engine.config.role(args.name)
-    outcome = engine.obtain(role, mfa_code=_mfa_code(engine, role, args.mfa_code))
-    _warn(outcome)
+    outcome = engine.obtain(role, mfa_code=mfa_code(engine, role, args.mfa_code))
+    warn(outcome)
     sys.stdout.write(env_lines(outcome.session, args.shell))
     return 0
 
 
 def cmd_credential_process(args: argparse.Namespace) -> int:
-    from stsui.cli.agent import obtain
     from stsui.domain.exports import credential_process_json
 
     engine = load_engine(args.config)
     role = engine.config.role(args.name)
     outcome = obtain(engine, role, None, may_prompt=False)
-    _warn(outcome)
+    warn(outcome)
     print(credential_process_json(outcome.session))
     return 0
 
@@ -259,9 +213,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     outcomes = engine.refresh(roles)
     for outcome in outcomes:
         if isinstance(outcome, Assumed):
-            _warn(outcome)
+            warn(outcome)
     if args.json:
-        _print_json([_renewal_json(o) for o in outcomes])
+        print_json([_renewal_json(o) for o in outcomes])
     else:
         if not outcomes:
             print("Nothing is due: every session stsui holds has more than its renewal window left.")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stsui.cli.setup import load_engine
+from stsui.cli.shared import add_mfa_code_option, obtain, warn
+from stsui.cli.wiring import load_engine
 from stsui.domain.errors import StsuiError, UsageError
 
 
@@ -23,14 +24,11 @@ def cmd_console(args: argparse.Namespace) -> int:
         federation_endpoint(target.partition)  # STSUI_SIGNIN_URL checked before any request
         login = sign_in_as_base(engine, target)
     else:
-        from stsui.cli.agent import obtain
-        from stsui.cli.commands import _warn
-
         role = engine.config.role(args.name)
         target = role_target(role, destination=args.destination, region=args.region)
         federation_endpoint(target.partition)
         outcome = obtain(engine, role, args.mfa_code)
-        _warn(outcome)
+        warn(outcome)
         assert outcome.session is not None
         login = sign_in_as_role(engine, role, outcome.session, target)
     if args.print:
@@ -57,7 +55,7 @@ def _open(url: str, who: str) -> None:
         )
 
 
-def add_parsers(commands: argparse._SubParsersAction) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd = commands.add_parser("console", help="open the AWS console in your browser, signed in as a role")
     cmd.add_argument("name", nargs="?", help="the role's name in the roles file")
     cmd.add_argument(
@@ -69,7 +67,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         help="a console URL or a service name like s3, ec2 (default: the console home)",
     )
     cmd.add_argument("--region", help="the console's region (default: the role's)")
-    cmd.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
+    add_mfa_code_option(cmd)
     cmd.add_argument(
         "--base",
         action="store_true",

@@ -17,64 +17,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from stsui.cli.setup import sts_gateway
+from stsui.cli.wiring import sts_gateway
 from stsui.domain.errors import UsageError
 from stsui.domain.exports import IDENTITY_VARIABLES
 from stsui.engine.engine import Engine
 
 DEMO_REGION = "eu-west-1"
 
-DEMO_ROLES = """\
-# stsui demo roles: STS is moto on loopback, so every account here is make-believe.
-[defaults]
-source_profile = "default"
-region = "eu-west-1"
-session_name = "demo"
-
-[roles.prod-admin]
-role_arn = "arn:aws:iam::111111111111:role/Admin"
-group = "prod"
-description = "Production administrator"
-
-[roles.prod-readonly]
-role_arn = "arn:aws:iam::111111111111:role/ReadOnly"
-group = "prod"
-description = "Read-only access to production"
-duration = "4h"
-
-[roles.prod-deploy]
-role_arn = "arn:aws:iam::111111111111:role/Deployer"
-source_role = "prod-admin"
-group = "prod"
-description = "CI deployer, reached through prod-admin"
-
-[roles.security-audit]
-role_arn = "arn:aws:iam::444444444444:role/SecurityAudit"
-mfa_serial = "arn:aws:iam::999999999999:mfa/demo-user"
-group = "prod"
-description = "Needs MFA: any 6 digits work in the demo"
-
-[roles.staging-admin]
-role_arn = "arn:aws:iam::222222222222:role/Admin"
-group = "staging"
-description = "Staging administrator"
-
-[roles.staging-readonly]
-role_arn = "arn:aws:iam::222222222222:role/ReadOnly"
-group = "staging"
-duration = "2h"
-
-[roles.dev-admin]
-role_arn = "arn:aws:iam::333333333333:role/Admin"
-group = "dev"
-description = "Development sandbox"
-
-[roles.dev-billing]
-role_arn = "arn:aws:iam::333333333333:role/team/BillingViewer"
-group = "dev"
-auto_refresh = false
-description = "Not renewed automatically"
-"""
+DEMO_ROLES = Path(__file__).with_name("demo_roles.toml")
+"""The sample roles file (package data): eight roles in three groups, one chained, one behind MFA."""
 
 DEMO_CREDENTIALS = """\
 # stsui demo: dummy base keys for moto (not real AWS credentials)
@@ -120,7 +71,7 @@ def _start_sts() -> tuple[object, str]:
 
 
 @contextmanager
-def demo_environment(*, roles: str = DEMO_ROLES) -> Iterator[DemoEnvironment]:
+def demo_environment() -> Iterator[DemoEnvironment]:
     """A local STS and a throwaway home, with the process environment pointed at them until exit."""
     from stsui.aws.federation import SIGNIN_URL_VARIABLE
     from stsui.cli.demo_console import DemoSignin
@@ -135,7 +86,7 @@ def demo_environment(*, roles: str = DEMO_ROLES) -> Iterator[DemoEnvironment]:
         aws.mkdir(parents=True, mode=0o700)
         roles_path = home / ".config" / "stsui" / "roles.toml"
         roles_path.parent.mkdir(parents=True)
-        roles_path.write_text(roles, encoding="utf-8")
+        roles_path.write_bytes(DEMO_ROLES.read_bytes())
         credentials = aws / "credentials"
         credentials.write_text(DEMO_CREDENTIALS, encoding="utf-8")
         credentials.chmod(0o600)

@@ -40,8 +40,7 @@ class DemoSignin:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}/federation"
+        self.url = f"http://127.0.0.1:{self._server.server_port}/federation"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="demo-signin")
         self._thread.start()
 

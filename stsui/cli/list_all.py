@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 
-from stsui.cli.commands import role_rows
+from stsui.cli.shared import print_json, role_rows
 from stsui.discover.discover import discover, mark_in_use
 from stsui.discover.environment import shell_session
 from stsui.discover.found import Found, Source, describe
@@ -34,9 +33,9 @@ def all_rows(engine: Engine) -> list[dict[str, object]]:
 def print_all(engine: Engine, *, as_json: bool) -> int:
     rows = all_rows(engine)
     if as_json:
-        print(json.dumps(rows, indent=2))
+        print_json(rows)
         return 0
-    table = [COLUMNS]
+    table: list[tuple[str, ...]] = [COLUMNS]
     for row in rows:
         mark = " *" if row["in_use"] else ""
         detail = " — ".join(str(part) for part in (row["arn"], row["note"]) if part)

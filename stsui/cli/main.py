@@ -18,8 +18,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     if "--" in arguments:  # `exec NAME -- COMMAND ...`: what follows is the child's, never parsed
         cut = arguments.index("--")
         arguments, tail = arguments[:cut], arguments[cut + 1 :]
-    args = build_parser().parse_args(arguments)
+    parser = build_parser()
+    args = parser.parse_args(arguments)
     args.argv = tail
+    args.parser = parser  # the grammar, for the commands that print it (shell-init's completion)
     if tail is not None and args.command != "exec":
         raise UsageError("Only 'stsui exec NAME -- COMMAND' takes arguments after '--'.")
     return int(args.handler(args))

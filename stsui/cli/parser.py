@@ -7,6 +7,7 @@ import argparse
 from stsui import __version__
 from stsui.cli import commands as run
 from stsui.cli.grammar import CONFIG_OPTION, CREDENTIAL_PROCESS
+from stsui.cli.shared import add_mfa_code_option
 from stsui.domain.errors import UsageError
 from stsui.domain.exports import SHELLS
 
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("name", help="the role's name in the roles file")
     cmd.add_argument("--profile", help="write this profile instead of the role's own")
     cmd.add_argument("--duration", help="session duration: seconds or 15m, 1h, 1h30m, 12h")
-    cmd.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
+    add_mfa_code_option(cmd)
     cmd.add_argument("--force", action="store_true", help="overwrite a profile stsui did not write")
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.set_defaults(handler=run.cmd_env)
     cmd.add_argument("name")
     cmd.add_argument("--shell", choices=SHELLS, default=SHELLS[0])
-    cmd.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
+    add_mfa_code_option(cmd)
 
     cmd = commands.add_parser(
         CREDENTIAL_PROCESS, help="JSON for credential_process = stsui credential-process NAME"
@@ -93,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.set_defaults(handler=run.cmd_demo)
 
-    from stsui.cli import agent, console, shell, sso
+    from stsui.cli import agent, console, shell, shell_scripts, sso
 
-    for feature in (agent, console, shell, sso):
+    for feature in (agent, console, shell_scripts, shell, sso):
         feature.add_parsers(commands)
     return parser

@@ -2,9 +2,11 @@
 
 The prompt reads only what it needs: the environment of `sts --env` (STSUI_ROLE, AWS_CREDENTIAL_EXPIRATION),
 else the one section of the credentials file that AWS_PROFILE names (its `x_stsui_role` marker and its
-`x_security_token_expires`), found with a string search rather than a parse of every section. Role names
-for completion come from the roles file parsed by tomli once, then from a private cache kept while the
-roles file is unchanged.
+`x_security_token_expires`), read by the one INI grammar (`stsui.store.ini.read_section`: that section's
+lines only, not every section). Role names for completion come from the roles file parsed by tomli once,
+then from a private cache of the names kept while the roles file is unchanged (keyed as the validated-roles
+cache is, by `stsui.store.stamps`): completion needs the names of a roles file that may not validate, at
+the cost of a bare interpreter, which the validated-roles cache (`stsui.store.roles_cache`) is not.
 """
 
 from __future__ import annotations
@@ -41,49 +43,6 @@ def prompt_left(seconds: float) -> str:
     return f"{whole // 60}m" if whole >= 60 else f"{whole}s"
 
 
-def section_values(text: str, name: str, keys: Sequence[str]) -> dict[str, str]:
-    """The `keys` of section `[name]` in INI `text`, as RawConfigParser reads them (continuation lines
-    included), found by a string search instead of a parse of every section; {} without that section."""
-    header = f"[{name}]"
-    at = text.find(header)
-    while at >= 0:
-        start = text.rfind("\n", 0, at) + 1
-        end = text.find("\n", at)
-        end = len(text) if end < 0 else end
-        if text[start:end].strip() == header and text[start] not in " \t":
-            break
-        at = text.find(header, at + 1)
-    else:
-        return {}
-    found: dict[str, list[str]] = {}
-    current: list[str] | None = None  # the value being read when it is one of `keys`
-    key_indent = -1  # the current option's indent; -1 before the first option
-    for line in text[end + 1 :].splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith(("#", ";")):
-            if current is not None and not stripped:
-                current.append("")  # a blank line inside a value, dropped again at its end
-            continue
-        indent = len(line) - len(line.lstrip())
-        if key_indent >= 0 and indent > key_indent:  # a continuation line of the option above
-            if current is not None:
-                current.append(stripped)
-            continue
-        if stripped.startswith("["):
-            break
-        if current is not None and len(found) == len(keys):
-            break
-        key, equals, value = stripped.partition("=")
-        colon = key.find(":")
-        if colon >= 0:
-            key, value = key[:colon], stripped[colon + 1 :]
-        key_indent, current = indent, None
-        key = key.strip().lower()
-        if (equals or colon >= 0) and key in keys:
-            current = found[key] = [value.strip()]
-    return {key: "\n".join(parts).rstrip() for key, parts in found.items()}
-
-
 def current_session(environ: Mapping[str, str]) -> tuple[str, str, datetime | None] | None:
     """(role, profile, expiry) of the shell: the keys of `sts --env`, else AWS_PROFILE's section."""
     role = environ.get("STSUI_ROLE", "")
@@ -93,16 +52,16 @@ def current_session(environ: Mapping[str, str]) -> tuple[str, str, datetime | No
     profile = environ.get("AWS_PROFILE", "")
     if not profile:
         return None
+    from stsui.store import ini  # the prompt's, not completion's
+
     try:
         found = read_regular(credentials_path())
-    except (OSError, UnsafeFileError):
+        section = None if found is None else ini.read_section(ini.decode(found[0]), profile)
+    except (OSError, UnsafeFileError, ini.IniError):
         return None
-    if found is None:
-        return None
-    values = section_values(found[0].decode("utf-8", "replace"), profile, (MARKER, EXPIRES))
-    if not values:
-        return None
-    return values.get(MARKER) or profile, profile, parse_rfc3339(values.get(EXPIRES, ""))
+    if section is None or (MARKER not in section and EXPIRES not in section):
+        return None  # no session stsui or another tool wrote: nothing to show
+    return section.get(MARKER) or profile, profile, parse_rfc3339(section.get(EXPIRES) or "")
 
 
 def _safe(text: str) -> str:

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from stsui.agent.child import OVERRIDING, ROLE_VARIABLE
+from stsui.cli.shared import add_mfa_code_option, mfa_code, warn
 from stsui.domain.errors import UsageError
 from stsui.domain.exports import SHELLS, quote, session_variables, shell_variable_line, variable_lines
 
@@ -28,9 +29,6 @@ PREVIOUS = "__sts_prev"
 REGIONS = ("AWS_REGION", "AWS_DEFAULT_REGION")
 SAVED = (*OVERRIDING, *REGIONS, ROLE_VARIABLE)
 """Every variable a switch may change, so `sts -` puts each back."""
-
-INIT_SHELLS = {"bash": "sh", "zsh": "sh", "fish": "fish", "powershell": "powershell"}
-"""`shell-init`'s shells and the dialect of `stsui.domain.exports` each speaks."""
 
 
 def restore_code(environ: Mapping[str, str], shell: str) -> str:
@@ -88,22 +86,21 @@ def profile_variables(role_name: str, profile: str, region: str | None) -> list[
 
 def _use_role(args: argparse.Namespace, name: str) -> str:
     """The switch code for role `name` (assumed first when needed; MFA asked on the terminal)."""
-    from stsui.cli.commands import _mfa_code, _warn
     from stsui.cli.quick_shell import prompt_left
-    from stsui.cli.setup import load_engine
+    from stsui.cli.wiring import load_engine
 
     engine = load_engine(args.config)
     role = engine.config.role(name)
-    code = _mfa_code(engine, role, args.mfa_code)
+    code = mfa_code(engine, role, args.mfa_code)
     if args.env:
         outcome = engine.obtain(role, mfa_code=code)
-        _warn(outcome)
+        warn(outcome)
         assert outcome.session is not None
         exported = [*session_variables(outcome.session), (ROLE_VARIABLE, role.name)]
         how = "its keys in this shell's environment"
     else:
         outcome = engine.assume(role, mfa_code=code)
-        _warn(outcome)
+        warn(outcome)
         exported = profile_variables(role.name, outcome.profile, role.region)
         how = f"profile '{outcome.profile}'"
     left = prompt_left(outcome.session.credentials.seconds_left(engine.clock()))
@@ -115,7 +112,7 @@ def _use_role(args: argparse.Namespace, name: str) -> str:
 def _choose(args: argparse.Namespace) -> int:
     """Open the TUI; once it has closed, print the switch code for the role picked with "use in this
     shell", or nothing when the user quit without one."""
-    from stsui.cli.setup import load_engine
+    from stsui.cli.wiring import load_engine
     from stsui.tui.app import choose_role
 
     return choose_role(load_engine(args.config), lambda name: _print(_use_role(args, name)))
@@ -143,30 +140,13 @@ def cmd_shell_use(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_shell_init(args: argparse.Namespace) -> int:
-    from stsui.cli.parser import build_parser
-    from stsui.cli.shell_scripts import script
-
-    if not args.name.replace("-", "_").isidentifier():
-        raise UsageError(f"--name {args.name!r} is not a function name; use letters, digits, '_' and '-'.")
-    sys.stdout.write(script(args.shell, args.name, build_parser()))
-    return 0
-
-
-def add_parsers(commands: argparse._SubParsersAction) -> None:
-    cmd = commands.add_parser(
-        "shell-init", help='the sts function for your rc file: eval "$(stsui shell-init bash)"'
-    )
-    cmd.add_argument("shell", choices=tuple(INIT_SHELLS))
-    cmd.add_argument("--name", default="sts", help="the function's name (default: sts)")
-    cmd.set_defaults(handler=cmd_shell_init)
-
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd = commands.add_parser("shell-use", help="what the sts function evaluates (run by it, not by you)")
     cmd.add_argument("name", nargs="?", help="the role; '-' goes back; none opens the TUI to choose")
     cmd.add_argument("--shell", choices=SHELLS, default="sh")
     cmd.add_argument("--env", action="store_true", help="export the session's keys instead of a profile")
     cmd.add_argument("--off", action="store_true", help="remove what sts set")
-    cmd.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
+    add_mfa_code_option(cmd)
     cmd.set_defaults(handler=cmd_shell_use)
 
     cmd = commands.add_parser("shell-roles", help="every role's name, one a line (for completion)")

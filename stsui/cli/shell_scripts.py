@@ -1,33 +1,60 @@
-"""What `stsui shell-init SHELL` prints: the switching function and completion for `stsui` and the function.
+"""`stsui shell-init SHELL`: the switching function and completion for `stsui` and the function.
 
 Completion is generated here from the argparse grammar itself (commands, their options, which of them take a
-role), so it never drifts from the parser; role names come at Tab time from `stsui shell-roles` (a cached
-read of the roles file, no validation). Everything printed only defines functions and completions: evaluating
-it twice is harmless, and it never touches the variable that remembers the last switch.
+role, and the function's options with their help from `shell-use`), so it never drifts from the parser; role
+names come at Tab time from `stsui shell-roles` (a cached read of the roles file, no validation). Everything
+printed only defines functions and completions: evaluating it twice is harmless, and it never touches the
+variable that remembers the last switch. The grammar is the one `main` parsed the command with
+(`args.parser`): this module registers `shell-init` in it, so it cannot import the parser.
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+import sys
+from typing import NamedTuple
 
-from stsui.cli.shell import INIT_SHELLS, MARK
+from stsui.cli.shell import MARK
+from stsui.domain.errors import UsageError
 from stsui.domain.exports import quote
+
+INIT_SHELLS = {"bash": "sh", "zsh": "sh", "fish": "fish", "powershell": "powershell"}
+"""`shell-init`'s shells and the dialect of `stsui.domain.exports` each speaks."""
 
 ROLE_ARGUMENTS = ("name", "names")
 """Positional arguments that are role names."""
 
-HIDDEN = ("shell-use", "shell-roles")
+SHELL_USE = "shell-use"
+"""The command the function runs; its options (but `--shell`, which the function sets) are the function's."""
+
+HIDDEN = (SHELL_USE, "shell-roles")
 """Commands the function and completion run, not the user."""
 
-FUNCTION_OPTIONS = ("--env", "--off", "--mfa-code", "-")
+GO_BACK = "-"
+"""The function's argument for "back to what the shell had"."""
 
 
-@dataclass(frozen=True)
-class Grammar:
+class Option(NamedTuple):
+    """An option of the function: `--env`, with its help and whether it takes a value."""
+
+    name: str
+    help: str
+    takes_value: bool
+
+
+class Grammar(NamedTuple):
+    """What completion needs of the parser. (Named tuples: this module is imported by every parse, for
+    `shell-init`'s parser, and a dataclass costs more to create than the rest of the module.)"""
+
     commands: dict[str, list[str]]  # command -> its options
     role_commands: list[str]
     options: list[str]  # stsui's own, before the command
+    function_options: list[Option]  # the sts function's, from shell-use
+
+    @property
+    def function_words(self) -> list[str]:
+        """What completes after the function's name besides a role."""
+        return [*(option.name for option in self.function_options), GO_BACK]
 
 
 def grammar(parser: argparse.ArgumentParser) -> Grammar:
@@ -38,15 +65,22 @@ def grammar(parser: argparse.ArgumentParser) -> Grammar:
 
     commands: dict[str, list[str]] = {}
     roles: list[str] = []
+    function: list[Option] = []
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
+                if name == SHELL_USE:
+                    function = [
+                        Option(a.option_strings[-1], a.help or "", a.nargs != 0)
+                        for a in sub._actions
+                        if a.option_strings and a.dest not in ("shell", "help")
+                    ]
                 if name in HIDDEN:
                     continue
                 commands[name] = options(sub)
                 if any(a.dest in ROLE_ARGUMENTS and not a.option_strings for a in sub._actions):
                     roles.append(name)
-    return Grammar(commands, roles, options(parser))
+    return Grammar(commands, roles, options(parser), function)
 
 
 def _words(words: list[str]) -> str:
@@ -98,7 +132,7 @@ __stsui_complete() {{
 __sts_complete() {{
   local cur="${{COMP_WORDS[COMP_CWORD]}}"
   if [[ "$cur" == -* ]]; then
-    COMPREPLY=($(compgen -W {quote(_words(list(FUNCTION_OPTIONS)))} -- "$cur"))
+    COMPREPLY=($(compgen -W {quote(_words(g.function_words))} -- "$cur"))
   else
     COMPREPLY=($(compgen -W "$(command stsui shell-roles 2>/dev/null)" -- "$cur"))
   fi
@@ -147,7 +181,7 @@ __stsui_complete() {{
 
 __sts_complete() {{
   if [[ "${{words[CURRENT]}}" == -* ]]; then
-    compadd -- {_words(list(FUNCTION_OPTIONS))}
+    compadd -- {_words(g.function_words)}
   else
     compadd -- ${{(f)"$(command stsui shell-roles 2>/dev/null)"}}
   fi
@@ -176,9 +210,11 @@ def _fish(name: str, g: Grammar) -> str:
         ),
         f"complete -c {name} -e",
         f"complete -c {name} -f -a {quote(roles, 'fish')}",
-        f"complete -c {name} -l env -d 'export the session keys instead of a profile'",
-        f"complete -c {name} -l off -d 'remove what {name} set'",
-        f"complete -c {name} -l mfa-code -r -d 'the 6-digit MFA code'",
+        *(
+            f"complete -c {name} -l {option.name[2:]}{' -r' if option.takes_value else ''}"
+            f" -d {quote(option.help, 'fish')}"
+            for option in g.function_options
+        ),
     ]
     return (
         f"""\
@@ -225,3 +261,19 @@ def script(shell: str, name: str, parser: argparse.ArgumentParser) -> str:
     if shell == "powershell":
         return _powershell(name, g)
     return _zsh(name, g) if shell == "zsh" else _bash(name, g)
+
+
+def cmd_shell_init(args: argparse.Namespace) -> int:
+    if not args.name.replace("-", "_").isidentifier():
+        raise UsageError(f"--name {args.name!r} is not a function name; use letters, digits, '_' and '-'.")
+    sys.stdout.write(script(args.shell, args.name, args.parser))
+    return 0
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cmd = commands.add_parser(
+        "shell-init", help='the sts function for your rc file: eval "$(stsui shell-init bash)"'
+    )
+    cmd.add_argument("shell", choices=tuple(INIT_SHELLS))
+    cmd.add_argument("--name", default="sts", help="the function's name (default: sts)")
+    cmd.set_defaults(handler=cmd_shell_init)

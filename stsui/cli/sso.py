@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from stsui.cli.setup import load_engine
+from stsui.cli.wiring import load_engine
 from stsui.domain.errors import UsageError
 from stsui.domain.printable import printable
 from stsui.domain.sso import PORTAL_RATE
@@ -15,37 +15,10 @@ from stsui.domain.suggest import did_you_mean
 from stsui.domain.times import rfc3339
 
 if TYPE_CHECKING:
-    from stsui.domain.model import Config
     from stsui.domain.sso import DeviceAuthorization, SsoInstance
     from stsui.engine.engine import Engine
     from stsui.engine.sso import SsoLogins
     from stsui.store.sso_cache import DiscoveryCache
-
-
-def discovery_cache() -> DiscoveryCache:
-    from stsui.engine.sso import default_discovery_cache
-
-    return default_discovery_cache()
-
-
-def sso_logins() -> SsoLogins:
-    """Logins in the AWS CLI's token cache, through boto3 (imported on the first call)."""
-    from stsui.domain.paths import sso_token_dir
-    from stsui.engine.sso import SsoLogins
-    from stsui.store.sso_cache import SsoTokenCache
-
-    def gateway() -> Any:
-        from stsui.aws.sso import BotoSsoGateway
-
-        return BotoSsoGateway()
-
-    return SsoLogins(SsoTokenCache(sso_token_dir()), gateway)
-
-
-def with_discovered(config: Config) -> Config:
-    from stsui.engine.sso import with_discovered as merged
-
-    return merged(config, discovery_cache())
 
 
 def _instances(engine: Engine, name: str | None) -> list[SsoInstance]:
@@ -105,6 +78,8 @@ def _opener(no_browser: bool, instance: SsoInstance) -> Any:
 
 
 def cmd_login(args: argparse.Namespace) -> int:
+    from stsui.engine.sso import default_discovery_cache
+
     engine = load_engine(args.config)
     logins = _logins(engine)
     for instance in _instances(engine, args.name):
@@ -116,7 +91,7 @@ def cmd_login(args: argparse.Namespace) -> int:
                 open_browser=_opener(args.no_browser, instance),
             )
         print(f"{instance.name}: logged in to IAM Identity Center until {rfc3339(token.expires_at)}.")
-        cache = discovery_cache()
+        cache = default_discovery_cache()
         _roles, synced = cache.get(instance.name, instance.start_url)
         if synced is None and not args.no_sync:
             _sync_one(engine, instance, cache)
@@ -184,8 +159,10 @@ def _progress(instance: SsoInstance) -> Any:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    from stsui.engine.sso import default_discovery_cache
+
     engine = load_engine(args.config)
-    cache = discovery_cache()
+    cache = default_discovery_cache()
     summaries = [_sync_one(engine, instance, cache, args.rate) for instance in _instances(engine, args.name)]
     if args.json:
         print(json.dumps(summaries, indent=2))
@@ -207,7 +184,7 @@ def _rate(text: str) -> float:
     return rate
 
 
-def add_parsers(commands: argparse._SubParsersAction) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd = commands.add_parser("sso", help="IAM Identity Center: login, logout, sync")
     cmd.set_defaults(handler=cmd_sso)
     actions = cmd.add_subparsers(dest="sso_command", metavar="ACTION", parser_class=type(cmd), required=True)

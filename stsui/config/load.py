@@ -33,6 +33,7 @@ from stsui.domain.durations import format_duration
 from stsui.domain.errors import ConfigError
 from stsui.domain.limits import CHAINED_MAX_DURATION, DEFAULT_DURATION, default_refresh_before
 from stsui.domain.model import Config, Role
+from stsui.domain.rules import profile_name_problem
 from stsui.domain.suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -214,14 +215,17 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
                         f"transitive_tag_keys lists {show(key)}, which must also be a key in tags",
                     )
 
-        profile = values.get("profile", name)
-        if "profile" not in values and len(name) == 7 and name.upper() == "DEFAULT" and name != "default":
-            _fail(
-                path,
-                where_role(name),
-                f"profile defaults to the role name, but {show(name)} is too close to 'DEFAULT', whose keys "
-                "leak into every profile of the AWS credentials file; set profile to another name",
-            )
+        if "profile" in values:
+            profile: str = values["profile"]
+        else:  # the role's name, checked as any profile is
+            profile, problem = name, profile_name_problem(name)
+            if problem:
+                _fail(
+                    path,
+                    where_role(name),
+                    f"profile defaults to the role name, but as a profile name {show(name)} {problem}; "
+                    "set profile to another name",
+                )
         if profile in profiles:
             _fail(
                 path,

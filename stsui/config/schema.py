@@ -99,14 +99,17 @@ def _text(value: Any) -> str:
     return text
 
 
+def _arn(pattern: re.Pattern[str], text: str, rule: str) -> str:
+    """`text` if it matches `pattern` within STS's bounds for a role or policy ARN (20-2048 characters),
+    else `Invalid` with `rule` ("must be …")."""
+    if not 20 <= len(text) <= 2048 or pattern.fullmatch(text) is None:
+        raise Invalid(f"{rule} (20-2048 characters); got {show(text)}")
+    return text
+
+
 def check_role_arn(value: Any) -> str:
     text = _string(value, "an IAM role ARN string")
-    if not 20 <= len(text) <= 2048 or _ROLE_ARN.fullmatch(text) is None:
-        raise Invalid(
-            "must be an IAM role ARN like 'arn:aws:iam::123456789012:role/Name' (20-2048 characters)"
-            f"; got {show(text)}"
-        )
-    return text
+    return _arn(_ROLE_ARN, text, "must be an IAM role ARN like 'arn:aws:iam::123456789012:role/Name'")
 
 
 def check_profile(value: Any) -> str:
@@ -118,9 +121,10 @@ def check_profile(value: Any) -> str:
     return text
 
 
-def _duration(low: int, high: int) -> Callable[[Any], int]:
-    span = f"{low}-{high} seconds ({format_duration(low)}-{format_duration(high)})"
-    rule = f"{span}, written as seconds or like '15m' or '1h30m'"
+def _duration(low: int, high: int, rule: str | None = None) -> Callable[[Any], int]:
+    """The check of a duration from `low` to `high` seconds; `rule` words the bounds another way."""
+    span = rule or f"{low}-{high} seconds ({format_duration(low)}-{format_duration(high)})"
+    rule = rule or f"{span}, written as seconds or like '15m' or '1h30m'"
 
     parsed: dict[str, int] = {}  # the same few strings ("1h", "12h") recur across thousands of roles
 
@@ -147,21 +151,13 @@ check_mfa_session_duration = _duration(MIN_DURATION, MAX_MFA_SESSION_DURATION)
 check_console_duration = _duration(CONSOLE_MIN_DURATION, CONSOLE_MAX_DURATION)
 
 
-def check_refresh_before(value: Any) -> int:
-    """More than zero and less than 12 h (and, per role, less than the duration)."""
-    rule = (
-        f"more than zero and less than {MAX_DURATION} seconds ({format_duration(MAX_DURATION)}), "
-        "written as seconds or like '15m'"
-    )
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise Invalid(f"must be {rule}; got {_kind(value)}")
-    try:
-        seconds = parse_duration(value)
-    except ValueError as exc:
-        raise Invalid(f"must be {rule}; {str(exc).rstrip('.')}") from None
-    if seconds >= MAX_DURATION:
-        raise Invalid(f"must be {rule}; got {show(value)}")
-    return seconds
+check_refresh_before = _duration(
+    1,
+    MAX_DURATION - 1,
+    f"more than zero and less than {MAX_DURATION} seconds ({format_duration(MAX_DURATION)}), written as "
+    "seconds or like '15m'",
+)
+"""More than zero and less than 12 h (and, per role, less than the duration: `stsui.config.load`)."""
 
 
 check_region = _matching(_REGION, "an AWS region name like 'us-east-1'")
@@ -239,11 +235,11 @@ def check_transitive_tag_keys(value: Any) -> tuple[str, ...]:
 def check_policy_arns(value: Any) -> tuple[str, ...]:
     arns = _string_list(value, MAX_POLICY_ARNS, "managed policy ARNs")
     for arn in arns:
-        if not 20 <= len(arn) <= 2048 or _POLICY_ARN.fullmatch(arn) is None:
-            raise Invalid(
-                "entries must be managed policy ARNs like 'arn:aws:iam::aws:policy/ReadOnlyAccess'"
-                f"; got {show(arn)}"
-            )
+        _arn(
+            _POLICY_ARN,
+            arn,
+            "entries must be managed policy ARNs like 'arn:aws:iam::aws:policy/ReadOnlyAccess'",
+        )
     return arns
 
 

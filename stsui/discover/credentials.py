@@ -7,13 +7,8 @@ from pathlib import Path
 from stsui.discover.found import Found, Kind, Source
 from stsui.domain.errors import CredentialsFileError
 from stsui.domain.times import parse_expiry
-from stsui.store.credentials_file import (
-    ACCESS_KEY,
-    LEGACY_TOKEN,
-    PRINCIPAL,
-    SESSION_TOKEN,
-    CredentialsFile,
-)
+from stsui.store.credentials_file import CredentialsFile
+from stsui.store.keys import ACCESS_KEY, LEGACY_TOKEN, PRINCIPAL, SESSION_TOKEN
 
 EXPIRY_KEYS = (
     "x_security_token_expires",  # saml2aws, okta-aws-cli (RFC 3339)
@@ -45,10 +40,13 @@ def from_credentials_file(store: CredentialsFile) -> list[Found]:
 
 
 def _session(name: str, values: dict[str, str], path: Path) -> Found:
-    common = {"profile": name, "path": path, "arn": values.get(PRINCIPAL) or None}
     key = next((key for key in EXPIRY_KEYS if values.get(key)), None)
+    expires_at = None if key is None else parse_expiry(values[key])
     if key is None:
-        return Found(Source.CREDENTIALS_FILE, name, note="no expiry recorded", **common)
-    expires_at = parse_expiry(values[key])
-    note = f"{key} is not a time stsui can read" if expires_at is None else ""
-    return Found(Source.CREDENTIALS_FILE, name, expires_at=expires_at, note=note, **common)
+        note = "no expiry recorded"
+    else:
+        note = f"{key} is not a time stsui can read" if expires_at is None else ""
+    arn = values.get(PRINCIPAL) or None
+    return Found(
+        Source.CREDENTIALS_FILE, name, profile=name, arn=arn, expires_at=expires_at, note=note, path=path
+    )

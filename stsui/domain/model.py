@@ -170,11 +170,19 @@ def _within(seconds_left: float, refresh_before: int) -> bool:
     return seconds_left <= refresh_before
 
 
-def owned_expiry(role: Role, entry: ProfileEntry | None) -> datetime | None:
-    """The expiry of the session in `entry` when stsui wrote it for `role`, else None."""
-    if entry is None or entry.owner_role != role.name:
+def owned_entry(role: Role, entry: ProfileEntry | None) -> ProfileEntry | None:
+    """`entry` when it holds a session stsui wrote for `role` (its `x_stsui_role` marker names the role, and
+    it has an expiry); else None: another program's section, another role's, or none. THE ownership rule for
+    a role's profile, for every command and screen."""
+    if entry is None or entry.owner_role != role.name or entry.expires_at is None:
         return None
-    return entry.expires_at
+    return entry
+
+
+def owned_expiry(role: Role, entry: ProfileEntry | None) -> datetime | None:
+    """The expiry of the session in `entry` when stsui wrote it for `role` (`owned_entry`), else None."""
+    owned = owned_entry(role, entry)
+    return None if owned is None else owned.expires_at
 
 
 def status_of(

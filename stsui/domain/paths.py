@@ -6,6 +6,9 @@ import os
 import sys
 from pathlib import Path
 
+ON_LINUX = sys.platform.startswith("linux")
+"""A flag, not a `sys.platform` test at each use, so mypy (run on Linux) checks the other branch too."""
+
 
 def _xdg_dir(variable: str) -> Path | None:
     """`$variable` when set to an absolute path (the XDG spec says to ignore relative ones)."""
@@ -30,7 +33,7 @@ def cache_dir() -> Path:
     base = _xdg_dir("XDG_CACHE_HOME")
     if base is not None:
         return base / "stsui"
-    if sys.platform.startswith("linux"):
+    if ON_LINUX:
         return Path.home() / ".cache" / "stsui"
     import platformdirs  # only off Linux; keeps the Linux path stdlib-only
 

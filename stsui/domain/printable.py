@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import unicodedata
-
-_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
-"""Controls (ESC, CR, LF, C1), format characters (bidi overrides and isolates, zero-width), line and paragraph
-separators, surrogates, private-use and unassigned code points."""
+from stsui.domain.rules import is_unsafe
 
 DEFAULT_LIMIT = 500
 
 
 def printable(text: object, limit: int = DEFAULT_LIMIT) -> str:
-    """`text` on one line with every unsafe character escaped (`\\x1b`, `\\u202e`), cut to `limit` chars."""
+    """`text` on one line with every unsafe character (`stsui.domain.rules.is_unsafe`) escaped (`\\x1b`,
+    `\\u202e`), cut to `limit` chars."""
     text = str(text)
     if text.isascii() and text.isprintable():  # nothing to escape (the common case, at C speed)
         return text if len(text) <= limit else text[: limit - 1] + "…"
     out: list[str] = []
     for char in str(text):
-        if char == " " or unicodedata.category(char) not in _ESCAPED_CATEGORIES:
+        if char == " " or not is_unsafe(char):
             out.append(char)
         elif ord(char) < 0x100:
             out.append(f"\\x{ord(char):02x}")

@@ -144,7 +144,7 @@ class Roster(Mapping[str, "Role"]):
 
     def load(self) -> None:
         """Decode every role not decoded yet (once, whichever thread asks first)."""
-        if self._decoder is None:
+        if self.loaded:
             return
         with self._lock:
             decoder = self._decoder

@@ -8,14 +8,21 @@ DEFAULT_SECTION = "DEFAULT"
 """RawConfigParser's defaults section: its keys leak into every profile."""
 
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
-"""Controls, format characters (bidi overrides, zero-width), line/paragraph separators, surrogates,
-private-use and unassigned code points: each can break the INI file or make look-alike names."""
+"""The Unicode categories of unsafe characters: controls (ESC, CR, LF, C1), format characters (bidi
+overrides and isolates, zero-width), line and paragraph separators, surrogates, private-use and unassigned
+code points. Each can break the INI file, make look-alike names, or drive a terminal: a name with one is
+refused, and text shown to the user has them escaped (`stsui.domain.printable`)."""
+
+
+def is_unsafe(char: str) -> bool:
+    """Whether the character `char` is unsafe: one of `_UNSAFE_CATEGORIES`."""
+    return unicodedata.category(char) in _UNSAFE_CATEGORIES
 
 
 def unsafe_character(text: str) -> str | None:
     """The first character of `text` that must not appear in a name, as U+XXXX, or None."""
     for char in text:
-        if unicodedata.category(char) in _UNSAFE_CATEGORIES:
+        if is_unsafe(char):
             return f"U+{ord(char):04X}"
     return None
 

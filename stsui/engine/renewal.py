@@ -17,7 +17,7 @@ LAST_RETRY = 600
 
 def retry_delay(failures: int) -> int:
     """30 s, 60 s, 120 s, … capped at 10 min, after `failures` failures in a row (1 or more)."""
-    return min(FIRST_RETRY * 2 ** max(failures - 1, 0), LAST_RETRY)
+    return min(FIRST_RETRY << max(failures - 1, 0), LAST_RETRY)
 
 
 @dataclass

@@ -9,6 +9,7 @@ by itself: a login starts only when the user asks (`SsoLogins.login`); elsewhere
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import threading
 import time
@@ -316,8 +317,8 @@ class Discoverer:
             page, next_token = self._paced(
                 instance,
                 limit,
-                lambda after=next_token: gateway.list_accounts(
-                    region=region, access_token=token, next_token=after
+                functools.partial(
+                    gateway.list_accounts, region=region, access_token=token, next_token=next_token
                 ),
             )
             accounts.extend(page)
@@ -337,8 +338,12 @@ class Discoverer:
                     page, after = self._paced(
                         instance,
                         limit,
-                        lambda after=after: gateway.list_account_roles(
-                            region=region, access_token=token, account_id=account_id, next_token=after
+                        functools.partial(
+                            gateway.list_account_roles,
+                            region=region,
+                            access_token=token,
+                            account_id=account_id,
+                            next_token=after,
                         ),
                     )
                     names.extend(page)
@@ -385,7 +390,10 @@ class Discoverer:
 def merge(old: Iterable[DiscoveredRole], found: Discovery) -> list[DiscoveredRole]:
     """The new list: what was found; what disappeared, marked gone (dropped when it was gone already);
     the old roles of accounts that could not be listed this time, as they were."""
-    key = lambda r: (r.account_id, r.role_name)  # noqa: E731
+
+    def key(role: DiscoveredRole) -> tuple[str, str]:
+        return role.account_id, role.role_name
+
     seen = {key(r) for r in found.roles}
     result = list(found.roles)
     for role in old:

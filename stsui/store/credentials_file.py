@@ -13,11 +13,11 @@ import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
-from stsui.domain.errors import CredentialsFileError
+from stsui.domain.errors import CredentialsFileError, UnsafeFileError
 from stsui.domain.model import Credentials, ProfileEntry, Session
-from stsui.domain.rules import profile_name_problem
+from stsui.domain.rules import DEFAULT_SECTION, profile_name_problem
 from stsui.domain.times import parse_rfc3339, rfc3339
-from stsui.store import atomic, ini
+from stsui.store import atomic, ini, ini_edits
 from stsui.store.keys import (
     ACCESS_KEY,
     EXPIRES,
@@ -217,7 +217,7 @@ class CredentialsFile:
     def _load(self) -> _Parsed | None:
         try:
             found = atomic.read_regular(self.path)
-        except atomic.UnsafeFileError as error:
+        except UnsafeFileError as error:
             raise CredentialsFileError(_not_regular(error)) from None
         except OSError as error:
             raise CredentialsFileError(f"Cannot read {self.path}: {error.strerror or error}.") from None
@@ -251,19 +251,19 @@ class CredentialsFile:
             if problem:
                 raise CredentialsFileError(f"Profile '{profile}' was not written to {self.path}: {problem}.")
 
-        def change(doc: ini.Document) -> ini.Splice:
+        def change(doc: ini.Document) -> ini_edits.Splice:
             section = doc.sections.get(profile)
             if section is not None and not force:
                 self._check_owner(section, session.role_name, overwrite=True)
             wanted = _shadowing_defaults(values, doc.defaults is not None and LEGACY_TOKEN in doc.defaults)
             if section is None:
-                return ini.append_section(doc, profile, wanted)
-            return ini.set_options(doc, profile, wanted, drop=[LEGACY_TOKEN])
+                return ini_edits.append_section(doc, profile, wanted)
+            return ini_edits.set_options(doc, profile, wanted, drop=[LEGACY_TOKEN])
 
         def expected(before: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
             merged = {**before.get(profile, {}), **values}
             merged.pop(LEGACY_TOKEN, None)
-            default_token = LEGACY_TOKEN in before.get(ini.DEFAULT_SECTION, {})
+            default_token = LEGACY_TOKEN in before.get(DEFAULT_SECTION, {})
             return {**before, profile: _shadowing_defaults(merged, default_token)}
 
         self._update(profile, change, expected)
@@ -275,12 +275,12 @@ class CredentialsFile:
         if not os.path.exists(atomic.resolve(self.path)):
             return False
 
-        def change(doc: ini.Document) -> ini.Splice | None:
+        def change(doc: ini.Document) -> ini_edits.Splice | None:
             section = doc.sections.get(profile)
             if section is None:
                 return None
             self._check_owner(section, role_name, overwrite=False)
-            return ini.remove_section(doc, profile)
+            return ini_edits.remove_section(doc, profile)
 
         def expected(before: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
             return {name: values for name, values in before.items() if name != profile}
@@ -301,7 +301,7 @@ class CredentialsFile:
     def _update(
         self,
         profile: str,
-        change: Callable[[ini.Document], ini.Splice | None],
+        change: Callable[[ini.Document], ini_edits.Splice | None],
         expected: Callable[[dict[str, dict[str, str]]], Mapping[str, Mapping[str, str]]],
         *,
         create: bool = True,
@@ -321,7 +321,7 @@ class CredentialsFile:
     def _update_once(
         self,
         profile: str,
-        change: Callable[[ini.Document], ini.Splice | None],
+        change: Callable[[ini.Document], ini_edits.Splice | None],
         expected: Callable[[dict[str, dict[str, str]]], Mapping[str, Mapping[str, str]]],
         *,
         create: bool,
@@ -338,14 +338,14 @@ class CredentialsFile:
                 if splice is None:
                     return False
                 self._verify(profile, doc, splice, expected)
-                file.write_bytes(ini.apply(doc, raw, splice))
+                file.write_bytes(ini_edits.apply(doc, raw, splice))
                 self._parsed = None
                 return True
         except atomic.LockTimeout:
             raise CredentialsFileError(
                 f"Another stsui process is writing {self.path}; try again in a moment."
             ) from None
-        except atomic.UnsafeFileError as error:
+        except UnsafeFileError as error:
             raise CredentialsFileError(
                 f"Profile '{profile}' was not written. {_not_regular(error)}"
             ) from None
@@ -394,12 +394,12 @@ class CredentialsFile:
         self,
         profile: str,
         doc: ini.Document,
-        splice: ini.Splice,
+        splice: ini_edits.Splice,
         expected: Callable[[dict[str, dict[str, str]]], Mapping[str, Mapping[str, str]]],
     ) -> None:
         """Refuse an edit after which botocore could not parse the file or anything but `profile` changed.
-        The edit's window parses on its own as it does in the whole file (see `ini.Splice`), so parsing the
-        window before and after, and checking that no section it adds exists outside it, checks the whole
+        The edit's window parses on its own as it does in the whole file (see `ini.is_boundary`), so parsing
+        the window before and after, and checking that no section it adds exists outside it, checks the whole
         file. (Only unusual indentation, which can turn lines into continuation lines, fails here.)"""
         unsafe = CredentialsFileError(
             f"Profile '{profile}' was not changed: the indentation in {self.path} does not allow a safe "
@@ -411,7 +411,7 @@ class CredentialsFile:
             kept_ends = kept_ends and (not splice.text or splice.text.endswith("\n"))
         if not kept_ends:
             raise unsafe
-        before = (doc if whole else ini.parse(ini.window_text(doc, splice.first, splice.stop))).items()
+        before = (doc if whole else ini.parse(ini_edits.window_text(doc, splice.first, splice.stop))).items()
         try:
             after = ini.parse(splice.text).items()
         except ini.IniError:

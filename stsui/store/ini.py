@@ -4,25 +4,25 @@ botocore parses the shared credentials file with `configparser.RawConfigParser` 
 so `\\r\\n` and a lone `\\r` end lines too) and then parses values that start with a newline as nested
 `key = value` blocks. This module is the one place that grammar lives: `parse()` mirrors it line by line
 (and raises `IniError` exactly when botocore would fail), while keeping every line and line ending so that
-edits change only the lines they mean to. `configparser_problem()` asks the real configparser, as a second
-opinion before a file is changed.
+edits (`stsui.store.ini_edits`) change only the lines they mean to; `read_section()` reads one section by
+parsing only its lines (the shell prompt, fuzzed against `parse()`). `configparser_problem()` asks the real
+configparser, as a second opinion before a file is changed. Cheap to import (the prompt imports it).
 """
 
 from __future__ import annotations
 
 import bisect
 import codecs
-import configparser
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from sys import intern
 
 from stsui.domain.rules import DEFAULT_SECTION
 
 _COMMENT_PREFIXES = ("#", ";")
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
-_ENDINGS = ("\n", "\r")
+ENDING_CHARS = ("\n", "\r")
+"""The characters that end a line (alone or as `\\r\\n`), as universal newlines read the file."""
 
 
 class IniError(ValueError):
@@ -179,22 +179,26 @@ _recent: list[tuple[bytes, Document]] = []
 
 
 def parse_bytes(raw: bytes) -> Document:
-    """`parse` of a file's bytes, which must be UTF-8 without a BOM (botocore fails on both). The last two
-    files parsed are remembered, so the readers of one file in one process share one parse of it."""
+    """`parse` of a file's bytes (`decode`). The last two files parsed are remembered, so the readers of one
+    file in one process share one parse of it."""
     global _recent
     recent = _recent
     for known, doc in recent:
         if known == raw:
             return doc
+    doc = parse(decode(raw))
+    _recent = [(raw, doc), *recent[:1]]
+    return doc
+
+
+def decode(raw: bytes) -> str:
+    """A file's text: UTF-8 without a BOM, else IniError (botocore fails on both)."""
     if raw.startswith(codecs.BOM_UTF8):
         raise IniError("it starts with a UTF-8 byte order mark")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise IniError(f"byte {error.start} is not valid UTF-8") from None
-    doc = parse(text)
-    _recent = [(raw, doc), *recent[:1]]
-    return doc
 
 
 # --- the grammar -------------------------------------------------------------------------------------
@@ -234,7 +238,7 @@ def is_comment(stripped: str) -> bool:
     return stripped.startswith(_COMMENT_PREFIXES)
 
 
-def _indent(line: str) -> int:
+def indent_of(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
@@ -279,7 +283,7 @@ def parse(text: str) -> Document:
         if stripped is line:  # nothing stripped, so not indented: the common case, kept short
             indent_level = 0
         else:
-            indent = _indent(line) if line[0].isspace() else 0
+            indent = indent_of(line) if line[0].isspace() else 0
             if indent > indent_level and key_line >= 0:
                 spans[key_line] = number
                 continue
@@ -319,6 +323,73 @@ def parse(text: str) -> Document:
     return doc
 
 
+def is_boundary(line: str) -> bool:
+    """An unindented `[name]` header: no line before it changes how it or the lines after it parse.
+
+    It resets everything the grammar carries from line to line (the section, the key that indented lines
+    continue, the indentation level), so a window of lines that starts at the text's start or at such a line
+    and ends before another one (or at the end) parses on its own exactly as it does inside the whole text.
+    Edits are checked on their window (`ini_edits.Splice`); `read_section` reads one section so."""
+    if not line.startswith("["):
+        return False
+    return line.rstrip().rfind("]") >= 2
+
+
+def read_section(text: str, name: str) -> Section | None:
+    """Section `name` of `text` exactly as `parse(text).sections.get(name)` reads it, parsing only its window
+    (`is_boundary`) when its header starts a line: one profile of a 50,000-profile file costs what one does
+    (`stsui prompt`, at every prompt). Only when its header is indented (unusual) is the whole text parsed.
+    None without that section, or when its window does not parse.
+
+    The one exception, by design: a problem outside the window (a duplicate section elsewhere) is not seen,
+    though botocore would refuse the whole file for it; a writer always parses the whole file."""
+    header = f"[{name}]"
+    if not name or "\n" in name or "\r" in name:
+        return None
+    indented = False
+    at = text.find(header)
+    while at >= 0:
+        start = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
+        end = _line_end(text, at)
+        stripped = text[start:end].strip()
+        if stripped.startswith(header) and "]" not in stripped[len(header) :]:  # a header line of `name`
+            if start == at:
+                return _section_of(text[at : _next_boundary(text, end)], name)
+            indented = True  # a header, or a line continuing a value: only the whole text tells
+        at = text.find(header, end)
+    return _section_of(text, name) if indented else None
+
+
+def _line_end(text: str, at: int) -> int:
+    """Where the line holding `text[at]` ends (its first line-ending character, or the text's end)."""
+    newline = text.find("\n", at)
+    end = len(text) if newline < 0 else newline
+    lone = text.find("\r", at, end)  # only up to the "\n": a file without "\r" is not read to its end
+    return end if lone < 0 else lone
+
+
+def _next_boundary(text: str, at: int) -> int:
+    """Where the first boundary line (`is_boundary`) after position `at` starts, or the text's end."""
+    while True:
+        newline = text.find("\n[", at)
+        end = len(text) if newline < 0 else newline
+        lone = text.find("\r[", at, end)
+        found = newline if lone < 0 else lone
+        if found < 0:
+            return len(text)
+        start = found + 1
+        if is_boundary(text[start : _line_end(text, start)]):
+            return start
+        at = start
+
+
+def _section_of(text: str, name: str) -> Section | None:
+    try:
+        return parse(text).sections.get(name)
+    except IniError:
+        return None
+
+
 def _bad_nested(value: str) -> bool:
     """botocore parses a value starting with a newline as `k = v` lines and fails on any line without `=`."""
     if not value.startswith("\n"):
@@ -347,6 +418,8 @@ def _check_nested(doc: Document, spans: Mapping[int, int]) -> None:
 def configparser_problem(text: str) -> str | None:
     """Ask the real RawConfigParser, after the universal-newline translation that botocore's text-mode
     open does; the reason it fails, else None. (botocore's nested-value rule is `parse()`'s alone.)"""
+    import configparser  # only before a change: the prompt's reads (`read_section`) never need it
+
     try:
         configparser.RawConfigParser().read_string(text.replace("\r\n", "\n").replace("\r", "\n"))
     except configparser.Error as error:
@@ -354,8 +427,10 @@ def configparser_problem(text: str) -> str | None:
     return None
 
 
-def _configparser_reason(error: configparser.Error) -> str:
+def _configparser_reason(error: Exception) -> str:
     """A short reason naming lines, sections and keys but never a value."""
+    import configparser
+
     if isinstance(error, configparser.DuplicateSectionError):
         return f"duplicate section [{error.section}] at line {error.lineno}"
     if isinstance(error, configparser.DuplicateOptionError):
@@ -365,165 +440,3 @@ def _configparser_reason(error: configparser.Error) -> str:
     if isinstance(error, configparser.ParsingError):
         return f"line {error.errors[0][0]} is not key = value"
     return type(error).__name__
-
-
-# --- edits -------------------------------------------------------------------------------------------
-
-_Change = tuple[str, str] | None  # new (line, ending), or None to drop the line
-
-
-@dataclass(frozen=True)
-class Splice:
-    """An edit: lines `first` to `stop` (exclusive) of the document replaced by `text`.
-
-    The lines are a window that parses on its own exactly as it does inside the whole text: it starts at the
-    text's start or at an unindented section header and ends before one (or at the end), and such a header
-    resets everything the grammar carries from line to line. So an edit can be checked by parsing the
-    window alone, whatever the size of the file."""
-
-    first: int
-    stop: int
-    text: str
-
-
-def _boundary(line: str) -> bool:
-    """An unindented `[name]` header: no line before it changes how it or the lines after it parse."""
-    if not line.startswith("["):
-        return False
-    return line.rstrip().rfind("]") >= 2
-
-
-def _window(doc: Document, low: int, high: int) -> tuple[int, int]:
-    """The smallest window (see `Splice`) holding lines `low` to `high`; the whole text when the document has
-    a [DEFAULT] section (its keys count in every section) or `\r` line endings."""
-    lines = doc.lines
-    if doc.defaults is not None or not doc.plain_endings:
-        return 0, len(lines)
-    first = max(0, min(low - 1, len(lines) - 1))  # a header the edit keeps: dropping it would join the
-    while first > 0 and not _boundary(lines[first]):  # window's lines to the section before
-        first -= 1
-    stop = max(high + 1, first + 1)
-    while stop < len(lines) and not _boundary(lines[stop]):
-        stop += 1
-    return first, min(stop, len(lines))
-
-
-def window_text(doc: Document, first: int, stop: int) -> str:
-    pairs = zip(doc.lines[first:stop], doc.endings[first:stop], strict=True)
-    return "".join(line + ending for line, ending in pairs)
-
-
-def apply(doc: Document, raw: bytes, splice: Splice) -> bytes:
-    """The UTF-8 text `raw` (which `doc` was parsed from) with `splice` applied."""
-    if not raw.isascii():
-        text = raw.decode("utf-8")
-        start = sum(map(len, doc.lines[: splice.first])) + sum(map(len, doc.endings[: splice.first]))
-        end = start + len(window_text(doc, splice.first, splice.stop))
-        return (text[:start] + splice.text + text[end:]).encode("utf-8")
-    start = sum(map(len, doc.lines[: splice.first])) + sum(map(len, doc.endings[: splice.first]))
-    end = start + len(window_text(doc, splice.first, splice.stop))
-    whole = memoryview(raw)
-    return b"".join((whole[:start], splice.text.encode("utf-8"), whole[end:]))
-
-
-def _render(
-    doc: Document, changes: Mapping[int, _Change], after: int = -1, new: Sequence[str] = ()
-) -> Splice:
-    """The edit that applies `changes` and puts `new` lines (ending in the dominant newline) after line
-    `after`. A line without an ending (the old last line) gets one when something follows it."""
-    touched = [*changes, after, after + 1] if new else list(changes)
-    first, stop = _window(doc, min(touched, default=0), max(touched, default=0))
-    newline = doc.newline()
-    out: list[str] = []
-
-    def emit(chunk: str) -> None:
-        if out and not out[-1].endswith(_ENDINGS):
-            out[-1] += newline
-        if chunk == "\n" and out and out[-1].endswith("\r"):
-            chunk = "\r"  # an empty line must not fuse with a "\r" ending into one "\r\n"
-        out.append(chunk)
-
-    def emit_new() -> None:
-        for line in new:
-            emit(line + newline)
-
-    if after < first:
-        emit_new()
-    for number in range(first, stop):
-        change = changes.get(number, (doc.lines[number], doc.endings[number]))
-        if change is not None:
-            emit(change[0] + change[1])
-        if number == after:
-            emit_new()
-    return Splice(first, stop, "".join(out))
-
-
-def _key_lines(doc: Document, section: Section, key: str) -> list[int]:
-    """The key line and its continuation lines (comments and blank lines among them are not included)."""
-    first, *rest = section.span(key)
-    return [first, *(n for n in rest if doc.lines[n].strip() and not is_comment(doc.lines[n].strip()))]
-
-
-def _reassigned(line: str, key: str, value: str) -> str:
-    """`line` with its value replaced, keeping indentation, the key's spelling and the spacing around `=`."""
-    lead = line[: _indent(line)]
-    stripped = line.strip()
-    pair = split_option(stripped)
-    if pair is None or not pair[1]:
-        return f"{lead}{key} = {value}"
-    return lead + stripped[: len(stripped) - len(pair[1])] + value
-
-
-def _insert_indent(doc: Document, section: Section, dropped: set[str]) -> str:
-    """Indentation for new key lines: that of the section's last kept key, else of the next section header,
-    so that no following line turns into a continuation line."""
-    kept = [line for key, line in section.key_lines.items() if key not in dropped]
-    following = [doc.lines[kept[-1]]] if kept else doc.lines[section.header + 1 :]
-    for line in following:
-        stripped = line.strip()
-        if stripped and not is_comment(stripped):
-            return line[: _indent(line)]
-    return ""
-
-
-def set_options(doc: Document, name: str, values: Mapping[str, str], drop: Iterable[str] = ()) -> Splice:
-    """The edit that updates section `name` in place: known keys rewritten where they are, missing ones added
-    after the section's last key line, `drop` keys removed; every other line kept as it is."""
-    section = doc.sections[name]
-    changes: dict[int, _Change] = {}
-    for key, value in values.items():
-        if key in section.key_lines:
-            first, *rest = _key_lines(doc, section, key)
-            changes[first] = (_reassigned(doc.lines[first], key, value), doc.endings[first])
-            changes.update(dict.fromkeys(rest))
-    dropped = {key for key in drop if key in section.key_lines and key not in values}
-    for key in dropped:
-        changes.update(dict.fromkeys(_key_lines(doc, section, key)))
-    indent = _insert_indent(doc, section, dropped)
-    new = [f"{indent}{key} = {value}" for key, value in values.items() if key not in section.key_lines]
-    return _render(doc, changes, section.last_key, new)
-
-
-def append_section(doc: Document, name: str, values: Mapping[str, str]) -> Splice:
-    """The edit that appends `[name]`, after one empty line when the text ends with a line ending (a missing
-    final newline is added instead, so that `remove_section` can restore the text exactly)."""
-    separator = [""] if doc.lines and doc.endings[-1] else []
-    body = [f"{key} = {value}" for key, value in values.items()]
-    return _render(doc, {}, len(doc.lines) - 1, [*separator, f"[{name}]", *body])
-
-
-def remove_section(doc: Document, name: str) -> Splice:
-    """The edit that removes section `name` (header to last key line) and one empty line next to it (the one
-    before it, else the one after it); at the end of the text, without an empty line before it, the line
-    before loses its ending instead. This undoes `append_section` byte for byte, in any order of removal."""
-    section = doc.sections[name]
-    last = section.last_key
-    changes: dict[int, _Change] = dict.fromkeys(range(section.header, last + 1))
-    before, after = section.header - 1, last + 1
-    if before >= 0 and doc.lines[before] == "":
-        changes[before] = None
-    elif after < len(doc.lines) and doc.lines[after] == "":
-        changes[after] = None
-    elif before >= 0 and after == len(doc.lines):
-        changes[before] = (doc.lines[before], "")
-    return _render(doc, changes)

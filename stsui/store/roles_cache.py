@@ -43,10 +43,19 @@ HEADER_LIMIT = 64 * 1024
 _SLOT = struct.Struct("<QII")  # record offset, record length (0: empty slot), the record's CRC-32
 _FIELDS = dataclasses.fields(Role)
 _TUPLE_FIELDS = frozenset(f.name for f in _FIELDS if isinstance(f.default, tuple))
+
+
+def _default(field: dataclasses.Field[Any]) -> Any:
+    """The field's default: its value, or what its factory makes; `dataclasses.MISSING` without one."""
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return field.default
+
+
 _DEFAULTS = {
-    f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-    for f in _FIELDS
-    if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+    name: value
+    for name, value in ((f.name, _default(f)) for f in _FIELDS)
+    if value is not dataclasses.MISSING
 }
 _CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(Config) if f.name not in ("path", "roles"))
 """The roles file's own settings (from [defaults]), kept beside the roles."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from stsui.domain.durations import format_ago, format_time_left
-from stsui.domain.model import ProfileEntry, Role, Status, status_of
+from stsui.domain.model import ProfileEntry, Role, Status, owned_entry, status_of
 from stsui.domain.roster import Roster
 from stsui.engine.renewal import Backoff
 
@@ -157,13 +157,6 @@ class RoleState:
             description=role.description,
             served="" if self.served_at is None else format_ago((now - self.served_at).total_seconds()),
         )
-
-
-def owned_entry(role: Role, entry: ProfileEntry | None) -> ProfileEntry | None:
-    """`entry` if stsui wrote it for `role` with an expiry; else None (another program's, or none)."""
-    if entry is None or entry.owner_role != role.name or entry.expires_at is None:
-        return None
-    return entry
 
 
 class RoleBook:

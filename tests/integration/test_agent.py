@@ -71,7 +71,7 @@ class Agent:
 def agent(home: Home, monkeypatch: pytest.MonkeyPatch) -> Iterator[Agent]:
     for key, value in home.env.items():
         monkeypatch.setenv(key, value)
-    from stsui.cli.setup import load_engine, sts_gateway
+    from stsui.cli.wiring import load_engine, sts_gateway
 
     engine = load_engine(None)
     gateway = Counting(sts_gateway(engine.config))

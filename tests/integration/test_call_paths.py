@@ -35,6 +35,7 @@ def test_assume_with_static_base_keys_never_loads_boto3(home: Home) -> None:
 
 
 def test_credential_process_with_a_valid_session_loads_no_network_or_ui_code(home: Home) -> None:
+    home.wait_until_settled()  # the roles cache then vouches by the file's stat, however slow the machine
     assert home.run("assume", "staging-ro").returncode == 0
     modules = imported_modules(home, "credential-process", "staging-ro")
     assert not modules & {"boto3", "botocore", "textual", "http", "ssl", "xml"}

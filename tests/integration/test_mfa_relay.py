@@ -17,7 +17,7 @@ def relay(home: Home, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[st
     """A TUI stand-in: records who asked, then enters a code for the role through the real engine."""
     for key, value in home.env.items():
         monkeypatch.setenv(key, value)
-    from stsui.cli.setup import load_engine
+    from stsui.cli.wiring import load_engine
 
     engine = load_engine(None)
     asked: list[tuple[str, str]] = []

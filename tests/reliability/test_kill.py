@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from stsui.store.atomic import temp_prefix
-from stsui.store.stamps import is_racy
 from tests.reliability.conftest import SESSION_KEYS, make_home, parse_ini, run, spawn, tree_snapshot
 from tests.support.home import USER_CREDENTIALS, Home
 
@@ -258,21 +257,13 @@ def run_crashing_at(home: Home, step: int, *args: str) -> int:
     return result.returncode
 
 
-def wait_until_settled(home: Home) -> None:
-    """Wait until the roles file is older than the racy window. Before that its validated roles are cached
-    with a digest, and the first run after the window validates and caches them again: a locked write at
-    a step that depends on the clock, which shifted the crash points (seen once: no step left a temp)."""
-    while is_racy(os.stat(home.roles), time.time_ns()):
-        time.sleep(0.05)
-
-
 @pytest.mark.parametrize("profile", ["admin", "fresh"], ids=["rewrite-in-place", "append"])
 def test_kill_9_at_every_write_step(rhome: Home, profile: str) -> None:
     """Deterministic complement to the random kills: die before each file-system call made under a lock
     (cache and credentials writes: open, write, fsync, link, rename, close, …) in turn, until a run gets
     through. After every death the file is the old or the complete new version, nothing but a private
     temp file is left, and the run that gets through clears that."""
-    wait_until_settled(rhome)
+    rhome.wait_until_settled()  # else the first run after the window re-caches: a write that shifts the steps
     assert run(rhome, "assume", "admin").returncode == 0
     aws_dir = tree_snapshot(rhome.credentials.parent)
     args = ("assume", "admin", "--profile", profile, "--duration", "1h", "--force")

@@ -75,6 +75,17 @@ class Home:
     def cache(self) -> Path:
         return Path(self.env["XDG_CACHE_HOME"]) / "stsui"
 
+    def wait_until_settled(self) -> None:
+        """Wait until the roles file is older than the racy window (`stsui.store.stamps`). Before that its
+        validated roles are cached with a digest, and the first run after the window validates and caches
+        them again: a full run where a test expects the fast path, a locked write where it counts them."""
+        import time
+
+        from stsui.store.stamps import is_racy
+
+        while is_racy(os.stat(self.roles), time.time_ns()):
+            time.sleep(0.05)
+
     def run(
         self, *args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:

@@ -32,11 +32,34 @@ def test_env_offers_exactly_the_shells_it_can_write() -> None:
     assert tuple(shell.choices) == SHELLS and shell.default == "sh"
 
 
+MFA_COMMANDS = {
+    "assume": ["assume", "r"],
+    "env": ["env", "r"],
+    "exec": ["exec", "r"],
+    "console": ["console", "r"],
+    "shell-use": ["shell-use", "r"],
+}
+"""Every command that may assume through an MFA device, with its arguments before `--mfa-code`."""
+
+
+def test_every_command_that_takes_an_mfa_code_takes_the_one_option() -> None:
+    """One definition of `--mfa-code` (its help and its check) serves every command that has it."""
+    having = {}
+    for name, sub in _subcommands().items():
+        for action in sub._actions:
+            if "--mfa-code" in action.option_strings:
+                having[name] = (action.help, action.type, action.metavar)
+    assert set(having) == set(MFA_COMMANDS)
+    assert len(set(having.values())) == 1
+
+
+@pytest.mark.parametrize("command", sorted(MFA_COMMANDS))
 @pytest.mark.parametrize("code", ["123456", "000000"])
-def test_six_ascii_digits_are_a_code(code: str) -> None:
-    assert commands._checked_code(code) == code
+def test_six_ascii_digits_are_a_code(command: str, code: str) -> None:
+    assert build_parser().parse_args([*MFA_COMMANDS[command], "--mfa-code", code]).mfa_code == code
 
 
+@pytest.mark.parametrize("command", sorted(MFA_COMMANDS))
 @pytest.mark.parametrize(
     "code",
     [
@@ -48,9 +71,9 @@ def test_six_ascii_digits_are_a_code(code: str) -> None:
         " 123456",
     ],
 )
-def test_anything_else_is_refused_before_sts(code: str) -> None:
+def test_anything_else_is_refused_before_sts(command: str, code: str) -> None:
     """Arabic-Indic or full-width digits match `\\d` but are no MFA code; the CLI and the modal share
-    one pattern."""
+    one pattern. The option refuses it while parsing, before any file is read."""
     assert MFA_CODE.fullmatch(code) is None
-    with pytest.raises(UsageError, match="exactly 6 digits"):
-        commands._checked_code(code)
+    with pytest.raises(UsageError, match="--mfa-code: must be exactly 6 digits"):
+        build_parser().parse_args([*MFA_COMMANDS[command], "--mfa-code", code])

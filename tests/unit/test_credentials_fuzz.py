@@ -13,6 +13,7 @@ from pathlib import Path
 
 import botocore.configloader
 import botocore.exceptions
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -199,7 +200,7 @@ def test_write_then_forget_restores_the_bytes(data: bytes, profile: str, role: s
 
 # -- edits checked in their window -------------------------------------------------------------------
 # With "\n" endings and no [DEFAULT], an edit is rendered and checked only between the unindented headers
-# around it (ini.Splice). Whatever the file, that must give exactly what rendering and checking the whole
+# around it (ini.is_boundary). Whatever the file, that must give exactly what rendering and checking the whole
 # file gives: the same bytes, or the same refusal.
 
 BODY = st.sampled_from(
@@ -244,9 +245,9 @@ def outcome(data: bytes, profile: str, session: Session, *, whole: bool) -> tupl
     """What a write, then a forget, of `profile` does to `data`: the bytes after each, or the refusal."""
     from unittest import mock
 
-    from stsui.store import ini
+    from stsui.store import ini_edits
 
-    everything = mock.patch.object(ini, "_window", lambda doc, low, high: (0, len(doc.lines)))
+    everything = mock.patch.object(ini_edits, "_window", lambda doc, low, high: (0, len(doc.lines)))
     with credentials_file(data) as path, everything if whole else mock.MagicMock():
         store = CredentialsFile(path)
         try:
@@ -265,3 +266,44 @@ def test_an_edit_checked_in_its_window_is_the_edit_checked_in_the_whole_file(
 ) -> None:
     session = make_session(role, token, "eu-north-1")
     assert outcome(data, profile, session, whole=False) == outcome(data, profile, session, whole=True)
+
+
+# -- one section read in its window (`stsui prompt`) ------------------------------------------------------
+
+
+@FUZZ
+@given(data=st.one_of(FILES, WINDOW_FILES), profile=PROFILES | st.sampled_from(["b", "c d", "x"]))
+def test_one_section_read_in_its_window_is_the_section_of_the_whole_file(data: bytes, profile: str) -> None:
+    """The prompt's fast read of the profile it shows and the parse of the whole file agree on every file
+    the whole parse accepts: the same section, key for key and value for value, or none."""
+    from stsui.store import ini
+
+    try:
+        doc = ini.parse_bytes(data)
+    except ini.IniError:
+        return  # botocore refuses the whole file; the fast read may still see the one section (documented)
+    whole = doc.sections.get(profile)
+    fast = ini.read_section(ini.decode(data), profile)
+    assert (None if fast is None else fast.values) == (None if whole is None else whole.values)
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("[a]\nk = v\n[dev] # note\nx_stsui_role = dev\n  more\n[b]\nz = 1\n", {"x_stsui_role": "dev\nmore"}),
+        ("[a]\r[dev]\rk: v\r\n[b]\rk = w", {"k": "v"}),
+        ("[a]\n  [dev]\nk = v\n", {"k": "v"}),  # an indented header right after a header: still a header
+        ("[a]\nk = v\n  [dev]\nq = 1\n", None),  # the same line after a key continues its value
+        ("# [dev]\nx = [dev]\n[dev]]\nk = v\n", None),  # [dev] only in a comment, a value, another name
+        ("[dev]]\nk = v\n[dev]\nq = 1\n", {"q": "1"}),  # [dev] begins another section's header first
+        ("[dev]\nk = v\nk = w\n", None),  # its own lines do not parse: a duplicate key
+        ("[dev]\nx_stsui_role =\n    more\n", None),  # nor a nested value that is not key = value
+    ],
+)
+def test_one_section_read_in_its_window(text: str, values: dict[str, str] | None) -> None:
+    from stsui.store import ini
+
+    section = ini.read_section(text, "dev")
+    assert (None if section is None else section.values) == values
+    if values is not None:
+        assert ini.parse(text).sections["dev"].values == values

@@ -15,7 +15,7 @@ from stsui.cli.grammar import CONFIG_OPTION, CREDENTIAL_PROCESS, plain_credentia
 from stsui.cli.main import main
 from stsui.cli.parser import build_parser
 from stsui.cli.quick import credential_process
-from stsui.cli.setup import load_roles
+from stsui.cli.wiring import load_roles
 from stsui.domain.errors import UsageError
 from stsui.domain.model import Credentials, Session
 from stsui.domain.paths import cache_dir, config_path

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from stsui.cli.setup import load_roles
+from stsui.cli.wiring import load_roles
 from stsui.config.load import load_config
 from stsui.domain.errors import ConfigError
 from stsui.domain.model import Role

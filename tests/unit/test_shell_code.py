@@ -189,3 +189,12 @@ def test_completion_knows_every_command_and_which_take_a_role() -> None:
     assert {"assume", "env", "exec", "forget", "refresh", "credential-process"} <= set(g.role_commands)
     assert "list" not in g.role_commands and "shell-use" not in g.commands
     assert "--mfa-code" in g.commands["assume"] and "--config" in g.options
+
+
+def test_the_function_completes_the_options_of_shell_use_with_their_help() -> None:
+    """The function's options are shell-use's (but --shell, which the function sets), never a second list."""
+    g = grammar(build_parser())
+    assert g.function_words == ["--env", "--off", "--mfa-code", "-"]
+    fish = script("fish", "sts", build_parser())
+    assert "complete -c sts -l mfa-code -r -d 'the 6-digit MFA code (asked for on a terminal)'" in fish
+    assert "complete -c sts -l env -d " in fish and "-l shell" not in fish.split("complete -c sts -e")[1]

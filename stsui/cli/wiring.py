@@ -1,4 +1,6 @@
-"""Building the engine from the command line's view: roles file, credentials file, cache, lazy gateway."""
+"""The engine wired for a command: which roles file, credentials file and caches it uses, and which gateways
+talk to AWS (STS: direct calls where they can, boto3 elsewhere; IAM Identity Center: boto3), each built on
+first use so that a command answered from the caches never loads them."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from stsui.engine.engine import Engine
 from stsui.store.credentials_file import CredentialsFile
 
 if TYPE_CHECKING:
-    from stsui.engine.gateway import Gateway
+    from stsui.engine.gateway import Gateway, SsoGateway
+    from stsui.engine.sso import SsoLogins
 
 
 def sts_gateway(config: Config) -> Gateway:
@@ -20,6 +23,22 @@ def sts_gateway(config: Config) -> Gateway:
     from stsui.aws.hybrid import HybridGateway
 
     return HybridGateway(default_region=config.region)
+
+
+def sso_gateway() -> SsoGateway:
+    """The IAM Identity Center gateway (OIDC and the portal), through boto3 (loaded then)."""
+    from stsui.aws.sso import BotoSsoGateway
+
+    return BotoSsoGateway()
+
+
+def sso_logins() -> SsoLogins:
+    """Logins in the AWS CLI's token cache; the gateway is built on the first call that needs AWS."""
+    from stsui.domain.paths import sso_token_dir
+    from stsui.engine.sso import SsoLogins
+    from stsui.store.sso_cache import SsoTokenCache
+
+    return SsoLogins(SsoTokenCache(sso_token_dir()), sso_gateway)
 
 
 def load_roles(path: Path) -> Config:
@@ -72,9 +91,9 @@ def load_engine(explicit: str | None, *, required: bool = True) -> Engine:
         config = Config(path=path, roles={})
     sso = None
     if config.sso:
-        from stsui.cli.sso import sso_logins, with_discovered
+        from stsui.engine.sso import default_discovery_cache, with_discovered
 
-        config, sso = with_discovered(config), sso_logins()
+        config, sso = with_discovered(config, default_discovery_cache()), sso_logins()
     return Engine(
         config,
         CredentialsFile(credentials_path()),

@@ -1,0 +1,107 @@
+"""What the command modules share: the `--mfa-code` option, a role's session with its MFA code asked for
+(on the terminal, else through the running TUI), warnings, JSON, and each role's row for `list`.
+
+Only modules of `stsui.cli` import this, and it imports none of them: every command depends on it, it
+depends on no command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from stsui.domain.errors import UsageError
+from stsui.domain.limits import MFA_CODE, MFA_CODE_RULE
+from stsui.domain.model import owned_expiry
+
+if TYPE_CHECKING:
+    from stsui.domain.model import Role, Status
+    from stsui.engine.engine import Engine, Obtained
+
+MFA_CODE_OPTION = "--mfa-code"
+
+
+def add_mfa_code_option(parser: argparse.ArgumentParser) -> None:
+    """`--mfa-code CODE`, the same for every command that may assume through an MFA device: a code that is
+    not six digits is a usage error before anything is read or sent."""
+    parser.add_argument(
+        MFA_CODE_OPTION,
+        metavar="CODE",
+        type=_mfa_code_argument,
+        help="the 6-digit MFA code (asked for on a terminal)",
+    )
+
+
+def _mfa_code_argument(text: str) -> str:
+    if MFA_CODE.fullmatch(text) is None:
+        raise argparse.ArgumentTypeError(f"must be {MFA_CODE_RULE}")
+    return text
+
+
+def mfa_code(engine: Engine, role: Role, given: str | None, *, fresh: bool = False) -> str | None:
+    """The code to use: the given one (`--mfa-code`, checked by the option), or asked for on a terminal
+    when the role needs one now."""
+    if given is not None or not engine.needs_mfa_code(role, fresh=fresh):
+        return given
+    root = engine.mfa_root(role)
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"Role '{role.name}' needs an MFA code for {root.mfa_serial}; pass {MFA_CODE_OPTION} CODE "
+            "(stdin is not a terminal, so stsui cannot ask)."
+        )
+    print(f"MFA code for {root.mfa_serial}: ", end="", file=sys.stderr, flush=True)
+    typed = sys.stdin.readline().strip()
+    if MFA_CODE.fullmatch(typed) is None:
+        raise UsageError(f"The MFA code must be {MFA_CODE_RULE}; nothing was sent to STS.")
+    return typed
+
+
+def obtain(engine: Engine, role: Role, given: str | None, *, may_prompt: bool = True) -> Obtained:
+    """The role's session; when it needs an MFA code and there is no terminal to ask on (or asking there is
+    not allowed: credential-process), the running TUI asks the user."""
+    terminal = may_prompt and sys.stdin.isatty()
+    if given is None and not terminal and engine.needs_mfa_code(role):
+        from stsui.agent.mfa_relay import ask_the_tui
+
+        ask_the_tui(role.name, _asker())
+        return engine.obtain(role)
+    return engine.obtain(role, mfa_code=mfa_code(engine, role, given))
+
+
+def _asker() -> str:
+    """Who is asking, for the TUI's MFA prompt: this command and the program that ran it."""
+    try:
+        parent = Path(f"/proc/{os.getppid()}/comm").read_text().strip()
+    except OSError:
+        parent = ""
+    command = " ".join(sys.argv[1:3]) or "stsui"
+    return f"stsui {command} (pid {os.getpid()}" + (f", run by {parent})" if parent else ")")
+
+
+def warn(outcome: Obtained) -> None:
+    """The outcome's warnings (a duration capped, a profile kept), one `stsui: warning:` line each."""
+    for warning in outcome.warnings:
+        print(f"stsui: warning: {warning}", file=sys.stderr)
+
+
+def print_json(data: object) -> None:
+    """Indented JSON; a list of objects (`list`, `refresh`) as one object per line, which the C encoder writes
+    (indenting 10,000 rows in pure Python took longer than everything else `list` does)."""
+    if isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
+        print("[\n  " + ",\n  ".join(map(json.dumps, data)) + "\n]")
+        return
+    print(json.dumps(data, indent=2))
+
+
+def role_rows(engine: Engine) -> list[tuple[Role, Status, datetime | None]]:
+    """Each role of the roles file with its status and the expiry of the session stsui holds for it."""
+    roles = engine.config.roles.values()
+    entries = engine.entries({role.profile for role in roles})
+    return [
+        (role, engine.status(role, entries), owned_expiry(role, entries.get(role.profile))) for role in roles
+    ]
