@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 
-from stsui.cli.shared import add_mfa_code_option, obtain, warn
+from stsui.cli.shared import add_mfa_code_option, add_port_option, obtain, warn
 from stsui.cli.wiring import load_engine
 from stsui.domain.errors import UsageError
 
@@ -102,7 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda number, frame: stop.set())
-    agent = Agent(engine, port=args.port or 0, on_event=on_event)
+    agent = Agent(engine, port=args.port, on_event=on_event)
     agent.start()
     try:
         _log(
@@ -126,5 +126,5 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     cmd.set_defaults(handler=cmd_exec)
 
     cmd = commands.add_parser("serve", help="serve every role's session to SDKs on loopback (the agent)")
-    cmd.add_argument("--port", type=int, help="listen on this port of 127.0.0.1 (default: a free one)")
+    add_port_option(cmd, help="listen on this port of 127.0.0.1 (default: a free one)")
     cmd.set_defaults(handler=cmd_serve)

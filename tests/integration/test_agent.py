@@ -262,3 +262,11 @@ def test_one_agent_per_user_and_a_failed_start_leaves_nothing(agent: Agent) -> N
     second = UserAgent(agent.engine)
     second.start()  # the lock was released
     second.stop()
+
+
+def test_serve_with_a_port_out_of_range_is_a_usage_error(home: Home) -> None:
+    result = home.run("serve", "--port", "99999")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "stsui: argument --port: must be a TCP port number, 0 to 65535; see 'stsui serve --help'.\n"
+    )
