@@ -1,4 +1,5 @@
-"""The agent file: how `exec` and other callers find the running agent, and one agent per user.
+"""The agent file: how other programs (an IDE, a container's launcher) find the user's agent, and one agent
+per user.
 
 `agent.json` (0600, in a 0700 directory: `$XDG_RUNTIME_DIR/stsui`, else the cache directory) holds the
 server's `url`, its `token` and the agent's `pid`. The agent holds an exclusive lock on `agent.lock` beside it

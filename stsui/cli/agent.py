@@ -14,29 +14,10 @@ from stsui.cli.wiring import load_engine
 from stsui.domain.errors import UsageError
 
 
-def _agent_serves(url: str, token: str) -> bool:
-    """Whether the running agent answers for this route (it may serve another roles file)."""
-    import http.client
-    import urllib.parse
-
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=2)
-    try:
-        connection.request("GET", parts.path, headers={"Authorization": token})
-        response = connection.getresponse()
-        response.read(65536)
-        return response.status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
 def cmd_exec(args: argparse.Namespace) -> int:
     from stsui.agent.child import (
         EXEC_MARKER,
         keys_environment,
-        new_token,
         run_child,
         server_environment,
         write_config_copy,
@@ -59,30 +40,18 @@ def cmd_exec(args: argparse.Namespace) -> int:
         env = keys_environment(os.environ, role.name, outcome.session.credentials, role.region)
         return run_child(command, env)
 
-    from stsui.agent.registry import find_agent
-    from stsui.agent.server import route
+    from stsui.agent.runtime import Agent
 
     with contextlib.ExitStack() as cleanup:
-        agent = find_agent()
-        url = route(agent.url, role.name) if agent else ""
-        if agent is not None and _agent_serves(url, agent.token):
-            token = agent.token
-        else:
-            from stsui.agent.server import CredentialsServer
-            from stsui.agent.sessions import Renewer, SessionSource
-
-            sessions = SessionSource(engine, roles={role.name})
-            token = new_token()
-            server = CredentialsServer(sessions, token)
-            server.start()
-            cleanup.callback(server.stop)
-            renewer = Renewer(sessions)
-            renewer.start()
-            cleanup.callback(renewer.stop)
-            url = route(server.url, role.name)
+        # The child's own server: this role as this roles file defines it, on a port and with a token that
+        # are the child's alone, for exactly as long as it runs (whatever the user's agent does meanwhile).
+        agent = Agent(engine, roles={role.name}, register=False)
+        agent.start()
+        cleanup.callback(agent.stop)
         copy = write_config_copy(runtime_dir(), aws_config_path(), role.region)
         cleanup.callback(copy.unlink, missing_ok=True)
-        env = server_environment(os.environ, role.name, url, token, role.region, copy)
+        url = agent.route(role.name)
+        env = server_environment(os.environ, role.name, url, agent.token, role.region, copy)
         return run_child(command, env)
 
 
