@@ -1,4 +1,4 @@
-"""Running a command as a role: its environment, and running it as the user's own program.
+"""Running a command as a role: its environment (`stsui.agent.command` runs it).
 
 The child must act as the role whatever the user's files hold. Environment keys come first in every SDK's
 chain, so they are removed. The shared credentials file is read *before* the container provider, so a
@@ -12,12 +12,9 @@ from __future__ import annotations
 import os
 import secrets
 import shlex
-import signal
-import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
-from stsui.domain.errors import StsuiError
 from stsui.domain.exports import IDENTITY_VARIABLES
 from stsui.domain.model import Credentials
 from stsui.domain.times import rfc3339
@@ -119,36 +116,3 @@ def write_config_copy(directory: Path, user_config: Path, region: str | None) ->
     newline = b"" if not text or text.endswith(b"\n") else b"\n"
     write_private(path, text + newline + b"\n".join(lines) + b"\n")
     return path
-
-
-FORWARDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
-
-
-def run_child(command: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run `command` on the user's terminal with `env`; its exit status (128+N for signal N).
-
-    Ctrl-C reaches the child from the terminal (same process group), so stsui ignores SIGINT meanwhile;
-    signals sent to stsui itself are passed on to the child."""
-    try:
-        child = subprocess.Popen(list(command), env=dict(env))
-    except (FileNotFoundError, PermissionError, NotADirectoryError, OSError) as error:
-        reason = "not found" if isinstance(error, FileNotFoundError) else (error.strerror or str(error))
-        raise CommandNotStarted(
-            f"Cannot run {command[0]!r}: {reason}; check the command's name and PATH."
-        ) from None
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, *FORWARDED)}
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for sig in FORWARDED:
-        signal.signal(sig, lambda number, frame: child.send_signal(number))
-    try:
-        status = child.wait()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 128 - status if status < 0 else status
-
-
-class CommandNotStarted(StsuiError):
-    """The command given to `exec` could not be started (exit 127, as a shell does)."""
-
-    exit_code = 127

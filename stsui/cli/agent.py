@@ -15,13 +15,8 @@ from stsui.domain.errors import UsageError
 
 
 def cmd_exec(args: argparse.Namespace) -> int:
-    from stsui.agent.child import (
-        EXEC_MARKER,
-        keys_environment,
-        run_child,
-        server_environment,
-        write_config_copy,
-    )
+    from stsui.agent.child import EXEC_MARKER, keys_environment, server_environment, write_config_copy
+    from stsui.agent.command import run_child, signals_held
     from stsui.domain.paths import aws_config_path, runtime_dir
 
     command = list(args.argv or ())
@@ -43,6 +38,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
     from stsui.agent.runtime import Agent
 
     with contextlib.ExitStack() as cleanup:
+        cleanup.enter_context(signals_held())  # before the server's threads start: they inherit it
         # The child's own server: this role as this roles file defines it, on a port and with a token that
         # are the child's alone, for exactly as long as it runs (whatever the user's agent does meanwhile).
         agent = Agent(engine, roles={role.name}, register=False)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -139,6 +141,20 @@ def _serve(home: Home) -> tuple[subprocess.Popen[str], dict[str, object]]:
     raise AssertionError("stsui serve ended before serving")
 
 
+def _exec_in_background(home: Home, role: str, child: str, *, stdin: int) -> subprocess.Popen[str]:
+    """`stsui exec ROLE -- python -c CHILD` with no terminal, in a session of its own (so a test can end
+    the command too, should exec leave it running)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "stsui", "exec", role, "--", sys.executable, "-c", child],
+        env=home.env,
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
 def _stop(agent: subprocess.Popen[str]) -> None:
     agent.send_signal(signal.SIGTERM)
     agent.communicate(timeout=30)
@@ -205,14 +221,7 @@ def test_a_long_child_keeps_its_own_route_after_the_agent_stops_and_across_a_ren
         'duration = 900\nrefresh_before = "14m50s"\n'
     )  # renewed 5 s after it was obtained
     agent, address = _serve(home)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "stsui", "exec", "short", "--", sys.executable, "-c", LONG_CHILD],
-        env=home.env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = _exec_in_background(home, "short", LONG_CHILD, stdin=subprocess.PIPE)
     try:
         assert child.stdout is not None and child.stdin is not None
         started = json.loads(child.stdout.readline() or "{}")
@@ -226,14 +235,32 @@ def test_a_long_child_keeps_its_own_route_after_the_agent_stops_and_across_a_ren
         child.stdin.flush()
         ended = json.loads(child.stdout.readline() or "{}")
         assert ended == {"other": 404, "after": True, "renewed": True}
-        child.stdin.close()
-        assert child.wait(timeout=30) == 0
+        child.communicate(timeout=30)
+        assert child.returncode == 0
     finally:
         if agent.poll() is None:
             _stop(agent)
-        if child.poll() is None:
-            child.kill()
-            child.communicate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
     with socket.socket() as reuser:  # the route went with the child
         reuser.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         reuser.bind(("127.0.0.1", port))
+
+
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_sent_to_exec_itself_ends_the_command(home: Home, sent: signal.Signals) -> None:
+    """`kill -INT <exec pid>`, `timeout -s INT`, a CI runner cancelling: stsui passes it on."""
+    child = (
+        "import signal, time; signal.signal(signal.SIGINT, signal.SIG_DFL); print('ready', flush=True); "
+        "time.sleep(120)"
+    )
+    process = _exec_in_background(home, "prod-admin", child, stdin=subprocess.DEVNULL)
+    try:
+        assert process.stdout is not None and process.stdout.readline() == "ready\n"
+        process.send_signal(sent)
+        assert process.wait(timeout=30) == 128 + sent
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # the command too, if it was left running
+        process.communicate()
