@@ -13,12 +13,11 @@ import os
 import secrets
 import shlex
 from collections.abc import Mapping
-from pathlib import Path
 
+from stsui.agent.config_copy import ConfigCopy
 from stsui.domain.exports import IDENTITY_VARIABLES
 from stsui.domain.model import Credentials
 from stsui.domain.times import rfc3339
-from stsui.store.atomic import private_dir, write_private
 
 EXEC_MARKER = "STSUI_EXEC"
 """Set in every child of `stsui exec` (to the pid of the exec): a nested exec is refused."""
@@ -27,8 +26,6 @@ ROLE_VARIABLE = "STSUI_ROLE"
 
 OVERRIDING = IDENTITY_VARIABLES
 """Variables that would override or confuse the role's session in the child."""
-
-EXEC_PROFILE = "stsui-exec"
 
 
 def new_token() -> str:
@@ -80,39 +77,17 @@ def container_lines(role: str, url: str, token: str) -> str:
 
 
 def server_environment(
-    environ: Mapping[str, str], role: str, url: str, token: str, region: str | None, config_copy: Path
+    environ: Mapping[str, str], role: str, url: str, token: str, region: str | None, config_copy: ConfigCopy
 ) -> dict[str, str]:
     """The child's environment pointing every SDK at the credentials server's route for `role`."""
     env = base_environment(environ)
     env.update(container_variables(url, token))
     env.update(
         {
-            "AWS_CONFIG_FILE": str(config_copy),
-            "AWS_PROFILE": profile_name(config_copy),
+            "AWS_CONFIG_FILE": str(config_copy.path),
+            "AWS_PROFILE": config_copy.profile,
             ROLE_VARIABLE: role,
             EXEC_MARKER: str(os.getpid()),
         }
     )
     return with_region(env, region)
-
-
-def profile_name(config_copy: Path) -> str:
-    """The empty profile's name in a config copy made by `write_config_copy`."""
-    return f"{EXEC_PROFILE}-{config_copy.stem.rsplit('-', 1)[-1]}"
-
-
-def write_config_copy(directory: Path, user_config: Path, region: str | None) -> Path:
-    """A private copy of the user's config file with one empty profile added; the caller removes it."""
-    private_dir(directory)
-    try:
-        text = user_config.read_bytes() if user_config.is_file() else b""
-    except OSError:
-        text = b""
-    suffix = secrets.token_hex(4)
-    path = directory / f"exec-{os.getpid()}-{suffix}.config"
-    lines = [b"", f"[profile {EXEC_PROFILE}-{suffix}]".encode()]
-    if region:
-        lines.append(f"region = {region}".encode())
-    newline = b"" if not text or text.endswith(b"\n") else b"\n"
-    write_private(path, text + newline + b"\n".join(lines) + b"\n")
-    return path

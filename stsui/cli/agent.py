@@ -15,7 +15,7 @@ from stsui.domain.errors import UsageError
 
 
 def cmd_exec(args: argparse.Namespace) -> int:
-    from stsui.agent.child import EXEC_MARKER, keys_environment, server_environment, write_config_copy
+    from stsui.agent.child import EXEC_MARKER, keys_environment, server_environment
     from stsui.agent.command import run_child, signals_held
     from stsui.domain.paths import aws_config_path, runtime_dir
 
@@ -35,6 +35,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
         env = keys_environment(os.environ, role.name, outcome.session.credentials, role.region)
         return run_child(command, env)
 
+    from stsui.agent.config_copy import make_config_copy
     from stsui.agent.runtime import Agent
 
     with contextlib.ExitStack() as cleanup:
@@ -44,8 +45,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
         agent = Agent(engine, roles={role.name}, register=False)
         agent.start()
         cleanup.callback(agent.stop)
-        copy = write_config_copy(runtime_dir(), aws_config_path(), role.region)
-        cleanup.callback(copy.unlink, missing_ok=True)
+        copy = cleanup.enter_context(make_config_copy(runtime_dir(), aws_config_path(), role.region))
         url = agent.route(role.name)
         env = server_environment(os.environ, role.name, url, agent.token, role.region, copy)
         return run_child(command, env)

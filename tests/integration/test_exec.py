@@ -264,3 +264,29 @@ def test_a_signal_sent_to_exec_itself_ends_the_command(home: Home, sent: signal.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # the command too, if it was left running
         process.communicate()
+
+
+CONFIG_CHILD = "import os, sys; print(os.environ['AWS_CONFIG_FILE'], flush=True); sys.stdin.readline()"
+
+
+def test_a_killed_execs_config_copy_is_removed_by_the_next_exec_and_a_live_ones_kept(home: Home) -> None:
+    """A SIGKILL leaves exec no chance to remove its copy of ~/.aws/config; the next exec removes every
+    copy whose exec is gone (it holds no lock on it any more), never one whose exec still runs."""
+    live = _exec_in_background(home, "prod-admin", CONFIG_CHILD, stdin=subprocess.PIPE)
+    killed = _exec_in_background(home, "prod-admin", CONFIG_CHILD, stdin=subprocess.PIPE)
+    try:
+        assert live.stdout is not None and killed.stdout is not None
+        live_copy, killed_copy = Path(live.stdout.readline().strip()), Path(killed.stdout.readline().strip())
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait()
+        assert killed_copy.is_file() and live_copy.is_file()
+        assert home.run("exec", "prod-admin", "--", sys.executable, "-c", "pass").returncode == 0
+        assert not killed_copy.exists()
+        assert live_copy.is_file()
+        live.communicate("\n", timeout=30)
+        assert live.returncode == 0 and not live_copy.exists()
+    finally:
+        for process in (live, killed):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
