@@ -26,6 +26,7 @@ signal.signal(signal.SIGINT, on_int)
 print("ready", flush=True)
 sys.stdin.readline()
 print(f"total {count}", flush=True)
+sys.stdin.readline()  # the screen stays until the test has read it
 """
 
 
@@ -43,6 +44,7 @@ def test_ctrl_c_reaches_the_command_exactly_once(home: Home) -> None:
         term.send("done", "Enter")
         screen = term.wait_for_text("total")
         assert "total 1" in screen and "INT 2" not in screen
+        term.send("Enter")
         term.wait_until_closed()
     finally:
         term.close()
