@@ -20,7 +20,7 @@ from stsui.aws.federation import console_login_url
 from stsui.aws.limits import CONNECT_TIMEOUT, MAX_ATTEMPTS, READ_TIMEOUT
 from stsui.aws.messages import answer_too_large, base_label, identity_action, timed_out
 from stsui.aws.params import assume_role_params
-from stsui.domain.model import Credentials, Identity, Role, Session
+from stsui.domain.model import AccessKey, Credentials, Identity, Role, Session
 
 
 def _client_config() -> botocore.config.Config:
@@ -55,7 +55,7 @@ class BotoGateway:
     def _region(self, session: boto3.session.Session, region: str | None) -> str:
         return region or self._default_region or session.region_name or DEFAULT_REGION
 
-    def _client(self, profile: str | None, region: str | None, source: Credentials | None) -> Any:
+    def _client(self, profile: str | None, region: str | None, source: Credentials | AccessKey | None) -> Any:
         with self._lock:
             if source is not None:
                 session = self._session(None)
@@ -65,7 +65,7 @@ class BotoGateway:
                         region_name=self._region(session, region),
                         aws_access_key_id=source.access_key_id,
                         aws_secret_access_key=source.secret_access_key,
-                        aws_session_token=source.session_token,
+                        aws_session_token=getattr(source, "session_token", None),  # none for an AccessKey
                         config=_client_config(),
                     )
                 )
@@ -101,7 +101,7 @@ class BotoGateway:
         except (KeyError, TypeError, AttributeError, ValueError):  # a 200 without the fields STS always sends
             raise translate(MalformedResponse(), action, self._endpoint(client)) from None
 
-    def assume_role(self, role: Role, *, duration: int, source: Credentials | None) -> Session:
+    def assume_role(self, role: Role, *, duration: int, source: Credentials | AccessKey | None) -> Session:
         params = assume_role_params(role, duration)
         what = f"AssumeRole for role '{role.name}'"
         return self._call(
@@ -117,12 +117,19 @@ class BotoGateway:
         )
 
     def get_session_token(
-        self, *, source_profile: str | None, region: str | None, serial: str, code: str, duration: int
+        self,
+        *,
+        source_profile: str | None,
+        region: str | None,
+        serial: str,
+        code: str,
+        duration: int,
+        keys: AccessKey | None = None,
     ) -> Credentials:
         what = f"GetSessionToken with MFA device {serial}"
         return self._call(
             what,
-            lambda: self._client(source_profile, region, None),
+            lambda: self._client(source_profile, region, keys),
             lambda client: client.get_session_token(
                 DurationSeconds=duration, SerialNumber=serial, TokenCode=code
             ),
@@ -133,11 +140,12 @@ class BotoGateway:
         self,
         *,
         profile: str | None = None,
-        credentials: Credentials | None = None,
+        credentials: Credentials | AccessKey | None = None,
         region: str | None = None,
     ) -> Identity:
+        keys = credentials.name if isinstance(credentials, AccessKey) else None
         return self._call(
-            identity_action(profile, credentials is not None),
+            identity_action(profile, credentials is not None, keys),
             lambda: self._client(profile, region, credentials),
             lambda client: client.get_caller_identity(),
             lambda answer: checked_identity(answer["Account"], answer["Arn"], answer["UserId"]),
@@ -157,12 +165,19 @@ class BotoGateway:
         return not credentials.token
 
     def get_federation_token(
-        self, *, profile: str | None, region: str | None, name: str, policy: str, duration: int
+        self,
+        *,
+        profile: str | None,
+        region: str | None,
+        name: str,
+        policy: str,
+        duration: int,
+        keys: AccessKey | None = None,
     ) -> Session:
-        what = f"GetFederationToken for {base_label(profile)}"
+        what = f"GetFederationToken for {base_label(profile, keys.name if keys else None)}"
         return self._call(
             what,
-            lambda: self._client(profile, region, None),
+            lambda: self._client(profile, region, keys),
             lambda client: client.get_federation_token(Name=name, Policy=policy, DurationSeconds=duration),
             lambda answer: Session(
                 role_name=name,

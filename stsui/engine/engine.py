@@ -25,6 +25,7 @@ from stsui.domain.errors import (
 )
 from stsui.domain.limits import CHAINED_MAX_DURATION
 from stsui.domain.model import (
+    AccessKey,
     Config,
     Credentials,
     Identity,
@@ -38,9 +39,10 @@ from stsui.domain.reuse import reusable
 from stsui.domain.times import utc_now
 from stsui.store.cache import MfaCache, SessionCache
 from stsui.store.credentials_file import CredentialsFile, name_refusal, owner_refusal
+from stsui.store.os_keyring import OsKeyring
 
 if TYPE_CHECKING:
-    from stsui.engine.gateway import Gateway
+    from stsui.engine.gateway import Gateway, KeySource
     from stsui.engine.sso import SsoLogins
 
 MFA_MARGIN = timedelta(minutes=5)
@@ -95,8 +97,11 @@ class Engine:
         cache_dir: Path,
         clock: Callable[[], datetime] = utc_now,
         sso: SsoLogins | None = None,
+        keys: KeySource | None = None,
     ) -> None:
         self.config = config
+        self.keys: KeySource = keys if keys is not None else OsKeyring()
+        """Long-term keys for `source_keys`: read when a role rooted in them needs STS, then kept."""
         self.sso = sso
         """IAM Identity Center logins, for the roles discovered there (`Role.sso`)."""
         self.store = store
@@ -175,7 +180,7 @@ class Engine:
 
     def _mfa_session(self, role: Role) -> Credentials | None:
         assert role.mfa_serial is not None
-        credentials = self.mfa.get(role.source_profile, role.mfa_serial)
+        credentials = self.mfa.get(role.base, role.mfa_serial)
         if credentials is None or credentials.expiration - self.clock() < MFA_MARGIN:
             return None
         return credentials
@@ -222,7 +227,7 @@ class Engine:
                 wanted = CHAINED_MAX_DURATION
         elif role.mfa_serial is not None:
             source = self._mfa_session(role) or self._new_mfa_session(role, mfa_code)
-        session = self.gateway.assume_role(role, duration=wanted, source=source)
+        session = self.gateway.assume_role(role, duration=wanted, source=source or self._base_keys(role))
         self._cache(session, work)
         return session
 
@@ -272,9 +277,14 @@ class Engine:
             serial=role.mfa_serial,
             code=mfa_code,
             duration=role.mfa_session_duration,
+            keys=self._base_keys(role),
         )
-        self.mfa.put(role.source_profile, role.mfa_serial, credentials)
+        self.mfa.put(role.base, role.mfa_serial, credentials)
         return credentials
+
+    def _base_keys(self, role: Role) -> AccessKey | None:
+        """The keyring's keys a root role is assumed with (`source_keys`), else None (a profile)."""
+        return None if role.source_keys is None else self.keys.key(role.source_keys)
 
     # -- profiles -----------------------------------------------------------------------------------------
 
@@ -349,9 +359,28 @@ class Engine:
     # -- identities ---------------------------------------------------------------------------------------
 
     def base_identity(self, profile: str | None = None) -> Identity:
-        """Who the user is before assuming anything: the source profile, else the standard chain."""
-        return self.gateway.caller_identity(
-            profile=profile or self.config.source_profile, region=self.config.region
+        """Who the user is before assuming anything: `profile`, else `[defaults]`' keyring keys or source
+        profile, else the standard chain."""
+        config = self.config
+        if profile is None and config.source_keys is not None:
+            keys = self.keys.key(config.source_keys)
+            return self.gateway.caller_identity(credentials=keys, region=config.region)
+        return self.gateway.caller_identity(profile=profile or config.source_profile, region=config.region)
+
+    def base_keys(self) -> AccessKey | None:
+        """`[defaults]`' keyring keys, when the base identity is those."""
+        source = self.config.source_keys
+        return None if source is None else self.keys.key(source)
+
+    def has_long_term_keys(self, role: Role | None = None) -> bool:
+        """Whether the base identity of `role`'s chain (None: `[defaults]`') is an IAM user's long-term keys:
+        keyring keys always are; a profile's are asked of the gateway (SSO, role profiles are not)."""
+        root = self.mfa_root(role) if role is not None else None
+        keys = self.config.source_keys if root is None else root.source_keys
+        if keys is not None:
+            return True
+        return self.gateway.has_long_term_keys(
+            self.config.source_profile if root is None else root.source_profile
         )
 
     def session_identity(self, session: Session) -> Identity:

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from stsui.domain.access_keys import KeyInfo, StoredKey
 from stsui.domain.errors import KeyringError
+from stsui.domain.model import AccessKey
 from stsui.domain.printable import printable
 from stsui.domain.times import parse_rfc3339, rfc3339
 
@@ -137,6 +138,10 @@ class OsKeyring:
                 "the keys there)."
             )
         return stored
+
+    def key(self, name: str) -> AccessKey:
+        """The long-term keys `name` (`stsui.engine.gateway.KeySource`)."""
+        return self.get(name).key
 
     def find(self, name: str) -> StoredKey | None:
         """The key `name`, or None when the keyring has no such entry."""

@@ -612,4 +612,4 @@ class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None
 
     def _mfa_device(self, role: Role) -> MfaDevice | None:
         root = self.engine.mfa_root(role)
-        return None if root.mfa_serial is None else (root.source_profile, root.mfa_serial)
+        return None if root.mfa_serial is None else (root.base, root.mfa_serial)
