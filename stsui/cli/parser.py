@@ -93,8 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.set_defaults(handler=run.cmd_demo)
 
-    from stsui.cli import agent, console, shell, sso
+    from stsui.cli import agent, console, keys, shell, sso
 
-    for feature in (agent, console, shell, sso):
+    for feature in (agent, console, keys, shell, sso):
         feature.add_parsers(commands)
     return parser
