@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
-from stsui.domain.errors import CredentialsFileError
+from stsui.domain.errors import CredentialsFileError, UsageError
 from stsui.domain.model import Credentials, ProfileEntry, Session
 from stsui.domain.rules import profile_name_problem
 from stsui.domain.times import parse_rfc3339, rfc3339
@@ -289,26 +289,26 @@ class CredentialsFile:
 
     def long_term_keys(self, profile: str) -> tuple[str, str]:
         """(access key id, secret access key) of `[profile]`, a section of long-term keys stsui did not
-        write (`stsui keys add --from-profile`); a sentence for anything else."""
+        write (`stsui keys add --from-profile`); a usage error (naming what the profile holds) otherwise."""
         self._check_profile(profile, "read")
         parsed = self._load()
         section = None if parsed is None else parsed.doc.sections.get(profile)
         where = f"Profile '{profile}' in {self.path}"
         if section is None:
-            raise CredentialsFileError(f"{where} does not exist; name a profile that holds long-term keys.")
+            raise UsageError(f"{where} does not exist; name a profile that holds long-term keys.")
         keys = section.key_lines
         if MARKER in keys:
-            raise CredentialsFileError(
+            raise UsageError(
                 f"{where} holds a session stsui wrote for role '{section.get(MARKER)}', not long-term keys."
             )
         if SESSION_TOKEN in keys or LEGACY_TOKEN in keys:
-            raise CredentialsFileError(
+            raise UsageError(
                 f"{where} holds temporary credentials (a session token); only an IAM user's long-term keys "
                 "go into the OS keyring."
             )
         key, secret = section.get(ACCESS_KEY), section.get(SECRET_KEY)
         if not key or not secret:
-            raise CredentialsFileError(
+            raise UsageError(
                 f"{where} has no {ACCESS_KEY} and {SECRET_KEY}; name a profile that holds long-term keys."
             )
         return key, secret

@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.home import Home, write_roles
 from tests.support.keyring_daemon import KeyringDaemon
+from tests.support.moto import iam_user
 
 ROLES = """\
 [defaults]
@@ -20,22 +21,6 @@ region = "eu-west-1"
 [roles.prod-admin]
 role_arn = "arn:aws:iam::111111111111:role/Admin"
 """
-
-
-def iam_user(moto_url: str, name: str) -> tuple[str, str, str]:
-    """A user in moto's IAM with one access key: (user ARN, key id, secret)."""
-    import boto3
-
-    iam = boto3.client(
-        "iam",
-        endpoint_url=moto_url,
-        region_name="us-east-1",
-        aws_access_key_id="AKIDADMINEXAMPLE0001",
-        aws_secret_access_key="admin-secret-000000000000000000000000000",
-    )
-    arn = iam.create_user(UserName=name)["User"]["Arn"]
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return arn, key["AccessKeyId"], key["SecretAccessKey"]
 
 
 @pytest.fixture
@@ -64,3 +49,138 @@ def test_keys_added_from_stdin_are_the_base_identity_wherever_it_is_used(
     assert listed[0]["rotation_due"] is False
     for run in (added, whoami, assumed):
         assert secret not in run.stdout + run.stderr
+
+
+CREDENTIALS = """\
+# my credentials -- hand written, keep this comment
+[default]
+aws_access_key_id = {key_id}
+aws_secret_access_key = {secret}
+
+; long-term keys for another account
+[personal]
+aws_access_key_id=AKIDPERSONAL00000001
+aws_secret_access_key=personal-secret-000000000000000000000
+region = eu-central-1
+"""
+
+
+def test_from_profile_with_remove_profile_moves_default_into_the_keyring_keeping_every_other_byte(
+    keyed: Home, moto_url: str, os_keyring: KeyringDaemon
+) -> None:
+    arn, key_id, secret = iam_user(moto_url, "bob")
+    before = CREDENTIALS.format(key_id=key_id, secret=secret)
+    keyed.credentials.write_text(before)
+    moved = keyed.run("keys", "add", "default", "--from-profile", "default", "--remove-profile")
+    assert moved.returncode == 0, moved.stderr
+    after = keyed.credentials.read_text()
+    section = f"[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n\n"
+    assert after == before.replace(section, "")
+    assert secret not in after and secret in os_keyring.entries()
+    assert "'stsui keys use default'" in moved.stderr  # the roles file still names source_profile default
+    # the second command of the move: the roles file's base identity becomes the keyring's key
+    write_roles(keyed, ROLES.replace('source_keys = "work"', 'source_keys = "default"'))
+    assert json.loads(keyed.run("whoami", "--json").stdout)["Arn"] == arn
+
+
+def test_remove_profile_keeps_a_section_that_holds_more_than_the_keys(keyed: Home, moto_url: str) -> None:
+    _, key_id, secret = iam_user(moto_url, "carol")
+    keyed.credentials.write_text(
+        CREDENTIALS.replace("AKIDPERSONAL00000001", key_id)
+        .replace("personal-secret-000000000000000000000", secret)
+        .format(key_id="AKIDOTHEREXAMPLE0001", secret="other-secret-00000000000000000000000")
+    )
+    before = keyed.credentials.read_text()
+    moved = keyed.run("keys", "add", "personal", "--from-profile", "personal", "--remove-profile")
+    assert moved.returncode == 0, moved.stderr
+    kept = "[personal]\nregion = eu-central-1\n"
+    assert keyed.credentials.read_text() == before.split("[personal]")[0] + kept
+
+
+def test_keys_that_sts_refuses_are_never_stored_and_the_profile_stays(
+    keyed: Home, moto_url: str, os_keyring: KeyringDaemon
+) -> None:
+    import urllib.request
+
+    keyed.credentials.write_text(CREDENTIALS.format(key_id="AKIDUNKNOWNEXAMPLE01", secret="x" * 40))
+    before = keyed.credentials.read_bytes()
+    request = urllib.request.Request(
+        f"{moto_url}/moto-api/reset-auth", data=b"0", headers={"Content-Type": "text/plain"}
+    )
+    urllib.request.urlopen(request).read()
+    try:
+        refused = keyed.run("keys", "add", "default", "--from-profile", "default", "--remove-profile")
+    finally:
+        off = urllib.request.Request(
+            f"{moto_url}/moto-api/reset-auth", data=b"inf", headers={"Content-Type": "text/plain"}
+        )
+        urllib.request.urlopen(off).read()
+    assert refused.returncode == 1 and "InvalidClientTokenId" in refused.stderr, refused.stderr
+    assert refused.stderr.count("\n") == 1 and "x" * 40 not in refused.stderr
+    assert keyed.credentials.read_bytes() == before
+    assert "default" not in os_keyring.entries()
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "words"),
+    [
+        (("keys", "add", "bad name"), "", "must be 1-64 characters"),
+        (("keys", "add", "w"), "ASIATEMPORARY0000001\nsecret-000000000000000000\n", "starts with ASIA"),
+        (("keys", "add", "w"), "AKIDONLYONELINE00001\n", "fewer than two lines"),
+        (("keys", "add", "w"), "AKIDSHORTSECRET00001\nshort\n", "secret access key must be"),
+        (("keys", "add", "w", "--remove-profile"), "", "pass --from-profile P too"),
+        (("keys", "add", "w", "--from-profile", "nosuch"), "", "Profile 'nosuch'"),
+        (("keys", "remove", "nosuch"), "", "No key named 'nosuch'"),
+    ],
+)
+def test_mistakes_are_one_sentence_and_exit_2(
+    keyed: Home, argv: tuple[str, ...], stdin: str, words: str
+) -> None:
+    result = keyed.run(*argv, input=stdin)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert words in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert "secret-000" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_role_whose_key_is_missing_or_unreadable_says_so_and_exits_2(
+    keyed: Home, os_keyring: KeyringDaemon
+) -> None:
+    import subprocess
+
+    write_roles(keyed, ROLES)
+    missing = keyed.run("assume", "prod-admin")
+    assert missing.returncode == 2 and "No key named 'work' in the OS keyring" in missing.stderr
+    subprocess.run(
+        ["secret-tool", "store", "--label=junk", "service", "stsui", "username", "work"],
+        input="not json",
+        text=True,
+        env={**os_keyring.env(), **os_keyring.client_env()},
+        check=True,
+        timeout=10,
+    )
+    junk = keyed.run("assume", "prod-admin")
+    assert junk.returncode == 2 and "does not parse" in junk.stderr, junk.stderr
+    assert "not json" not in junk.stderr
+    assert keyed.run("keys", "remove", "work").returncode == 0
+    assert "username = work" not in os_keyring.entries()
+
+
+def test_no_backend_is_one_sentence_naming_the_variable_and_never_a_file(home: Home) -> None:
+    write_roles(home, ROLES)
+    for argv in (("assume", "prod-admin"), ("keys", "list"), ("whoami",)):
+        result = home.run(*argv, env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+        assert result.returncode == 2, (argv, result.stderr)
+        assert "No usable OS keyring" in result.stderr and "PYTHON_KEYRING_BACKEND" in result.stderr
+        assert result.stderr.count("\n") == 1
+    plain = home.run("keys", "list", env={"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"})
+    assert plain.returncode == 2 and "keeps nothing, or a plain file" in plain.stderr
+    assert not list(home.root.rglob("*keyring*.cfg"))
+
+
+def test_a_locked_keyring_is_one_sentence_and_never_a_wait(
+    home: Home, locked_keyring_daemon: KeyringDaemon
+) -> None:
+    write_roles(home, ROLES)
+    result = home.run("assume", "prod-admin", env=locked_keyring_daemon.client_env(), timeout=30)
+    assert result.returncode == 2, result.stderr
+    assert "The OS keyring is locked" in result.stderr and result.stderr.count("\n") == 1
