@@ -37,7 +37,8 @@ from stsui.domain.model import (
 )
 from stsui.domain.reuse import reusable
 from stsui.domain.times import utc_now
-from stsui.store.cache import MfaCache, SessionCache
+from stsui.engine.mfa_codes import MfaCodes
+from stsui.store.cache import MfaCache, SessionCache, UsedCodes
 from stsui.store.credentials_file import CredentialsFile, name_refusal, owner_refusal
 from stsui.store.os_keyring import OsKeyring
 
@@ -109,6 +110,8 @@ class Engine:
         self._gateway: Gateway | None = None
         self.sessions = SessionCache.under(cache_dir)
         self.mfa = MfaCache(cache_dir / "mfa")
+        self.codes = MfaCodes(UsedCodes(cache_dir / "codes"), clock=clock)
+        """MFA codes from `mfa_process`, one per device and 30-second step."""
         self.clock = clock
 
     @property
@@ -157,7 +160,16 @@ class Engine:
         return path[::-1]
 
     def needs_mfa_code(self, role: Role, *, fresh: bool = False) -> bool:
-        """True when assuming `role` now would need a new MFA code (no reusable session, no MFA session).
+        """True when assuming `role` now would need an MFA code from the user: a new MFA session is needed
+        (`mfa_session_needed`) and no `mfa_process` gives the code."""
+        return self.mfa_session_needed(role, fresh=fresh) and self.mfa_root(role).mfa_process is None
+
+    def code_from_process(self, role: Role, *, fresh: bool = False) -> bool:
+        """True when assuming `role` now would run its chain's `mfa_process` for a new MFA session."""
+        return self.mfa_session_needed(role, fresh=fresh) and self.mfa_root(role).mfa_process is not None
+
+    def mfa_session_needed(self, role: Role, *, fresh: bool = False) -> bool:
+        """True when assuming `role` now would need a new MFA session (no reusable session, no MFA session).
 
         With `fresh`, the role's own session does not count (a renewal), but its chain's still do.
         """
@@ -260,17 +272,34 @@ class Engine:
             detail = error if isinstance(error, UnsafeFileError) else (error.strerror or error)
             work.warnings.append(f"The session of role '{session.role_name}' was not cached: {detail}")
 
-    def start_mfa_session(self, role: Role, mfa_code: str) -> None:
-        """Get and cache the MFA session `role` (or its chain's root) needs, with the user's code."""
+    def start_mfa_session(self, role: Role, mfa_code: str | None) -> None:
+        """Get and cache the MFA session `role` (or its chain's root) needs, with the user's code (None: from
+        the chain's `mfa_process`)."""
         self._new_mfa_session(self.mfa_root(role), mfa_code)
 
     def _new_mfa_session(self, role: Role, mfa_code: str | None) -> Credentials:
-        assert role.mfa_serial is not None
-        if mfa_code is None:
+        """A new MFA session for the root role `role`: with `mfa_code`, else with a code from its
+        `mfa_process` (one device at a time; a session another caller made meanwhile is taken instead)."""
+        serial = role.mfa_serial
+        assert serial is not None
+        if mfa_code is not None:
+            self.codes.sent(serial)
+            return self._get_session_token(role, mfa_code)
+        if role.mfa_process is None:
             raise NeedsMfa(
-                f"Role '{role.name}' needs an MFA code for {role.mfa_serial} and no MFA session is cached; "
+                f"Role '{role.name}' needs an MFA code for {serial} and no MFA session is cached; "
                 f"run 'stsui assume {role.name}' in a terminal or pass --mfa-code."
             )
+        with self.codes.device(serial):
+            made = self._mfa_session(role)
+            if made is not None:
+                return made
+            return self._get_session_token(
+                role, self.codes.from_process(role.mfa_process, serial, f"role '{role.name}'")
+            )
+
+    def _get_session_token(self, role: Role, mfa_code: str) -> Credentials:
+        assert role.mfa_serial is not None
         credentials = self.gateway.get_session_token(
             source_profile=role.source_profile,
             region=role.region,
