@@ -11,6 +11,7 @@ import json
 import os
 import stat
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from stsui.domain.errors import UnsafeFileError
@@ -180,3 +181,26 @@ class UsedCodes:
         """One MFA code at a time for `serial`, across stsui's processes (LockTimeout after `timeout`)."""
         with exclusive(self._locks / f"{self._key(serial)}.lock", timeout=timeout):
             yield
+
+
+class Notified:
+    """When the user was last notified about each role (desktop notifications), shared by every stsui
+    process: at most one notification per role per interval."""
+
+    def __init__(self, directory: Path) -> None:
+        self._files = _JsonDir(directory)
+        self._lock = directory / ".lock"
+
+    def claim(self, role_name: str, now: datetime, every: timedelta) -> bool:
+        """True, recording `now`, when role `role_name` was not notified in the last `every`; False
+        otherwise, and when the record cannot be kept (no notification storm from a broken cache)."""
+        try:
+            with exclusive(self._lock, timeout=2.0):
+                data = self._files.load(role_name)
+                last = parse_rfc3339(str(data.get("At", ""))) if data else None
+                if last is not None and timedelta() <= now - last < every:
+                    return False
+                self._files.save(role_name, {"Role": role_name, "At": rfc3339(now)})
+        except (UnsafeFileError, OSError):
+            return False
+        return True
