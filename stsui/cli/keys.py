@@ -166,6 +166,39 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate(args: argparse.Namespace) -> int:
+    from stsui.aws.iam import BotoIam
+    from stsui.cli.commands import _checked_code
+    from stsui.engine.rotation import Rotation, mfa_role
+
+    name = checked_name(args.name)
+    code = _checked_code(args.mfa_code)
+    engine, store = _engine(args)
+    store.get(name)  # a missing key is said before any question
+    role = mfa_role(engine, name)
+    if role is not None and code is None and role.mfa_process is None and not engine.has_mfa_session(role):
+        code = _ask_code(role.mfa_serial or "")
+    rotated = Rotation(engine, store, BotoIam()).rotate(name, mfa_code=code)
+    deleted = ", ".join(rotated.deleted)
+    print(
+        f"Rotated key '{name}': it is now {rotated.new_key_id}, stored in the OS keyring; "
+        f"deleted {deleted} in IAM."
+    )
+    return 0
+
+
+def _ask_code(serial: str) -> str | None:
+    from stsui.cli.commands import _checked_code
+
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"Rotating needs an MFA code for {serial}; pass --mfa-code CODE (stdin is not a terminal, so "
+            "stsui cannot ask)."
+        )
+    print(f"MFA code for {serial}: ", end="", file=sys.stderr, flush=True)
+    return _checked_code(sys.stdin.readline().strip())
+
+
 def cmd_keys(args: argparse.Namespace) -> int:
     return int(args.keys_handler(args))
 
@@ -190,6 +223,13 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     listing = actions.add_parser("list", help="every key: access key id, IAM user, when added, age")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(keys_handler=cmd_list)
+
+    rotate = actions.add_parser(
+        "rotate", help="a new access key for the key's IAM user, stored, checked, and the old one deleted"
+    )
+    rotate.add_argument("name")
+    rotate.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
+    rotate.set_defaults(keys_handler=cmd_rotate)
 
     remove = actions.add_parser("remove", help="delete a key from the OS keyring (not from IAM)")
     remove.add_argument("name")

@@ -277,6 +277,15 @@ class Engine:
         the chain's `mfa_process`)."""
         self._new_mfa_session(self.mfa_root(role), mfa_code)
 
+    def has_mfa_session(self, role: Role) -> bool:
+        """Whether the root role `role` has a usable cached MFA session (no code needed for it)."""
+        return role.mfa_serial is not None and self._mfa_session(role) is not None
+
+    def mfa_credentials(self, role: Role, mfa_code: str | None = None) -> Credentials:
+        """The MFA session of the root role `role`: the cached one, else a new one with `mfa_code` or a code
+        from its `mfa_process` (NeedsMfa when neither gives one)."""
+        return self._mfa_session(role) or self._new_mfa_session(role, mfa_code)
+
     def _new_mfa_session(self, role: Role, mfa_code: str | None) -> Credentials:
         """A new MFA session for the root role `role`: with `mfa_code`, else with a code from its
         `mfa_process` (one device at a time; a session another caller made meanwhile is taken instead)."""

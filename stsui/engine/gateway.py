@@ -75,6 +75,23 @@ class KeySource(Protocol):
         ...
 
 
+class IamGateway(Protocol):
+    """The IAM calls of a key rotation (`stsui.aws.iam.BotoIam`), made with `caller`: the key itself or an
+    MFA session of it. `user_name` None acts on the caller's own user (root keys). Raise `StsError`."""
+
+    def create_access_key(
+        self, *, caller: Credentials | AccessKey, user_name: str | None, partition: str, name: str
+    ) -> AccessKey: ...
+
+    def delete_access_key(
+        self, *, caller: Credentials | AccessKey, user_name: str | None, partition: str, access_key_id: str
+    ) -> None: ...
+
+    def list_access_keys(
+        self, *, caller: Credentials | AccessKey, user_name: str | None, partition: str
+    ) -> list[str]: ...
+
+
 class SsoGateway(Protocol):
     """The IAM Identity Center calls (OIDC and portal). Implementations raise `StsError` (keeping the AWS
     error code: `stsui.domain.sso.PENDING`, `THROTTLED`, …) only, and never put a token in a message."""

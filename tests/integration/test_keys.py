@@ -5,6 +5,7 @@ names the IAM user a key belongs to."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -184,3 +185,69 @@ def test_a_locked_keyring_is_one_sentence_and_never_a_wait(
     result = home.run("assume", "prod-admin", env=locked_keyring_daemon.client_env(), timeout=30)
     assert result.returncode == 2, result.stderr
     assert "The OS keyring is locked" in result.stderr and result.stderr.count("\n") == 1
+
+
+def _iam(moto_url: str):  # type: ignore[no-untyped-def]
+    import boto3
+
+    return boto3.client(
+        "iam",
+        endpoint_url=moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDADMINEXAMPLE0001",
+        aws_secret_access_key="admin-secret-000000000000000000000000000",
+    )
+
+
+def test_rotate_makes_a_new_key_stores_it_and_deletes_the_old_one_in_iam(
+    keyed: Home, moto_url: str, os_keyring: KeyringDaemon
+) -> None:
+    arn, key_id, secret = iam_user(moto_url, "erin")
+    assert keyed.run("keys", "add", "work", input=f"{key_id}\n{secret}\n").returncode == 0
+    write_roles(keyed, ROLES)
+    rotated = keyed.run("keys", "rotate", "work")
+    assert rotated.returncode == 0, rotated.stderr
+    listed = json.loads(keyed.run("keys", "list", "--json").stdout)
+    new_id = listed[0]["access_key_id"]
+    assert new_id != key_id and f"now {new_id}" in rotated.stdout and f"deleted {key_id}" in rotated.stdout
+    assert listed[0]["old_key_id"] is None
+    in_iam = [
+        key["AccessKeyId"] for key in _iam(moto_url).list_access_keys(UserName="erin")["AccessKeyMetadata"]
+    ]
+    assert in_iam == [new_id]
+    assert secret not in os_keyring.entries()
+    assert json.loads(keyed.run("whoami", "--json").stdout)["Arn"] == arn  # the new key is the base identity
+    assert keyed.run("assume", "prod-admin").returncode == 0
+
+
+def test_rotate_with_two_keys_already_says_which_one_to_delete_and_changes_nothing(
+    keyed: Home, moto_url: str, os_keyring: KeyringDaemon
+) -> None:
+    _, key_id, secret = iam_user(moto_url, "frank")
+    other = _iam(moto_url).create_access_key(UserName="frank")["AccessKey"]["AccessKeyId"]
+    assert keyed.run("keys", "add", "work", input=f"{key_id}\n{secret}\n").returncode == 0
+    before = os_keyring.entries()
+    refused = keyed.run("keys", "rotate", "work")
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1, refused.stderr
+    assert "already has two access keys" in refused.stderr and f"the other is {other}" in refused.stderr
+    assert f"still {key_id}, stored and unchanged" in refused.stderr
+    assert os_keyring.entries() == before
+
+
+def test_rotate_with_mfa_uses_one_code_for_every_iam_call(keyed: Home, moto_url: str, tmp_path: Path) -> None:
+    _, key_id, secret = iam_user(moto_url, "gina")
+    assert keyed.run("keys", "add", "work", input=f"{key_id}\n{secret}\n").returncode == 0
+    ykman = tmp_path / "ykman"
+    ykman.write_text(f'#!/bin/sh\necho "$*" >> {tmp_path}/ykman.log\necho 123456\n')
+    ykman.chmod(0o755)
+    write_roles(
+        keyed,
+        ROLES + 'mfa_serial = "arn:aws:iam::123456789012:mfa/gina"\n'
+        'mfa_process = "ykman oath accounts code --single g"\n',
+    )
+    rotated = keyed.run("keys", "rotate", "work", env={"PATH": f"{tmp_path}:{keyed.env['PATH']}"})
+    assert rotated.returncode == 0, rotated.stderr
+    assert (tmp_path / "ykman.log").read_text().splitlines() == ["oath accounts code --single g"]
+    again = keyed.run("assume", "prod-admin", env={"PATH": f"{tmp_path}:{keyed.env['PATH']}"})
+    assert again.returncode == 0, again.stderr  # the rotation's MFA session serves the roles too
+    assert len((tmp_path / "ykman.log").read_text().splitlines()) == 1
