@@ -199,6 +199,34 @@ def _ask_code(serial: str) -> str | None:
     return _checked_code(sys.stdin.readline().strip())
 
 
+def cmd_use(args: argparse.Namespace) -> int:
+    """`[defaults] source_keys = NAME` in the roles file, written under its lock, every other byte kept."""
+    from stsui.config.base_edit import use_keys
+    from stsui.config.load import read_roles_file
+    from stsui.domain.paths import config_path
+    from stsui.store.atomic import locked_file
+
+    name = checked_name(args.name)
+    OsKeyring().get(name)  # only a key the keyring holds
+    path = config_path(args.config)
+    read_roles_file(path)  # a missing or unreadable roles file is said as every command says it
+    with locked_file(path, timeout=10.0) as file:
+        raw = file.read_bytes() or b""
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"The roles file {path} is not UTF-8 text; stsui will not edit it.") from None
+        before, after, edited = use_keys(text, path, name)
+        if edited != text:
+            file.write_bytes(edited.encode("utf-8"))
+    replaced = f" instead of source_profile '{before.source_profile}'" if before.source_profile else ""
+    print(f'{path}: [defaults] source_keys = "{name}"{replaced}; the roles\' base identity is that key now.')
+    own = [role.name for role in after.roles.values() if role.source_profile is not None]
+    if own:
+        print(f"stsui: note: {_names(own)} keep their own source_profile.", file=sys.stderr)
+    return 0
+
+
 def cmd_keys(args: argparse.Namespace) -> int:
     return int(args.keys_handler(args))
 
@@ -230,6 +258,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     rotate.add_argument("name")
     rotate.add_argument("--mfa-code", metavar="CODE", help="the 6-digit MFA code (asked for on a terminal)")
     rotate.set_defaults(keys_handler=cmd_rotate)
+
+    use = actions.add_parser(
+        "use", help="make a key the base identity: [defaults] source_keys in the roles file"
+    )
+    use.add_argument("name")
+    use.set_defaults(keys_handler=cmd_use)
 
     remove = actions.add_parser("remove", help="delete a key from the OS keyring (not from IAM)")
     remove.add_argument("name")

@@ -79,9 +79,14 @@ def test_from_profile_with_remove_profile_moves_default_into_the_keyring_keeping
     assert after == before.replace(section, "")
     assert secret not in after and secret in os_keyring.entries()
     assert "'stsui keys use default'" in moved.stderr  # the roles file still names source_profile default
-    # the second command of the move: the roles file's base identity becomes the keyring's key
-    write_roles(keyed, ROLES.replace('source_keys = "work"', 'source_keys = "default"'))
+    roles_before = keyed.roles.read_text()
+    used = keyed.run("keys", "use", "default")  # the second command of the move
+    assert used.returncode == 0, used.stderr
+    assert keyed.roles.read_text() == roles_before.replace(
+        '[defaults]\nsource_profile = "default"\n', '[defaults]\nsource_keys = "default"\n'
+    )
     assert json.loads(keyed.run("whoami", "--json").stdout)["Arn"] == arn
+    assert keyed.run("assume", "prod-admin").returncode == 0
 
 
 def test_remove_profile_keeps_a_section_that_holds_more_than_the_keys(keyed: Home, moto_url: str) -> None:

@@ -287,7 +287,8 @@ def test_nothing_to_import_writes_nothing(tmp_path: Path) -> None:
 def test_mfa_process_comes_along_as_aws_vault_users_keep_it(tmp_path: Path) -> None:
     text = (
         "[profile yubi]\nrole_arn = arn:aws:iam::123456789012:role/Ops\nsource_profile = default\n"
-        "mfa_serial = arn:aws:iam::111111111111:mfa/alice\nmfa_process = ykman oath accounts code --single aws\n"
+        "mfa_serial = arn:aws:iam::111111111111:mfa/alice\n"
+        "mfa_process = ykman oath accounts code --single aws\n"
     )
     roles, skipped = import_roles(text, set())
     assert skipped == []
