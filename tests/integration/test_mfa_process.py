@@ -183,3 +183,23 @@ def test_the_agent_uses_mfa_process_instead_of_a_503_and_notifies_when_nobody_ca
         assert asked == [("typed", "arn:aws:iam::999999999999:mfa/other")]
     finally:
         server.stop()
+
+
+def test_parallel_background_callers_run_mfa_process_once(rig: tuple[Home, Path]) -> None:
+    home, bin_dir = rig
+    tool(bin_dir, "ykman", "sleep 0.5; echo 123456")
+    callers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "stsui", "credential-process", "yubi"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=home.env,
+            start_new_session=True,
+        )
+        for _ in range(6)
+    ]
+    results = [caller.communicate(timeout=90) for caller in callers]
+    assert all(caller.returncode == 0 for caller in callers), [err for _, err in results]
+    assert len(log(bin_dir, "ykman")) == 1  # one code; the others took its MFA session
