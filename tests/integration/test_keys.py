@@ -256,3 +256,25 @@ def test_rotate_with_mfa_uses_one_code_for_every_iam_call(keyed: Home, moto_url:
     again = keyed.run("assume", "prod-admin", env={"PATH": f"{tmp_path}:{keyed.env['PATH']}"})
     assert again.returncode == 0, again.stderr  # the rotation's MFA session serves the roles too
     assert len((tmp_path / "ykman.log").read_text().splitlines()) == 1
+
+
+def test_keys_list_flags_a_key_older_than_90_days(keyed: Home, os_keyring: KeyringDaemon) -> None:
+    from datetime import timedelta
+
+    from stsui.domain.access_keys import KeyInfo, StoredKey
+    from stsui.domain.times import utc_now
+    from stsui.store.os_keyring import OsKeyring
+
+    added = utc_now() - timedelta(days=91)
+    old = KeyInfo("old", "AKIAOLDEXAMPLE000001", "arn:aws:iam::123456789012:user/old", added)
+    fresh = KeyInfo("fresh", "AKIAFRESHEXAMPLE0001", "arn:aws:iam::123456789012:user/new", utc_now())
+    for info in (old, fresh):
+        OsKeyring().put(StoredKey(info, "s" * 40))
+    table = keyed.run("keys", "list")
+    assert table.returncode == 0, table.stderr
+    rows = {line.split()[0]: line for line in table.stdout.splitlines()[1:]}
+    assert "91d" in rows["old"] and "older than 90 days: stsui keys rotate old" in rows["old"]
+    assert "older than" not in rows["fresh"]
+    assert "s" * 40 not in table.stdout
+    listed = {row["name"]: row for row in json.loads(keyed.run("keys", "list", "--json").stdout)}
+    assert listed["old"]["rotation_due"] is True and listed["fresh"]["rotation_due"] is False

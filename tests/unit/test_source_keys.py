@@ -125,3 +125,20 @@ def test_whoami_and_the_base_identity_use_the_keys(rig) -> None:  # type: ignore
     assert identity.arn.endswith(":user/tester")
     assert gateway.keys_used == [("caller_identity", "work")]
     assert engine.has_long_term_keys() and engine.has_long_term_keys(engine.config.roles["deep"])
+
+
+def test_console_base_signs_in_with_the_keys_through_get_federation_token(rig) -> None:  # type: ignore[no-untyped-def]
+    from stsui.domain.model import Credentials, Session
+    from stsui.engine.console import base_target, sign_in_as_base
+
+    engine, gateway, _ = rig
+    used: list[AccessKey | None] = []
+
+    def federation(*, profile, region, name, policy, duration, keys=None):  # type: ignore[no-untyped-def]
+        used.append(keys)
+        credentials = Credentials("ASIAFED", "s", "t", engine.clock().replace(year=2099))
+        return Session(name, credentials, "arn:aws:sts::999999999999:federated-user/x", region)
+
+    gateway.get_federation_token = federation
+    login = sign_in_as_base(engine, base_target(engine.config))
+    assert used == [WORK] and "federation" in login.url
