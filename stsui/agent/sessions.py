@@ -156,7 +156,7 @@ class SessionSource:
             if job is None or job.done():
                 job = self._codes[key] = Future()
                 threading.Thread(
-                    target=self._mfa_session, args=(root, job), name="stsui-mfa-process", daemon=True
+                    target=self._make_mfa_session, args=(root, job), name="stsui-mfa-process", daemon=True
                 ).start()
         try:
             job.result(timeout=MFA_PROCESS_WAIT)
@@ -166,7 +166,7 @@ class SessionSource:
                 "security key if it asks); try again in a moment."
             ) from None
 
-    def _mfa_session(self, root: Role, job: Future[None]) -> None:
+    def _make_mfa_session(self, root: Role, job: Future[None]) -> None:
         try:
             self.engine.start_mfa_session(root, None)
         except BaseException as error:  # handed to every caller waiting on the job

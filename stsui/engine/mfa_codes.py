@@ -47,7 +47,8 @@ class MfaCodes:
         self.used = used
         self.clock = clock
         self.sleep = sleep
-        self._run: Run = run or (lambda command, who, tty: run_mfa_process(command, who, use_terminal=tty))
+        self.run: Run = run or (lambda command, who, tty: run_mfa_process(command, who, use_terminal=tty))
+        """Runs the command (`run_mfa_process`; tests give a fake that makes real TOTP codes)."""
         self.terminal = False
         """Whether `mfa_process` may use the terminal: set by a command run on one (never by the TUI, whose
         screen it is, nor by the agent)."""
@@ -74,7 +75,7 @@ class MfaCodes:
     def from_process(self, command: str, serial: str, who: str) -> str:
         """A code from `command` for device `serial` (call inside `device(serial)`), recorded as used."""
         self._fresh_step(serial)
-        code = self._run(command, who, self.terminal)
+        code = self.run(command, who, self.terminal)
         self.sent(serial)
         return code
 

@@ -24,7 +24,7 @@ async def test_enter_on_a_role_with_mfa_process_takes_its_code_without_the_promp
         runs.append((command, terminal))
         return "654321"
 
-    rig.engine.codes._run = run
+    rig.engine.codes.run = run
     recorder = Recorder()
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:

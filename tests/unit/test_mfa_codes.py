@@ -72,7 +72,7 @@ class Rig:
         self.sleeps: list[float] = []
         self.told: list[str] = []
         codes = self.engine.codes
-        codes._run = self.run
+        codes.run = self.run
         codes.sleep = self.sleep
         codes.tell = self.told.append
 
