@@ -17,6 +17,7 @@ from stsui.agent.mfa_relay import Answer, MfaRelay
 from stsui.agent.registry import AgentRegistration
 from stsui.agent.server import CredentialsServer, route
 from stsui.agent.sessions import Event, Renewer, SessionSource
+from stsui.domain.model import Role
 from stsui.engine.engine import Engine
 
 
@@ -30,11 +31,12 @@ class Agent:
         port: int = 0,
         on_event: Callable[[Event], None] = lambda event: None,
         mfa_answer: Answer | None = None,
+        needs_you: Callable[[Role, str | None, str], object] | None = None,
     ) -> None:
         self.engine = engine
         self._port = port
         self._mfa_answer = mfa_answer
-        self.sessions = SessionSource(engine, on_event=on_event)
+        self.sessions = SessionSource(engine, on_event=on_event, needs_you=needs_you)
         self.registration = AgentRegistration()
         self.token = new_token()
         self._server: CredentialsServer | None = None

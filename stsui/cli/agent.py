@@ -55,6 +55,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
     role = engine.config.role(args.name)
     outcome = obtain(engine, role, args.mfa_code)
     warn(outcome)
+    engine.codes.terminal = False  # from now on the terminal is the command's (renewals run beside it)
     if args.no_server:
         env = keys_environment(os.environ, role.name, outcome.session.credentials, role.region)
         return run_child(command, env)
@@ -68,10 +69,12 @@ def cmd_exec(args: argparse.Namespace) -> int:
         if agent is not None and _agent_serves(url, agent.token):
             token = agent.token
         else:
+            from stsui.agent.desktop import NeedsYou
             from stsui.agent.server import CredentialsServer
             from stsui.agent.sessions import Renewer, SessionSource
+            from stsui.domain.paths import cache_dir
 
-            sessions = SessionSource(engine, roles={role.name})
+            sessions = SessionSource(engine, roles={role.name}, needs_you=NeedsYou(cache_dir()))
             token = new_token()
             server = CredentialsServer(sessions, token)
             server.start()
@@ -94,7 +97,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from stsui.agent.runtime import Agent
     from stsui.agent.sessions import Event
 
-    engine = load_engine(args.config)
+    engine = load_engine(args.config, interactive=False)  # an agent never waits on a terminal
+    engine.codes.tell = _log
 
     def on_event(event: Event) -> None:
         _log(f"{event.kind} role '{event.role}'" + (f": {event.detail}" if event.detail else ""))
@@ -102,7 +106,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda number, frame: stop.set())
-    agent = Agent(engine, port=args.port or 0, on_event=on_event)
+    from stsui.agent.desktop import NeedsYou
+    from stsui.domain.paths import cache_dir
+
+    agent = Agent(engine, port=args.port or 0, on_event=on_event, needs_you=NeedsYou(cache_dir()))
     agent.start()
     try:
         _log(

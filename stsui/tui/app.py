@@ -77,6 +77,9 @@ class StsuiApp(App[int]):
                 yield command
 
     def on_mount(self) -> None:
+        self.engine.codes.tell = lambda text: self.call_from_thread(
+            self.notify, text, title="MFA", timeout=10
+        )
         self.sub_title = display_path(self.engine.config.path)
         if self.roles.choosing:
             self.sub_title = "u: use the highlighted role in this shell · q: leave the shell as it is"

@@ -76,6 +76,14 @@ class MfaCodeNeeded(Fact):
 
 
 @dataclass
+class CodeFromProcess(Fact):
+    """Assuming the role runs its `mfa_process` for the MFA code (instead of the prompt)."""
+
+    role: str
+    serial: str
+
+
+@dataclass
 class RenewalNeedsMfa(Fact):
     """An automatic renewal was skipped because it would need a new MFA code."""
 

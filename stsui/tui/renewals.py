@@ -28,7 +28,7 @@ RECHECK = timedelta(minutes=1)
 (its MFA session may run out meanwhile)."""
 
 MfaDevice = tuple[str | None, str]
-"""(source profile, MFA serial): the MFA session a role's renewal needs."""
+"""(base identity (`Role.base`), MFA serial): the MFA session a role's renewal needs."""
 
 
 @dataclass(frozen=True)

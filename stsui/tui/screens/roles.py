@@ -34,6 +34,7 @@ from stsui.tui.display import display_path
 from stsui.tui.messages import (
     ActionFailed,
     AssumeFailed,
+    CodeFromProcess,
     CredentialsFileChanged,
     CredentialsFileUnreadable,
     ExportLinesReady,
@@ -326,6 +327,8 @@ class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None
                 else:
                     self.post_message(MfaCodeNeeded(role.name, serial, fresh))
                 return
+            if mfa_code is None and engine.code_from_process(role, fresh=fresh_now):
+                self.post_message(CodeFromProcess(role.name, engine.mfa_root(role).mfa_serial or ""))
             outcome = engine.assume(role, mfa_code=mfa_code, fresh=fresh_now)
         except NeedsLogin as error:
             self.post_message(LoginNeeded(role.name, error.message, automatic=automatic))
@@ -458,6 +461,13 @@ class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None
                 self._to_use = None
 
         self.app.push_screen(MfaScreen(fact.role, fact.serial), submitted)
+
+    @on(CodeFromProcess)
+    def _code_from_process(self, fact: CodeFromProcess) -> None:
+        self.app.notify(
+            f"Role '{fact.role}': code from mfa_process… ({fact.serial}; touch your key if it asks).",
+            title="MFA",
+        )
 
     @on(RenewalNeedsMfa)
     def _renewal_needs_mfa(self, fact: RenewalNeedsMfa) -> None:
@@ -612,4 +622,4 @@ class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None
 
     def _mfa_device(self, role: Role) -> MfaDevice | None:
         root = self.engine.mfa_root(role)
-        return None if root.mfa_serial is None else (root.source_profile, root.mfa_serial)
+        return None if root.mfa_serial is None else (root.base, root.mfa_serial)
