@@ -87,7 +87,8 @@ class AgentFacts(_Host):
         self._repaint()
         highlighted = self.table.highlighted
         if highlighted in changed:
-            self.panel.show_detail(*self._detail(highlighted))
+            detail, is_error = self._detail(highlighted)
+            self.panel.show_detail(detail, error=is_error)
 
     def on_serving_changed(self, _fact: ServingChanged) -> None:
         serving = self.serving
