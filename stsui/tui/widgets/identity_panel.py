@@ -18,10 +18,10 @@ from textual.widgets import Label
 from textual.worker import get_current_worker
 
 from stsui.discover.environment import shell_session
-from stsui.domain.errors import StsError, StsuiError
+from stsui.domain.errors import StsuiError
 from stsui.domain.model import Identity, Role
 from stsui.engine.engine import Engine
-from stsui.tui.messages import IdentityFailed, IdentityFetched, NoLiveSession
+from stsui.tui.messages import IdentityFailed, IdentityFetched, NoLiveSession, aws_code
 
 
 def describe(identity: Identity, *, user_id: bool = True) -> str:
@@ -125,8 +125,7 @@ class IdentityPanel(Grid):
         try:
             identity = self.engine.base_identity()
         except StsuiError as error:
-            code = error.code if isinstance(error, StsError) else ""
-            self.post_message(IdentityFailed(error.message, None, code))
+            self.post_message(IdentityFailed(error.message, None, aws_code(error)))
             return
         self.post_message(IdentityFetched(identity))
 
@@ -151,8 +150,7 @@ class IdentityPanel(Grid):
                     return
                 identity = self.engine.session_identity(session)
         except StsuiError as error:
-            code = error.code if isinstance(error, StsError) else ""
-            self.post_message(IdentityFailed(error.message, role.name, code))
+            self.post_message(IdentityFailed(error.message, role.name, aws_code(error)))
             return
         self.post_message(IdentityFetched(identity, role.name, key))
 
