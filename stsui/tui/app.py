@@ -142,7 +142,7 @@ class StsuiApp(App[int]):
     def _agent_needs_mfa(self, fact: facts.AgentNeedsMfa) -> None:
         if self.roles.book.get(fact.role) is not None:
             self.tell(self.agent.needs_mfa(fact))
-            self.roles.role_changed(fact.role)
+            self.roles.roles_changed([fact.role])
 
     @on(facts.MfaAsked)
     def _background_caller_asks_mfa(self, fact: facts.MfaAsked) -> None:
@@ -166,7 +166,7 @@ class StsuiApp(App[int]):
     def _mfa_relayed(self, fact: facts.MfaRelayed) -> None:
         self.tell(self.agent.relayed(fact))
         if not fact.error and self.roles.book.get(fact.role) is not None:
-            self.roles.role_changed(fact.role)
+            self.roles.roles_changed([fact.role])
 
 
 def run_tui(engine: Engine, *, serve: bool = True) -> int:

@@ -56,6 +56,16 @@ LONG = 10.0
 screen; Textual's default is 5."""
 
 
+def bug(doing: str, error: BaseException | None) -> Notice:
+    """What nobody expected (a bug; a StsuiError is a fact) while a worker was `doing` something."""
+    return Notice(
+        f"Unexpected {type(error).__name__} while trying to {doing}: {error}",
+        title="stsui bug",
+        severity="error",
+        timeout=15,
+    )
+
+
 def failure(message: str, title: str) -> Notice:
     """A failure the user can act on: `message` says what and what to do."""
     return Notice(message, title=title, severity="error", timeout=LONG)

@@ -132,13 +132,13 @@ class IdentityCenter:
 
     # -- jobs (thread workers' bodies) -------------------------------------------------------------------
 
-    def log_in(self, instance: SsoInstance, cancel: threading.Event) -> None:
-        """The device login: posts the code to confirm, then whether it worked (nothing once cancelled)."""
+    def log_in(self, instance: SsoInstance, cancel: threading.Event, post: Post) -> None:
+        """The device login (the login dialog's worker): posts the code to confirm, then whether it worked
+        (nothing once cancelled)."""
         import webbrowser  # honours $BROWSER
 
         logins = self.engine.sso
         assert logins is not None
-        post = self._post
         browser = browser_available()
 
         def show(device: DeviceAuthorization) -> None:

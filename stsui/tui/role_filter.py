@@ -103,9 +103,10 @@ class RoleFilter:
         self.indexing = False
 
     def waiting(self) -> bool:
-        """Whether a query typed during indexing is to be applied now (once: the flag is cleared)."""
+        """Whether a query was typed while indexing (asked once the index is ready, or failed; the answer
+        is given once)."""
         waiting, self._waiting = self._waiting, False
-        return waiting and not self.indexing
+        return waiting
 
     def thaw(self) -> None:
         """What the roles held may be collected again (the screen is gone, or the roles are replaced)."""

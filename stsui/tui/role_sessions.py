@@ -35,9 +35,10 @@ from stsui.tui.messages import (
 )
 from stsui.tui.state import Working
 
-if TYPE_CHECKING:
-    from collections.abc import Collection
+CREDENTIALS_FILE = "Credentials file"
+"""The title of what is said about the credentials file."""
 
+if TYPE_CHECKING:
     from stsui.engine.engine import Engine
     from stsui.tui.renewals import RenewalPolicy
     from stsui.tui.state import RoleBook
@@ -51,6 +52,50 @@ class RoleSessions:
         self.book = book
         self.renewals = renewals
         self._post = post
+        self._stamp: tuple[int, int, int] | None = None
+        """The credentials file as last read (mtime, size, inode): a tick reads it again when it differs."""
+        self._reading = False
+
+    # -- the credentials file ----------------------------------------------------------------------------
+
+    def read_now(self) -> Notice | None:
+        """Read the credentials file before the first frame, so live sessions show at once (no STS here);
+        what to say when it cannot be read."""
+        try:
+            self._stamp = self.engine.store.stamp()
+            self.book.load(self.engine.entries(self.book.profiles))
+        except StsuiError as error:
+            return failure(error.message, CREDENTIALS_FILE)
+        return None
+
+    def file_changed(self) -> bool:
+        """Whether the file changed since it was read (one stat; False while it is being read again)."""
+        if self._reading:
+            return False
+        try:
+            stamp = self.engine.store.stamp()
+        except OSError:
+            return False
+        self._reading = stamp != self._stamp
+        return self._reading
+
+    def read_again(self) -> None:
+        """The roles were replaced: their profiles are read at the next tick."""
+        self._stamp = None
+
+    def read_failed(self) -> None:
+        """The read worker failed (a bug, said by the screen): the next tick tries again."""
+        self._reading = False
+
+    def credentials_file_changed(self, fact: CredentialsFileChanged) -> set[str]:
+        """The file was read again: returns the roles whose session changed."""
+        self._reading, self._stamp = False, fact.stamp
+        return self.book.load(fact.entries)
+
+    def credentials_file_unreadable(self, fact: CredentialsFileUnreadable) -> Notice:
+        """Told once per change: the stamp is kept, so the file is read again only when it changes."""
+        self._reading, self._stamp = False, fact.stamp
+        return failure(fact.message, CREDENTIALS_FILE)
 
     # -- jobs (thread workers' bodies) -------------------------------------------------------------------
 
@@ -125,11 +170,11 @@ class RoleSessions:
             return
         self._post(ExportLinesReady(role.name, env_lines(session)))
 
-    def read_credentials_file(self, profiles: Collection[str]) -> None:
+    def read_credentials_file(self) -> None:
         """Read the roles' profiles again: the file changed on disk."""
         stamp = self.engine.store.stamp()
         try:
-            entries = self.engine.entries(profiles)
+            entries = self.engine.entries(self.book.profiles)
         except StsuiError as error:
             self._post(CredentialsFileUnreadable(error.message, stamp))
             return

@@ -72,6 +72,14 @@ class RoleRow:
     """How long ago the agent last served the role ("" when it has not)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Details:
+    """The identity panel's details line for one role, and whether it says what failed."""
+
+    text: str
+    error: bool = False
+
+
 class Working(enum.StrEnum):
     """What a worker is doing for a role right now; shown instead of the status."""
 
@@ -137,11 +145,11 @@ class RoleState:
             return Status.NEEDS_MFA
         return status_of(self.role, self.entry, now, lambda: self.needs_mfa is True, lambda: self.needs_login)
 
-    def details(self, root: Role) -> tuple[str, bool]:
-        """The identity panel's details line, and whether it is an error: the last failure, else what waits
-        on the user, the profile and expiry, and the role's settings. `root`: the first role of its chain."""
+    def details(self, root: Role) -> Details:
+        """The identity panel's details line: the last failure, else what waits on the user, the profile and
+        expiry, and the role's settings. `root`: the first role of its chain (whose MFA device it uses)."""
         if self.error is not None:
-            return self.error, True
+            return Details(self.error, error=True)
         role = self.role
         parts = []
         if self.served_needs_mfa:
@@ -160,7 +168,7 @@ class RoleState:
             parts.append(f"served to background callers, last at {rfc3339(self.served_at)}")
         if role.description:
             parts.append(role.description)
-        return " · ".join(parts), False
+        return Details(" · ".join(parts))
 
     def row(self, now: datetime) -> RoleRow:
         role = self.role
