@@ -1,9 +1,9 @@
-"""What the agent reports while the TUI serves, for the roles screen: where it serves (or why not), the roles
-it served, a role it could not get, a role that needs a new MFA code, and background callers waiting for one.
+"""What the agent reports while the TUI serves: where it serves (or why not), the roles it served, a role it
+could not get, a role that needs a new MFA code, and background callers waiting for one.
 
 The agent (`stsui.tui.serving`) serves `credential-process` and `exec` callers from its own threads; they post
-facts (`stsui.tui.messages`) to the screen, whose handlers ask `AgentReports` what each one marks and says.
-Each tick asks which roles were served since the last one.
+facts (`stsui.tui.messages`) to the App, whose handlers ask `AgentReports` what each one marks on the roles'
+records and says. Each tick asks which roles were served since the last one.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class AgentReports:
-    """The agent's facts, applied to the roles' records; the screen repaints and shows the notices."""
+    """The agent's facts, applied to the roles' records; the App repaints their rows and shows the notices."""
 
     def __init__(self, engine: Engine, book: RoleBook, serving: Serving, renewals: RenewalPolicy) -> None:
         self.engine = engine

@@ -1,10 +1,10 @@
 """Every fact the TUI's workers and threads report: small immutable messages named for what happened.
 
 Workers run the engine (STS calls, file reads and writes) off the event loop and never touch a widget; the
-agent's threads serve background callers. Each posts one of these, and an `@on(Fact)` handler of the screen
-it was posted to (the roles screen, the other-sessions screen, or the identity panel for identities) applies
-it in one place. (A widget's messages about itself, such as `RoleTable.Highlighted`, live in the widget, as
-Textual's own `Input.Changed` does.)
+agent's threads serve background callers. Each posts one of these, and an `@on(Fact)` handler of the node it
+was posted to applies it in one place: the roles screen, the App (the agent's facts), the login dialog, the
+other-sessions screen, the role list (its index) or the identity panel (identities). A widget's messages
+about itself, such as `RoleTable.Highlighted`, live in the widget, as Textual's own `Input.Changed` does.
 
 Textual marks its own bookkeeping on a message as it travels (sender, stop, prevent_default), so
 `dataclass(frozen=True)` cannot be used on a `Message`; `Fact` freezes the dataclass fields instead.
@@ -46,7 +46,7 @@ class Fact(Message):
 
 
 Post = Callable[[Message], object]
-"""Hands a fact to the screen that handles it, from any thread (that screen's `post_message`)."""
+"""Hands a fact to the node that handles it, from any thread (that node's `post_message`)."""
 
 
 def aws_code(error: StsuiError) -> str:
@@ -324,7 +324,7 @@ class MfaRequest:
 
 @dataclass
 class MfaAsked(Fact):
-    """A background caller needs an MFA code: the screen opens the prompt naming the role and the caller."""
+    """A background caller needs an MFA code: the App opens the prompt naming the role and the caller."""
 
     request: MfaRequest
 

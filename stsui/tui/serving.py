@@ -4,10 +4,10 @@ stopped on every way out, and the bridge that lets background callers ask the us
 The agent serves from the engine's sessions as `stsui serve` does: it reuses a live session of the role's
 profile or of the session cache, obtains new ones into the cache, and never writes a profile (only the TUI's
 own assume and renew do). Its threads never touch a widget: they post facts (`stsui.tui.messages`) to the
-roles screen. Which roles it served, and when, the screen polls with `served()` on its one-second tick.
+App. Which roles it served, and when, the App polls with `served()` on its one-second tick.
 
 `MfaPrompts.answer` is the MFA relay's callback (`stsui.agent.mfa_relay`), run in a relay thread for a caller
-such as `stsui credential-process`: it asks the screen to open its MFA prompt naming the role and the caller,
+such as `stsui credential-process`: it asks the App to open an MFA prompt naming the role and the caller,
 waits for the user, starts the MFA session with the code (here, in the relay thread) and answers None or a
 sentence. The code never leaves this process.
 """

@@ -157,6 +157,30 @@ async def test_login_from_the_tui_then_assume_and_sync(sso_rig) -> None:  # type
     _clean(recorder)
 
 
+async def test_a_login_that_ends_under_another_prompt_closes_its_dialog_once_uncovered(sso_rig) -> None:  # type: ignore[no-untyped-def]
+    """A background caller's MFA prompt opens over the login dialog (the App opens it over any screen); the
+    login ends meanwhile: the prompt stays, and the dialog closes when the prompt is answered."""
+    from stsui.tui.screens.mfa import MfaScreen
+
+    rig, fake, _opened = sso_rig
+    recorder = Recorder()
+    app = rig.app()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        assert app.roles.table.go_to("sandbox.Admin")
+        await pilot.press("l")
+        await wait_until(pilot, lambda: "Code: WXYZ-1234" in str(app.screen.query_one("#sso-code").render()))
+        prompt = MfaScreen("mfa-ops", "arn:aws:iam::999999999999:mfa/tester", asker="a background caller")
+        app.push_screen(prompt)
+        fake.approved.set()
+        await workers_done(app)
+        await pilot.pause()
+        assert app.screen is prompt  # the login's end did not close the prompt in its place
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.roles)
+        assert recorder.notified("Logged in to IAM Identity Center 'work'")
+        assert _row(app, "sandbox.Admin").status == "inactive"
+
+
 async def test_cancelling_the_login_dialog(sso_rig) -> None:  # type: ignore[no-untyped-def]
     rig, fake, _opened = sso_rig
     recorder = Recorder()
