@@ -4,7 +4,7 @@ credentials file) and what each outcome changes in the `RoleBook` and says.
 Each job is the body of one thread worker (the screen runs it with `run_worker(thread=True)`): it calls the
 engine, posts one fact per result (`stsui.tui.messages`) and never touches a widget. A failure a user can act
 on is a fact too; anything else escapes to the screen's worker-error handler as a bug. The screen's handler
-for each fact calls the method of the same name below, then repaints and shows the notices.
+for each fact calls the method below that applies it, then repaints and shows the notices it returns.
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ from stsui.tui.messages import (
 )
 from stsui.tui.state import Working
 
-CREDENTIALS_FILE = "Credentials file"
-"""The title of what is said about the credentials file."""
-
 if TYPE_CHECKING:
     from stsui.engine.engine import Engine
     from stsui.tui.renewals import RenewalPolicy
     from stsui.tui.state import RoleBook
+
+CREDENTIALS_FILE = "Credentials file"
+"""The title of what is said about the credentials file."""
 
 
 class RoleSessions:

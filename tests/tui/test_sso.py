@@ -157,6 +157,13 @@ async def test_login_from_the_tui_then_assume_and_sync(sso_rig) -> None:  # type
     _clean(recorder)
 
 
+async def _open_login_dialog(pilot, app, role: str) -> None:  # type: ignore[no-untyped-def]
+    """Highlight `role` and press l: the login dialog of its instance opens."""
+    assert app.roles.table.go_to(role)
+    await pilot.press("l")
+    await wait_until(pilot, lambda: isinstance(app.screen, SsoLoginScreen))
+
+
 async def test_a_login_that_ends_under_another_prompt_closes_its_dialog_once_uncovered(sso_rig) -> None:  # type: ignore[no-untyped-def]
     """A background caller's MFA prompt opens over the login dialog (the App opens it over any screen); the
     login ends meanwhile: the prompt stays, and the dialog closes when the prompt is answered."""
@@ -166,8 +173,7 @@ async def test_a_login_that_ends_under_another_prompt_closes_its_dialog_once_unc
     recorder = Recorder()
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
-        assert app.roles.table.go_to("sandbox.Admin")
-        await pilot.press("l")
+        await _open_login_dialog(pilot, app, "sandbox.Admin")
         await wait_until(pilot, lambda: "Code: WXYZ-1234" in str(app.screen.query_one("#sso-code").render()))
         prompt = MfaScreen("mfa-ops", "arn:aws:iam::999999999999:mfa/tester", asker="a background caller")
         app.push_screen(prompt)
@@ -186,9 +192,7 @@ async def test_cancelling_the_login_dialog(sso_rig) -> None:  # type: ignore[no-
     recorder = Recorder()
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
-        assert app.roles.table.go_to("sandbox.ReadOnly")
-        await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, SsoLoginScreen))
+        await _open_login_dialog(pilot, app, "sandbox.ReadOnly")
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, SsoLoginScreen))
         await workers_done(app)
