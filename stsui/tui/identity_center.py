@@ -158,7 +158,8 @@ class IdentityCenter:
         post(SsoLoggedIn(instance.name))
 
     def sync(self) -> None:
-        """Discover every instance's accounts and roles again (progress as it goes), then take them."""
+        """Discover every instance's accounts and roles again (progress as it goes); the handler of what it
+        posts takes the new roles."""
         from stsui.engine.sso import Discoverer, default_discovery_cache, sync, with_discovered
 
         logins = self.engine.sso
@@ -180,8 +181,7 @@ class IdentityCenter:
             live = [r for r in roles if not r.gone]
             gone = len(roles) - len(live)
             counts.append(f"{instance.name}: {len(live)} roles" + (f", {gone} gone" if gone else ""))
-        self.engine.config = with_discovered(self.engine.config, cache)
-        post(SsoSynced("; ".join(counts), tuple(failures)))
+        post(SsoSynced(with_discovered(self.engine.config, cache), "; ".join(counts), tuple(failures)))
 
     # -- what the jobs reported --------------------------------------------------------------------------
 
@@ -204,7 +204,8 @@ class IdentityCenter:
         return f"{fact.sso}: roles of {fact.done}/{fact.total} accounts listed"
 
     def synced(self, fact: SsoSynced) -> tuple[str | None, list[Notice]]:
-        """The sync is over (the screen has taken the new roles): the subtitle to restore, and what to say."""
+        """The sync is over (the screen has taken the new roles, `fact.config`): the subtitle to restore, and
+        what to say."""
         subtitle, self._subtitle = self._subtitle, None
         self.mark_logins()
         notices = [Notice(fact.summary + ".", title="Sync")] if fact.summary else []

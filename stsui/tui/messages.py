@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 from stsui.domain.errors import StsError, StsuiError
-from stsui.domain.model import Identity, ProfileEntry
+from stsui.domain.model import Config, Identity, ProfileEntry
 from stsui.domain.roster import Roster
 from stsui.domain.search import RoleSearch
 
@@ -269,8 +269,10 @@ class SsoSyncProgress(Fact):
 
 @dataclass
 class SsoSynced(Fact):
-    """Every instance was discovered again (`failures`: one sentence per instance that could not be)."""
+    """Every instance was discovered again: `config` holds the roles found (the handler takes it), `failures`
+    one sentence per instance that could not be."""
 
+    config: Config = field(repr=False)
     summary: str
     failures: tuple[str, ...] = ()
 

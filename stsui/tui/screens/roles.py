@@ -445,6 +445,7 @@ class RolesScreen(Screen[None]):
 
     @on(facts.SsoSynced)
     def _sso_synced(self, fact: facts.SsoSynced) -> None:
+        self.engine.config = fact.config
         self.reload_roles()
         subtitle, notices = self.identity_center.synced(fact)
         self._repaint()
