@@ -266,3 +266,19 @@ async def test_a_login_or_logout_elsewhere_shows_at_the_next_tick(sso_rig) -> No
         assert _row(app, "prod-admin").status == "inactive"  # configured roles are not Identity Center's
     assert fake.calls == []
     _clean(recorder)
+
+
+async def test_with_two_instances_l_on_a_configured_role_says_which_role_to_highlight(
+    isolated_home: Path,
+) -> None:
+    other = 'start_url = "https://other-org.awsapps.com/start"\nregion = "us-east-1"\n'
+    rig = build_rig(isolated_home, ROLES + f"\n[sso.work]\n{WORK}\n[sso.other]\n{other}")
+    recorder = Recorder()
+    app = rig.app()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        assert app.roles.table.highlighted == "prod-admin"  # a configured role: of neither instance
+        await pilot.press("l")
+        await wait_until(
+            pilot, lambda: recorder.notified("Highlight a role of the IAM Identity Center instance")
+        )
+        assert not isinstance(app.screen, SsoLoginScreen)
