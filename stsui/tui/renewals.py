@@ -75,7 +75,7 @@ class RenewalPolicy:
         state.mfa_warned = True
         return first
 
-    def checked(self, name: str, needs_mfa: bool, now: datetime) -> None:
+    def checked(self, name: str, *, needs_mfa: bool, now: datetime) -> None:
         """The engine said whether renewing `name` needs a new MFA code."""
         state = self.book[name]
         state.needs_mfa = needs_mfa

@@ -155,10 +155,10 @@ def test_the_agent_uses_mfa_process_instead_of_a_503_and_notifies_when_nobody_ca
     rig: tuple[Home, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from botocore.credentials import ContainerProvider
-    from stsui.cli.wiring import load_engine
 
     from stsui.agent.server import CredentialsServer, route
     from stsui.agent.sessions import SessionSource
+    from stsui.cli.wiring import load_engine
     from stsui.domain.errors import NeedsMfa
 
     home, bin_dir = rig

@@ -104,6 +104,29 @@ async def test_roles_the_agent_served_show_when_they_were_last_fetched(rig: Rig)
         assert SECRET_MARK not in shown(app) and agent.token not in shown(app)
 
 
+async def test_serving_the_highlighted_role_shows_in_its_row_and_details_at_the_next_tick(rig: Rig) -> None:
+    """The role under the cursor (prod-admin, the first row) fetched by a background caller: each tick that
+    sees it served again repaints its row and the details line, and the TUI keeps running."""
+    app = serving_app(rig)
+    async with app.run_test(size=SIZE) as pilot:
+        agent = await serving(pilot, app)
+        await pilot.pause()
+        assert app.roles.table.highlighted == "prod-admin"
+        status, _ = await asyncio.to_thread(fetch, agent, "prod-admin")
+        assert status == 200
+        app.tick()
+        await pilot.pause()
+        assert "now" in row_text(app, "prod-admin")
+        assert "served to background callers, last at 2026-01-15T12:00:00Z" in shown(app)
+        rig.clock.step(90)
+        status, _ = await asyncio.to_thread(fetch, agent, "prod-admin")
+        assert status == 200
+        app.tick()
+        await pilot.pause()
+        assert "served to background callers, last at 2026-01-15T12:01:30Z" in shown(app)
+        assert app.is_running and app.screen is app.roles
+
+
 async def test_e_copies_the_route_the_token_and_an_exec_line(rig: Rig) -> None:
     recorder = Recorder()
     app = serving_app(rig)

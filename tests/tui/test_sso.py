@@ -157,14 +157,42 @@ async def test_login_from_the_tui_then_assume_and_sync(sso_rig) -> None:  # type
     _clean(recorder)
 
 
+async def _open_login_dialog(pilot, app, role: str) -> None:  # type: ignore[no-untyped-def]
+    """Highlight `role` and press l: the login dialog of its instance opens."""
+    assert app.roles.table.go_to(role)
+    await pilot.press("l")
+    await wait_until(pilot, lambda: isinstance(app.screen, SsoLoginScreen))
+
+
+async def test_a_login_that_ends_under_another_prompt_closes_its_dialog_once_uncovered(sso_rig) -> None:  # type: ignore[no-untyped-def]
+    """A background caller's MFA prompt opens over the login dialog (the App opens it over any screen); the
+    login ends meanwhile: the prompt stays, and the dialog closes when the prompt is answered."""
+    from stsui.tui.screens.mfa import MfaScreen
+
+    rig, fake, _opened = sso_rig
+    recorder = Recorder()
+    app = rig.app()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await _open_login_dialog(pilot, app, "sandbox.Admin")
+        await wait_until(pilot, lambda: "Code: WXYZ-1234" in str(app.screen.query_one("#sso-code").render()))
+        prompt = MfaScreen("mfa-ops", "arn:aws:iam::999999999999:mfa/tester", asker="a background caller")
+        app.push_screen(prompt)
+        fake.approved.set()
+        await workers_done(app)
+        await pilot.pause()
+        assert app.screen is prompt  # the login's end did not close the prompt in its place
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.roles)
+        assert recorder.notified("Logged in to IAM Identity Center 'work'")
+        assert _row(app, "sandbox.Admin").status == "inactive"
+
+
 async def test_cancelling_the_login_dialog(sso_rig) -> None:  # type: ignore[no-untyped-def]
     rig, fake, _opened = sso_rig
     recorder = Recorder()
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
-        assert app.roles.table.go_to("sandbox.ReadOnly")
-        await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, SsoLoginScreen))
+        await _open_login_dialog(pilot, app, "sandbox.ReadOnly")
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, SsoLoginScreen))
         await workers_done(app)
@@ -238,3 +266,19 @@ async def test_a_login_or_logout_elsewhere_shows_at_the_next_tick(sso_rig) -> No
         assert _row(app, "prod-admin").status == "inactive"  # configured roles are not Identity Center's
     assert fake.calls == []
     _clean(recorder)
+
+
+async def test_with_two_instances_l_on_a_configured_role_says_which_role_to_highlight(
+    isolated_home: Path,
+) -> None:
+    other = 'start_url = "https://other-org.awsapps.com/start"\nregion = "us-east-1"\n'
+    rig = build_rig(isolated_home, ROLES + f"\n[sso.work]\n{WORK}\n[sso.other]\n{other}")
+    recorder = Recorder()
+    app = rig.app()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        assert app.roles.table.highlighted == "prod-admin"  # a configured role: of neither instance
+        await pilot.press("l")
+        await wait_until(
+            pilot, lambda: recorder.notified("Highlight a role of the IAM Identity Center instance")
+        )
+        assert not isinstance(app.screen, SsoLoginScreen)
