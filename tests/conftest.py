@@ -6,16 +6,25 @@ The helpers themselves live in `tests/support/`; this file only turns them into 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from tests.support.clock import clock_guard, real_now
 from tests.support.home import Home, build_home
 from tests.support.moto import moto_server
 from tests.support.sso_fake import SsoFake
 
 AWS_PREFIXES = ("AWS_", "STSUI_", "XDG_")
+
+
+@pytest.fixture(autouse=True)
+def one_clock() -> Iterator[None]:
+    """A test that froze a clock must not read the real one (tests/support/clock.py)."""
+    with clock_guard():
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -48,9 +57,16 @@ def home(isolated_home: Path, moto_url: str) -> Home:
 
 
 @pytest.fixture
-def sso_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[SsoFake]:
+def sso_clock() -> Callable[[], datetime]:
+    """The clock the SSO fake stamps times with: the real one, for tests of the real program; a module
+    with a frozen clock overrides this fixture with its own."""
+    return real_now
+
+
+@pytest.fixture
+def sso_fake(monkeypatch: pytest.MonkeyPatch, sso_clock: Callable[[], datetime]) -> Iterator[SsoFake]:
     """The loopback IAM Identity Center (portal and OIDC), with both endpoint variables pointing at it."""
-    fake = SsoFake().start()
+    fake = SsoFake(sso_clock).start()
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", fake.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", fake.url)
     yield fake

@@ -403,14 +403,14 @@ def sync(
     discoverer: Discoverer,
     cache: DiscoveryCache,
     *,
-    clock: Callable[[], datetime] = utc_now,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[DiscoveredRole], Discovery]:
-    """Discover and cache the instance's roles; returns the merged list and what this discovery found."""
+    """Discover and cache the instance's roles (stamped on the logins' clock); returns the merged list and
+    what this discovery found."""
     found = discoverer.discover(instance, progress)
     old, _synced = cache.get(instance.name, instance.start_url)
     roles = merge(old, found)
-    cache.put(instance.name, instance.start_url, roles, clock())
+    cache.put(instance.name, instance.start_url, roles, discoverer.logins.clock())
     return roles, found
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ import pytest
 from stsui.aws.sso import BotoSsoGateway
 from stsui.domain.errors import NeedsLogin, StsError
 from stsui.domain.sso import EXPIRED, DeviceAuthorization, DiscoveredRole, SsoInstance
+from stsui.domain.times import rfc3339
 from stsui.engine.sso import Discoverer, Discovery, RateLimit, SsoLogins, merge
 from stsui.store.sso_cache import SsoTokenCache, token_file_name
+from tests.support.clock import Clock, moment
 from tests.support.sso_fake import SsoFake
 
 WORK = SsoInstance("work", "https://my-org.awsapps.com/start", "eu-west-1")
@@ -30,24 +33,19 @@ CLI_KEYS = {
 }
 
 
-class Clock:
-    """A clock that moves only when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += timedelta(seconds=seconds)
+NOON = moment(2026, 12, 4, 12)
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    """A clock that moves only when the code under test sleeps."""
+    return Clock(NOON)
+
+
+@pytest.fixture
+def sso_clock(clock: Clock) -> Callable[[], datetime]:
+    """The fake stamps registrations and credentials on the test's clock."""
+    return clock
 
 
 @pytest.fixture
@@ -57,7 +55,9 @@ def cache_dir(isolated_home: Path) -> Path:
 
 @pytest.fixture
 def logins(sso_fake: SsoFake, cache_dir: Path, clock: Clock) -> SsoLogins:
-    return SsoLogins(SsoTokenCache(cache_dir), BotoSsoGateway, clock=clock, sleep=clock.sleep)
+    return SsoLogins(
+        SsoTokenCache(cache_dir), lambda: BotoSsoGateway(clock=clock), clock=clock, sleep=clock.sleep
+    )
 
 
 def _login(logins: SsoLogins) -> tuple[list[DeviceAuthorization], list[str]]:
@@ -79,7 +79,7 @@ def test_login_polls_at_the_interval_and_slows_down(
     data = json.loads(path.read_text())
     assert set(data) == CLI_KEYS  # exactly the AWS CLI's keys
     assert data["startUrl"] == WORK.start_url and data["region"] == "eu-west-1"
-    assert data["expiresAt"] == "2026-12-04T20:00:30Z"  # clock after 30 s of polling + 8 h
+    assert data["expiresAt"] == rfc3339(NOON + timedelta(hours=8, seconds=30))  # after 30 s of polling
     assert data["accessToken"] in sso_fake.state.access_tokens
     assert os.stat(path).st_mode & 0o777 == 0o600
 

@@ -20,6 +20,7 @@ import pytest
 from stsui.store.atomic import temp_prefix
 from stsui.store.stamps import is_racy
 from tests.reliability.conftest import SESSION_KEYS, make_home, parse_ini, run, spawn, tree_snapshot
+from tests.support.clock import real_ns
 from tests.support.home import USER_CREDENTIALS, Home
 
 SEED = 20261130
@@ -107,7 +108,7 @@ def run_batch(home: Home, seed: int) -> Tally:
     tally = Tally()
     took = []
     for _ in range(CALIBRATION_RUNS):
-        started = time.monotonic()
+        started = time.monotonic()  # how long a real run takes, to place the kills (no test clock here)
         result = run(home, "assume", "admin", "--duration", "1h")
         took.append(time.monotonic() - started)
         assert result.returncode == 0, result.stderr
@@ -262,7 +263,7 @@ def wait_until_settled(home: Home) -> None:
     """Wait until the roles file is older than the racy window. Before that its validated roles are cached
     with a digest, and the first run after the window validates and caches them again: a locked write at
     a step that depends on the clock, which shifted the crash points (seen once: no step left a temp)."""
-    while is_racy(os.stat(home.roles), time.time_ns()):
+    while is_racy(os.stat(home.roles), real_ns()):
         time.sleep(0.05)
 
 

@@ -11,6 +11,8 @@ Knobs a test turns:
 - `throttle_every`: every N-th portal request is refused with 429 TooManyRequestsException;
 - `accounts`: {account id: (account name, [role names])}, changed between syncs to make roles disappear;
 - `expire_access_tokens()`: every issued access token is refused (401) from now on.
+
+Every time it hands out (client registrations, role credentials) is on the clock it is given: the test's.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -100,7 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
                 client_id, secret = "client-" + secrets.token_hex(6), "csecret-" + secrets.token_hex(16)
                 state.clients[client_id] = secret
                 state.secrets.append(secret)
-                now = int(time.time())
+                now = int(self.server.clock().timestamp())
                 return self._send(
                     200,
                     {
@@ -228,7 +231,8 @@ class _Handler(BaseHTTPRequestHandler):
             state.issued_credentials.append(key)
             secret, session = "ssosecret-" + secrets.token_hex(16), "ssosession-" + secrets.token_hex(24)
             state.secrets += [secret, session]
-            expires_ms = int((time.time() + state.credentials_expire_in) * 1000)
+            expires = self.server.clock() + timedelta(seconds=state.credentials_expire_in)
+            expires_ms = int(expires.timestamp() * 1000)
             return self._send(
                 200,
                 {
@@ -254,17 +258,23 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     state: State
     lock: threading.Lock
+    clock: Callable[[], datetime]
 
 
 class SsoFake:
-    """The fake on 127.0.0.1, a free port; `url` serves as both AWS_ENDPOINT_URL_SSO and _SSO_OIDC."""
+    """The fake on 127.0.0.1, a free port; `url` serves as both AWS_ENDPOINT_URL_SSO and _SSO_OIDC.
+    `clock` is the test's (there is no default: a fake on the wall clock beside a frozen test clock is the
+    bug tests/support/clock.py describes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime]) -> None:
         self.state = State()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.state = self.state
         self._server.lock = threading.Lock()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server.clock = clock
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )  # stop() waits for one poll: 0.5 s by default, for every test
 
     @property
     def url(self) -> str:
