@@ -43,6 +43,11 @@ def test_device_flow_pending_slow_down_then_token_and_refresh(sso_fake: SsoFake)
     )
     assert device["interval"] == 5 and device["expiresIn"] == 600 and "-" in device["userCode"]
     assert client["clientSecretExpiresAt"] == int((NOON + timedelta(days=90)).timestamp())
+    # Identity Center's own form today: the start URL's device page, with the code
+    assert (
+        device["verificationUriComplete"]
+        == f"https://x.awsapps.com/start/#/device?user_code={device['userCode']}"
+    )
     poll = {"clientId": client["clientId"], "clientSecret": client["clientSecret"], "grantType": DEVICE_GRANT}
     with pytest.raises(oidc.exceptions.AuthorizationPendingException):
         oidc.create_token(deviceCode=device["deviceCode"], **poll)

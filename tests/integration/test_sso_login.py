@@ -15,7 +15,7 @@ from stsui.aws.sso import BotoSsoGateway
 from stsui.domain.errors import NeedsLogin, StsError
 from stsui.domain.sso import EXPIRED, DeviceAuthorization, DiscoveredRole, SsoInstance
 from stsui.domain.times import rfc3339
-from stsui.engine.sso import Discoverer, Discovery, RateLimit, SsoLogins, merge
+from stsui.engine.sso import ENDLESS_PAGES, Discoverer, Discovery, RateLimit, SsoLogins, merge
 from stsui.store.sso_cache import SsoTokenCache, token_file_name
 from tests.support.clock import Clock, moment
 from tests.support.sso_fake import SsoFake
@@ -73,7 +73,7 @@ def test_login_polls_at_the_interval_and_slows_down(
     sso_fake.state.device_script = ["pending", "slow_down", "pending"]
     shown, opened = _login(logins)
     assert clock.sleeps == [5, 5, 10, 10]  # the interval, then +5 s after SlowDownException
-    assert opened == [f"{sso_fake.url}/start/#/device?user_code={shown[0].user_code}"]
+    assert opened == [f"{WORK.start_url}/#/device?user_code={shown[0].user_code}"]
 
     path = cache_dir / token_file_name("work")
     data = json.loads(path.read_text())
@@ -187,9 +187,88 @@ def test_a_cancelled_login_stops_polling(logins: SsoLogins, sso_fake: SsoFake, c
     assert sso_fake.count("CreateToken:urn:ietf:params:oauth:grant-type:device_code") == 2
 
 
+def _discoverer(logins: SsoLogins, **options: int) -> Discoverer:
+    return Discoverer(logins, rate=100_000, sleep=lambda _s: None, **options)
+
+
 def test_names_from_the_portal_are_made_printable(logins: SsoLogins, sso_fake: SsoFake) -> None:
-    sso_fake.state.accounts["123456789012"] = ("evil\x1b[2J\u202ename", ["Ad\x07min"])
+    sso_fake.state.accounts["123456789012"] = ("evil\x1b[2J\u202ename", ["Admin"])
     sso_fake.state.device_script = []
     _login(logins)
-    found = Discoverer(logins, rate=100_000, sleep=lambda _s: None).discover(WORK)
-    assert [(r.account_name, r.role_name) for r in found.roles] == [("evil\\x1b[2J\\u202ename", "Ad\\x07min")]
+    found = _discoverer(logins).discover(WORK)
+    assert [(r.account_name, r.role_name) for r in found.roles] == [("evil\\x1b[2J\\u202ename", "Admin")]
+
+
+HOSTILE_ACCOUNTS = {
+    "../../../victim/settings": ("!!!", ["???"]),  # a name that reduces to nothing fell back to the id
+    "12345678901": ("short", ["Admin"]),
+    "1234567890123": ("long", ["Admin"]),
+    "123456789012": ("fine", ["Admin", "Ad\x07min", "../Admin", "x" * 65, "Read.Only"]),
+}
+
+
+def test_answers_that_are_no_account_id_or_role_name_are_dropped_and_said_once(
+    logins: SsoLogins, sso_fake: SsoFake
+) -> None:
+    sso_fake.state.accounts.update(HOSTILE_ACCOUNTS)
+    sso_fake.state.device_script = []
+    _login(logins)
+    found = _discoverer(logins).discover(WORK)
+    assert [(r.account_id, r.role_name) for r in found.roles] == [
+        ("123456789012", "Admin"),
+        ("123456789012", "Read.Only"),
+    ]
+    assert found.dropped == 6 and found.failed_accounts == frozenset()
+    assert found.dropped_note(WORK) == (
+        "IAM Identity Center 'work' answered 6 accounts or roles that stsui does not use: each needs a "
+        "12-digit AWS account id and a permission set name of 1-64 letters, digits and _+=,.@-."
+    )
+    assert set(sso_fake.state.accounts_asked) == {"123456789012"}  # a dropped account is never asked about
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("listing", ["accounts", "roles"])
+def test_a_portal_repeating_its_page_token_is_stopped(
+    logins: SsoLogins, sso_fake: SsoFake, listing: str
+) -> None:
+    sso_fake.add_accounts(3)
+    sso_fake.state.device_script = []
+    _login(logins)
+    if listing == "accounts":
+        sso_fake.state.endless_accounts = "same"
+        with pytest.raises(
+            StsError, match="ListAccounts at IAM Identity Center 'work' answered the same page"
+        ):
+            _discoverer(logins).discover(WORK)
+        assert sso_fake.count("ListAccounts") == 2 and sso_fake.count("ListAccountRoles") == 0
+    else:
+        sso_fake.state.endless_roles = "same"  # one account's roles: that account is kept as it was
+        found = _discoverer(logins).discover(WORK)
+        assert found.failed_accounts == {"100000000000", "100000000001", "100000000002"}
+        assert sso_fake.count("ListAccountRoles") == 6
+
+
+@pytest.mark.timeout(30)
+def test_a_portal_paging_forever_is_stopped_at_the_page_bound(logins: SsoLogins, sso_fake: SsoFake) -> None:
+    sso_fake.add_accounts(3)
+    sso_fake.state.device_script = []
+    sso_fake.state.endless_accounts = "new"  # a new token every time, and empty pages
+    _login(logins)
+    with pytest.raises(StsError, match=r"ListAccounts .* was still paging after 25 pages; stopped") as caught:
+        _discoverer(logins, max_pages=25).discover(WORK)
+    assert caught.value.code == ENDLESS_PAGES and sso_fake.count("ListAccounts") == 25
+
+
+def test_a_sign_in_page_outside_aws_is_never_opened(
+    logins: SsoLogins, sso_fake: SsoFake, cache_dir: Path
+) -> None:
+    sso_fake.state.verification_uri = "http://127.0.0.1:9/\x1b]8;;evil"
+    sso_fake.state.device_script = ["pending"]
+    shown, opened = _login(logins)
+    assert opened == []
+    assert shown[0].untrusted == (
+        "IAM Identity Center 'work' named a sign-in page that is not AWS's (it contains spaces, control "
+        "characters or backslashes), so stsui did not open it: "
+        "http://127.0.0.1:9/\\x1b]8;;evil - open it yourself only if you trust it."
+    )
+    assert (cache_dir / token_file_name("work")).exists()  # approved by hand: the login goes on

@@ -26,7 +26,7 @@ from stsui.tui.messages import Fact
 
 if TYPE_CHECKING:
     from stsui.domain.model import Role
-    from stsui.domain.sso import SsoInstance
+    from stsui.domain.sso import DeviceAuthorization, SsoInstance
     from stsui.engine.engine import Engine
     from stsui.tui.state import RoleBook
 
@@ -223,14 +223,21 @@ class SsoActions:
         assert logins is not None
         post = self.post_message  # type: ignore[attr-defined]
         browser = browser_available()
+
+        def show(device: DeviceAuthorization) -> None:
+            # an untrusted page is never opened (the engine decides): shown as without a browser, and why
+            opens = browser and device.untrusted is None
+            post(SsoCodeShown(instance.name, device.user_code, None if opens else device.verification_uri))
+            if device.untrusted:
+                app = self.app  # type: ignore[attr-defined]
+                app.call_from_thread(
+                    app.notify, device.untrusted, title="Not opened", severity="warning", timeout=30
+                )
+
         try:
             logins.login(
                 instance,
-                show=lambda device: post(
-                    SsoCodeShown(
-                        instance.name, device.user_code, None if browser else device.verification_uri
-                    )
-                ),
+                show=show,
                 open_browser=webbrowser.open if browser else lambda _url: None,
                 cancelled=cancel.is_set,
             )
@@ -256,13 +263,16 @@ class SsoActions:
                     post(SsoSyncProgress(name, done, total))
 
             try:
-                roles, _found = sync(instance, Discoverer(logins), cache, progress=progress)
+                roles, found = sync(instance, Discoverer(logins), cache, progress=progress)
             except StsuiError as error:
                 failures.append(error.message)
                 continue
             live = [r for r in roles if not r.gone]
             gone = len(roles) - len(live)
             counts.append(f"{instance.name}: {len(live)} roles" + (f", {gone} gone" if gone else ""))
+            note = found.dropped_note(instance)
+            if note:
+                failures.append(note)
         self.engine.config = with_discovered(self.engine.config, cache)
         post(SsoSynced("; ".join(counts), tuple(failures)))
 
