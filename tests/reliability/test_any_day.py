@@ -30,6 +30,8 @@ FROZEN_CLOCK_MODULES = (
 """Where a frozen clock meets a fake server, files with times in them, or stsui's own clock defaults: the
 SSO fake over HTTP, the engine and the TUI with the fake STS, other tools' sessions. (The rest of the TUI
 tests use the same rig; they are left out to keep this run short.)"""
+NOT_CLOCK_SENSITIVE = "not test_discovers_500_accounts_with_throttled_pages"
+"""2,500 portal requests that no clock takes part in: the slowest test of those modules."""
 
 WALL_CLOCK = re.compile(r"\b(?:time\.time(?:_ns)?|datetime\.(?:now|utcnow|today)|date\.today)\(")
 
