@@ -6,11 +6,13 @@ The helpers themselves live in `tests/support/`; this file only turns them into 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from tests.support.clock import clock_guard, real_now
 from tests.support.home import Home, build_home
 from tests.support.keyring_daemon import KeyringDaemon, missing
 from tests.support.moto import moto_server
@@ -20,6 +22,13 @@ AWS_PREFIXES = ("AWS_", "STSUI_", "XDG_")
 KEYRING_VARIABLES = ("DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND", "DISPLAY", "WAYLAND_DISPLAY")
 """No test reaches the user's own keyring (or opens a prompt on their display): those that need one get
 a private one (`os_keyring`)."""
+
+
+@pytest.fixture(autouse=True)
+def one_clock() -> Iterator[None]:
+    """A test that froze a clock must not read the real one (tests/support/clock.py)."""
+    with clock_guard():
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -52,9 +61,16 @@ def home(isolated_home: Path, moto_url: str) -> Home:
 
 
 @pytest.fixture
-def sso_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[SsoFake]:
+def sso_clock() -> Callable[[], datetime]:
+    """The clock the SSO fake stamps times with: the real one, for tests of the real program; a module
+    with a frozen clock overrides this fixture with its own."""
+    return real_now
+
+
+@pytest.fixture
+def sso_fake(monkeypatch: pytest.MonkeyPatch, sso_clock: Callable[[], datetime]) -> Iterator[SsoFake]:
     """The loopback IAM Identity Center (portal and OIDC), with both endpoint variables pointing at it."""
-    fake = SsoFake().start()
+    fake = SsoFake(sso_clock).start()
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", fake.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", fake.url)
     yield fake

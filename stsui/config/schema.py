@@ -22,6 +22,7 @@ from stsui.domain.limits import (
 )
 from stsui.domain.rules import NAME as ROLE_NAME
 from stsui.domain.rules import NAME_RULE, profile_name_problem
+from stsui.domain.sso import ACCOUNT_ID, ACCOUNT_ID_RULE, PERMISSION_SET_NAME, PERMISSION_SET_RULE
 
 MAX_TAGS = 50
 MAX_POLICY_ARNS = 10
@@ -358,10 +359,8 @@ def check_profile_template(value: Any) -> str:
     return text
 
 
-check_account_id = _matching(re.compile(r"\d{12}", re.ASCII), "a 12-digit AWS account id string")
-check_sso_role_name = _matching(
-    re.compile(r"[\w+=,.@-]{1,64}", re.ASCII), "a permission set name of 1-64 letters, digits and _+=,.@-"
-)
+check_account_id = _matching(ACCOUNT_ID, f"{ACCOUNT_ID_RULE} string")
+check_sso_role_name = _matching(PERMISSION_SET_NAME, PERMISSION_SET_RULE)
 
 SSO_ROLE_CHECKS: dict[str, Callable[[Any], Any]] = {
     "source_sso": check_source_role,

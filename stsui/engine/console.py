@@ -15,11 +15,11 @@ from stsui.domain.console import (
     destination_url,
     partition,
     partition_of_arn,
-    partition_of_region,
 )
 from stsui.domain.durations import format_duration
 from stsui.domain.errors import UsageError
 from stsui.domain.model import Config, Role, Session
+from stsui.domain.partitions import partition_of_region
 from stsui.engine.engine import Engine
 
 FEDERATED_NAME_LIMIT = 32

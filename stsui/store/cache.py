@@ -16,6 +16,7 @@ from pathlib import Path
 
 from stsui.domain.errors import UnsafeFileError
 from stsui.domain.model import Credentials, Session
+from stsui.domain.printable import printable
 from stsui.domain.times import parse_rfc3339, rfc3339
 from stsui.store.atomic import exclusive, private_dir, read_regular, write_private
 
@@ -51,6 +52,14 @@ class _JsonDir:
         self.limit = limit
 
     def _path(self, key: str) -> Path:
+        """The entry's file, always a plain file of this directory whatever the key was made from (the last
+        line of defence); UnsafeFileError for a key that could name anything else: empty, '.' or '..' or
+        any hidden name, or one with '/', '\\' or NUL. ('a..b' stays: 'a..b.json' is a file here like any.)"""
+        if not key or key.startswith(".") or any(char in key for char in "/\\\0"):
+            raise UnsafeFileError(
+                f"Refused the cache entry name '{printable(key, 80)}' in {self.directory}: a name must not "
+                "be empty, start with '.' or contain '/', '\\' or NUL; nothing was read or written."
+            )
         return self.directory / f"{key}.json"
 
     def load(self, key: str) -> dict[str, object] | None:
@@ -74,9 +83,10 @@ class _JsonDir:
 
     def save(self, key: str, data: dict[str, object]) -> None:
         """Write the entry (0600); raises UnsafeFileError when the directory is not safely this user's."""
+        path = self._path(key)
         private_dir(self.directory.parent)
         private_dir(self.directory)
-        write_private(self._path(key), json.dumps(data, indent=1).encode())
+        write_private(path, json.dumps(data, indent=1).encode())
 
     def delete(self, key: str) -> bool:
         try:

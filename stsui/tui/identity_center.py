@@ -142,7 +142,10 @@ class IdentityCenter:
         browser = browser_available()
 
         def show(device: DeviceAuthorization) -> None:
-            post(SsoCodeShown(instance.name, device.user_code, None if browser else device.verification_uri))
+            # an untrusted page is never opened (the engine decides): shown as without a browser, and why
+            opens = browser and device.untrusted is None
+            page = None if opens else device.verification_uri
+            post(SsoCodeShown(instance.name, device.user_code, page, untrusted=device.untrusted))
 
         try:
             logins.login(
@@ -174,13 +177,16 @@ class IdentityCenter:
                     post(SsoSyncProgress(name, done, total))
 
             try:
-                roles, _found = sync(instance, Discoverer(logins), cache, progress=progress)
+                roles, found = sync(instance, Discoverer(logins), cache, progress=progress)
             except StsuiError as error:
                 failures.append(error.message)
                 continue
             live = [r for r in roles if not r.gone]
             gone = len(roles) - len(live)
             counts.append(f"{instance.name}: {len(live)} roles" + (f", {gone} gone" if gone else ""))
+            note = found.dropped_note(instance)
+            if note:
+                failures.append(note)
         post(SsoSynced(with_discovered(self.engine.config, cache), "; ".join(counts), tuple(failures)))
 
     # -- what the jobs reported --------------------------------------------------------------------------

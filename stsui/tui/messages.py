@@ -250,11 +250,13 @@ class ConsoleNeedsMfa(Fact):
 @dataclass
 class SsoCodeShown(Fact):
     """The device authorization started: the user must confirm this code in the browser (`page`: the page
-    to open by hand, when no browser can be opened from here)."""
+    to open by hand, when no browser can be opened from here or the page is not AWS's: `untrusted` says
+    why it was not opened)."""
 
     sso: str
     user_code: str
     page: str | None = None
+    untrusted: str | None = None
 
 
 @dataclass

@@ -6,7 +6,7 @@ import threading
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from stsui.config.load import load_config
@@ -15,26 +15,14 @@ from stsui.domain.errors import StsError
 from stsui.domain.model import AccessKey, Credentials, Identity, Role, Session
 from stsui.engine.engine import Engine
 from stsui.store.credentials_file import CredentialsFile
+from tests.support.clock import START, Clock
 
-START = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
+__all__ = ["BASE_ARN", "SECRET_MARK", "START", "Clock", "FakeGateway", "make_engine"]
+
 SECRET_MARK = "SECRETVALUE"
 """Every secret and token the fake hands out contains this, so tests can prove it is never shown."""
 
 BASE_ARN = "arn:aws:iam::999999999999:user/tester"
-
-
-class Clock:
-    """A frozen clock; `step()` moves it forward."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def step(self, seconds: float) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
 
 
 @dataclass

@@ -39,6 +39,9 @@ class FakeIdentityCenter:
         }
         self.approved = threading.Event()
         self.calls: list[str] = []
+        self.cancelled = threading.Event()
+        self.page = "https://device.sso.eu-west-1.amazonaws.com/"
+        """The sign-in page StartDeviceAuthorization names (a real one's form)."""
 
     def register_client(self, *, region: str, scopes: tuple[str, ...]) -> ClientRegistration:
         self.calls.append("register_client")
@@ -48,16 +51,19 @@ class FakeIdentityCenter:
         self, *, region: str, client: ClientRegistration, start_url: str
     ) -> DeviceAuthorization:
         self.calls.append("start_device_authorization")
-        url = f"https://device.example/?user_code=WXYZ-1234&{SECRET_MARK}"
-        return DeviceAuthorization(
-            f"{SECRET_MARK}-device", "WXYZ-1234", "https://device.example/", url, 600, 1
-        )
+        url = f"{self.page}?user_code=WXYZ-1234&{SECRET_MARK}"
+        return DeviceAuthorization(f"{SECRET_MARK}-device", "WXYZ-1234", self.page, url, 600, 1)
 
     def create_token(
         self, *, region: str, client: ClientRegistration, device_code=None, refresh_token=None
     ) -> Grant:  # type: ignore[no-untyped-def]
         self.calls.append("create_token")
-        if not self.approved.wait(2):
+        for _ in range(200):  # up to 2 s, or until the login is cancelled
+            if self.approved.wait(0.01):
+                break
+            if self.cancelled.is_set():
+                raise StsError("pending", PENDING)
+        else:
             raise StsError("pending", PENDING)
         return Grant(f"{SECRET_MARK}-access", 28800, f"{SECRET_MARK}-refresh")
 
@@ -137,7 +143,7 @@ async def test_login_from_the_tui_then_assume_and_sync(sso_rig) -> None:  # type
         await pilot.press("l")
         await wait_until(pilot, lambda: "Code: WXYZ-1234" in str(app.screen.query_one("#sso-code").render()))
         assert isinstance(app.screen, SsoLoginScreen)
-        assert opened == ["https://device.example/?user_code=WXYZ-1234&" + SECRET_MARK]
+        assert opened == [f"{fake.page}?user_code=WXYZ-1234&{SECRET_MARK}"]
         fake.approved.set()
         await wait_until(pilot, lambda: recorder.notified("Logged in to IAM Identity Center 'work'"))
         assert not isinstance(app.screen, SsoLoginScreen)
@@ -193,6 +199,8 @@ async def test_cancelling_the_login_dialog(sso_rig) -> None:  # type: ignore[no-
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
         await _open_login_dialog(pilot, app, "sandbox.ReadOnly")
+        fake.cancelled = app.screen.cancel  # the waiting poll answers "pending" at Esc, not after 2 s
+        await wait_until(pilot, lambda: "create_token" in fake.calls)
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, SsoLoginScreen))
         await workers_done(app)
@@ -209,9 +217,7 @@ async def test_without_a_display_the_page_is_shown_not_a_text_browser(sso_rig, m
     app = rig.app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("l")
-        await wait_until(
-            pilot, lambda: "https://device.example/" in str(app.screen.query_one("#sso-hint").render())
-        )
+        await wait_until(pilot, lambda: fake.page in str(app.screen.query_one("#sso-hint").render()))
         assert "WXYZ-1234" in str(app.screen.query_one("#sso-code").render())
         assert "user_code" not in str(app.screen.query_one("#sso-hint").render()) and opened == []
         fake.approved.set()

@@ -55,6 +55,8 @@ class SsoLoginScreen(ModalScreen[LoginOutcome]):
     @on(SsoCodeShown)
     def _code_shown(self, fact: SsoCodeShown) -> None:
         self.query_one("#sso-code", Label).update(f"Code: {printable(fact.user_code, 32)}")
+        if fact.untrusted is not None:
+            self.app.notify(fact.untrusted, title="Not opened", severity="warning", timeout=30)
         if fact.page is not None:
             self.query_one("#sso-hint", Label).update(
                 f"Open {printable(fact.page, 300)} in a browser on any device, enter this code and approve "
