@@ -16,6 +16,7 @@ lint: $(VENV)/.ok-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	@# bytecode up front: the suite starts stsui ~1,000 times, and where PYTHONDONTWRITEBYTECODE is set each

@@ -47,10 +47,14 @@ def _read_line(connection: socket.socket) -> dict[str, object] | None:
     return message if isinstance(message, dict) else None
 
 
+class NoTuiToAsk(NeedsMfa):
+    """No TUI listens for MFA questions: nobody on this machine can be asked but through the desktop."""
+
+
 def ask_the_tui(role: str, asker: str) -> None:
-    """Ask the running TUI for `role`'s MFA code and wait; raises NeedsMfa with a sentence when no TUI runs,
-    the user declines, or the wait runs out."""
-    unreachable = NeedsMfa(
+    """Ask the running TUI for `role`'s MFA code and wait; raises NeedsMfa with a sentence when the user
+    declines or the wait runs out, NoTuiToAsk when no TUI runs."""
+    unreachable = NoTuiToAsk(
         f"Role '{role}' needs an MFA code and no stsui TUI is running to ask for it; "
         f"run 'stsui assume {role}' in a terminal or open the TUI (stsui)."
     )

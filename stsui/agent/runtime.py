@@ -19,6 +19,7 @@ from stsui.agent.mfa_relay import Answer, MfaRelay
 from stsui.agent.registry import AgentRegistration
 from stsui.agent.server import CredentialsServer, route
 from stsui.agent.sessions import Event, Renewer, SessionSource
+from stsui.domain.model import Role
 from stsui.engine.engine import Engine
 
 
@@ -35,13 +36,16 @@ class Agent:
         port: int = 0,
         on_event: Callable[[Event], None] = lambda event: None,
         mfa_answer: Answer | None = None,
+        needs_you: Callable[[Role, str | None, str], object] | None = None,
     ) -> None:
         if mfa_answer is not None and not register:
             raise ValueError("only the user's agent (registered) answers MFA questions")
         self.engine = engine
         self._port = port
         self._mfa_answer = mfa_answer
-        self.sessions = SessionSource(engine, roles=None if roles is None else set(roles), on_event=on_event)
+        self.sessions = SessionSource(
+            engine, roles=None if roles is None else set(roles), on_event=on_event, needs_you=needs_you
+        )
         self.registration = AgentRegistration() if register else None
         self.token = new_token()
         self._server: CredentialsServer | None = None

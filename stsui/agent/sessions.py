@@ -13,6 +13,8 @@ from __future__ import annotations
 import enum
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,6 +23,9 @@ from stsui.domain.model import Role, Session, renewal_due
 from stsui.engine.engine import Engine
 from stsui.engine.renewal import Backoff
 
+MFA_PROCESS_WAIT = 1.5
+"""How long a request waits for a role's `mfa_process` before its 503 (botocore asks a container endpoint
+for 2 s, three times): the code usually comes in time; a touch of a security key takes a retry or two."""
 RENEW_LEAD = timedelta(minutes=2)
 """A served session is renewed this long before it would fall due, so no caller meets a due one (at most half
 of the time between its start and its renewal window, so a short session is not renewed over and over)."""
@@ -63,10 +68,16 @@ class SessionSource:
         *,
         roles: set[str] | None = None,
         on_event: Callable[[Event], None] = lambda event: None,
+        needs_you: Callable[[Role, str | None, str], object] | None = None,
     ) -> None:
         self.engine = engine
         self._allowed = roles
         self._on_event = on_event
+        self._needs_you = needs_you
+        """Tells the user (a desktop notification) when a caller needs an MFA code nobody here can give;
+        None where the TUI is the agent (it asks itself)."""
+        self._codes: dict[tuple[str | None, str], Future[None]] = {}
+        """MFA sessions being made from `mfa_process`, by base identity and device."""
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._served: dict[str, _Served] = {}
@@ -112,9 +123,15 @@ class SessionSource:
 
     def _obtain(self, role: Role, state: _Served, *, fresh: bool) -> Session:
         try:
+            if self.engine.code_from_process(role, fresh=fresh):
+                self._wait_for_mfa_process(role)
             outcome = self.engine.obtain(role, fresh=fresh)
         except NeedsMfa as error:
-            self._on_event(Event(EventKind.NEEDS_MFA, role.name, str(error)))
+            if not self.engine.code_from_process(role, fresh=fresh):  # else the code is on its way
+                self._on_event(Event(EventKind.NEEDS_MFA, role.name, str(error)))
+                if self._needs_you is not None:
+                    serial = self.engine.mfa_root(role).mfa_serial
+                    self._needs_you(role, serial, "A program using stsui's credentials server")
             raise
         except StsuiError as error:
             self._on_event(Event(EventKind.FAILED, role.name, str(error)))
@@ -127,6 +144,36 @@ class SessionSource:
         state.session, state.obtained_at = outcome.session, self.engine.clock()
         self.changed.set()
         return outcome.session
+
+    def _wait_for_mfa_process(self, role: Role) -> None:
+        """Make the MFA session `role`'s chain needs from its `mfa_process` in a thread of its own (one per
+        device, shared by every caller meanwhile), waiting for it at most `MFA_PROCESS_WAIT`: a request
+        never waits long for a person's touch. NeedsMfa (a 503) while the code is still coming."""
+        root = self.engine.mfa_root(role)
+        key = (root.base, root.mfa_serial or "")
+        with self._guard:
+            job = self._codes.get(key)
+            if job is None or job.done():
+                job = self._codes[key] = Future()
+                threading.Thread(
+                    target=self._make_mfa_session, args=(root, job), name="stsui-mfa-process", daemon=True
+                ).start()
+        try:
+            job.result(timeout=MFA_PROCESS_WAIT)
+        except FutureTimeout:
+            raise NeedsMfa(
+                f"Role '{role.name}' needs an MFA code and its mfa_process is getting one (touch your "
+                "security key if it asks); try again in a moment."
+            ) from None
+
+    def _make_mfa_session(self, root: Role, job: Future[None]) -> None:
+        try:
+            self.engine.start_mfa_session(root, None)
+        except BaseException as error:  # handed to every caller waiting on the job
+            job.set_exception(error)
+        else:
+            job.set_result(None)
+            self.changed.set()
 
     def next_renewal(self) -> datetime | None:
         """When the next background renewal is due (None when nothing has been served)."""

@@ -14,10 +14,10 @@ ARN_LIMIT = 2048
 
 
 def checked_credentials(
-    action: str, key: str, secret: str, token: str, expiration: datetime | str
+    action: str, key: str, secret: str, token: str, expiration: datetime | str, now: datetime | None = None
 ) -> Credentials:
-    """Credentials that are still valid now; StsError (nothing is written) when STS's Expiration is in the
-    past or is no usable time (a year 9999 with an offset overflows)."""
+    """Credentials that are still valid `now` (default: the wall clock); StsError (nothing is written) when
+    STS's Expiration is in the past or is no usable time (a year 9999 with an offset overflows)."""
     try:
         moment = datetime.fromisoformat(expiration) if isinstance(expiration, str) else expiration
         if moment.tzinfo is None:
@@ -25,7 +25,7 @@ def checked_credentials(
         moment = moment.astimezone(UTC)
     except (ValueError, OverflowError):
         raise expired_answer(action, str(expiration)) from None
-    if moment <= utc_now():
+    if moment <= (now or utc_now()):
         raise expired_answer(action, moment.isoformat())
     return Credentials(access_key_id=key, secret_access_key=secret, session_token=token, expiration=moment)
 

@@ -29,7 +29,7 @@ from stsui.aws.messages import (
     timed_out,
 )
 from stsui.aws.params import assume_role_params
-from stsui.domain.model import Credentials, Identity, Role, Session
+from stsui.domain.model import AccessKey, Credentials, Identity, Role, Session
 
 T = TypeVar("T")
 
@@ -66,7 +66,7 @@ class BotoGateway:
     def _region(self, session: boto3.session.Session, region: str | None) -> str:
         return region or self._default_region or session.region_name or DEFAULT_REGION
 
-    def _client(self, profile: str | None, region: str | None, source: Credentials | None) -> Any:
+    def _client(self, profile: str | None, region: str | None, source: Credentials | AccessKey | None) -> Any:
         with self._lock:
             if source is not None:
                 session = self._session(None)
@@ -76,7 +76,7 @@ class BotoGateway:
                         region_name=self._region(session, region),
                         aws_access_key_id=source.access_key_id,
                         aws_secret_access_key=source.secret_access_key,
-                        aws_session_token=source.session_token,
+                        aws_session_token=getattr(source, "session_token", None),  # none for an AccessKey
                         config=_client_config(),
                     )
                 )
@@ -118,7 +118,7 @@ class BotoGateway:
         except (KeyError, TypeError, AttributeError, ValueError):  # a 200 without the fields STS always sends
             raise translate(MalformedResponse(), action, self._endpoint(client)) from None
 
-    def assume_role(self, role: Role, *, duration: int, source: Credentials | None) -> Session:
+    def assume_role(self, role: Role, *, duration: int, source: Credentials | AccessKey | None) -> Session:
         params = assume_role_params(role, duration)
         what = assume_role_action(role.name)
         return self._call(
@@ -134,12 +134,19 @@ class BotoGateway:
         )
 
     def get_session_token(
-        self, *, source_profile: str | None, region: str | None, serial: str, code: str, duration: int
+        self,
+        *,
+        source_profile: str | None,
+        region: str | None,
+        serial: str,
+        code: str,
+        duration: int,
+        keys: AccessKey | None = None,
     ) -> Credentials:
         what = session_token_action(serial)
         return self._call(
             what,
-            lambda: self._client(source_profile, region, None),
+            lambda: self._client(source_profile, region, keys),
             lambda client: client.get_session_token(
                 DurationSeconds=duration, SerialNumber=serial, TokenCode=code
             ),
@@ -150,11 +157,12 @@ class BotoGateway:
         self,
         *,
         profile: str | None = None,
-        credentials: Credentials | None = None,
+        credentials: Credentials | AccessKey | None = None,
         region: str | None = None,
     ) -> Identity:
+        keys = credentials.name if isinstance(credentials, AccessKey) else None
         return self._call(
-            identity_action(profile, credentials is not None),
+            identity_action(profile, credentials is not None, keys),
             lambda: self._client(profile, region, credentials),
             lambda client: client.get_caller_identity(),
             lambda answer: checked_identity(answer["Account"], answer["Arn"], answer["UserId"]),
@@ -174,12 +182,19 @@ class BotoGateway:
         return not credentials.token
 
     def get_federation_token(
-        self, *, profile: str | None, region: str | None, name: str, policy: str, duration: int
+        self,
+        *,
+        profile: str | None,
+        region: str | None,
+        name: str,
+        policy: str,
+        duration: int,
+        keys: AccessKey | None = None,
     ) -> Session:
-        what = federation_token_action(profile)
+        what = federation_token_action(profile, keys.name if keys else None)
         return self._call(
             what,
-            lambda: self._client(profile, region, None),
+            lambda: self._client(profile, region, keys),
             lambda client: client.get_federation_token(Name=name, Policy=policy, DurationSeconds=duration),
             lambda answer: Session(
                 role_name=name,

@@ -21,7 +21,7 @@ from stsui.aws.messages import (
 )
 from stsui.aws.params import assume_role_params, flatten
 from stsui.aws.profiles import Plan, Resolver
-from stsui.domain.model import Credentials, Identity, Role, Session
+from stsui.domain.model import AccessKey, Credentials, Identity, Role, Session
 
 if TYPE_CHECKING:
     from stsui.aws.gateway import BotoGateway
@@ -42,10 +42,16 @@ def _credentials(action: str) -> Callable[[Element], Credentials]:
     return read
 
 
-def _keys(credentials: Credentials | None) -> Keys | None:
+def _keys(credentials: Credentials | AccessKey | None) -> Keys | None:
     if credentials is None:
         return None
+    if isinstance(credentials, AccessKey):
+        return Keys(credentials.access_key_id, credentials.secret_access_key)
     return Keys(credentials.access_key_id, credentials.secret_access_key, credentials.session_token)
+
+
+def _keyring_name(credentials: Credentials | AccessKey | None) -> str | None:
+    return credentials.name if isinstance(credentials, AccessKey) else None
 
 
 class HybridGateway:
@@ -68,7 +74,9 @@ class HybridGateway:
                 self._boto_gateway = BotoGateway(default_region=self._default_region)
             return self._boto_gateway
 
-    def _plan(self, profile: str | None, region: str | None, source: Credentials | None) -> Plan | None:
+    def _plan(
+        self, profile: str | None, region: str | None, source: Credentials | AccessKey | None
+    ) -> Plan | None:
         keys = _keys(source)
         return self._resolver.plan(None if keys else profile, region or self._default_region, keys)
 
@@ -81,7 +89,7 @@ class HybridGateway:
         except (KeyError, ValueError):  # a 200 without the fields STS always sends
             raise not_sts(what, plan.target.endpoint) from None
 
-    def assume_role(self, role: Role, *, duration: int, source: Credentials | None) -> Session:
+    def assume_role(self, role: Role, *, duration: int, source: Credentials | AccessKey | None) -> Session:
         plan = self._plan(role.source_profile, role.region, source)
         if plan is None:
             return self.boto.assume_role(role, duration=duration, source=source)
@@ -100,12 +108,24 @@ class HybridGateway:
         )
 
     def get_session_token(
-        self, *, source_profile: str | None, region: str | None, serial: str, code: str, duration: int
+        self,
+        *,
+        source_profile: str | None,
+        region: str | None,
+        serial: str,
+        code: str,
+        duration: int,
+        keys: AccessKey | None = None,
     ) -> Credentials:
-        plan = self._plan(source_profile, region, None)
+        plan = self._plan(source_profile, region, keys)
         if plan is None:
             return self.boto.get_session_token(
-                source_profile=source_profile, region=region, serial=serial, code=code, duration=duration
+                source_profile=source_profile,
+                region=region,
+                serial=serial,
+                code=code,
+                duration=duration,
+                keys=keys,
             )
         fields = {"DurationSeconds": str(duration), "SerialNumber": serial, "TokenCode": code}
         what = session_token_action(serial)
@@ -115,7 +135,7 @@ class HybridGateway:
         self,
         *,
         profile: str | None = None,
-        credentials: Credentials | None = None,
+        credentials: Credentials | AccessKey | None = None,
         region: str | None = None,
     ) -> Identity:
         plan = self._plan(profile, region, credentials)
@@ -125,7 +145,7 @@ class HybridGateway:
             plan,
             "GetCallerIdentity",
             {},
-            identity_action(profile, credentials is not None),
+            identity_action(profile, credentials is not None, _keyring_name(credentials)),
             lambda result: checked_identity(
                 text(result, "Account"), text(result, "Arn"), text(result, "UserId")
             ),
@@ -139,14 +159,21 @@ class HybridGateway:
         return not plan.keys.session_token
 
     def get_federation_token(
-        self, *, profile: str | None, region: str | None, name: str, policy: str, duration: int
+        self,
+        *,
+        profile: str | None,
+        region: str | None,
+        name: str,
+        policy: str,
+        duration: int,
+        keys: AccessKey | None = None,
     ) -> Session:
-        plan = self._plan(profile, region, None)
+        plan = self._plan(profile, region, keys)
         if plan is None:
             return self.boto.get_federation_token(
-                profile=profile, region=region, name=name, policy=policy, duration=duration
+                profile=profile, region=region, name=name, policy=policy, duration=duration, keys=keys
             )
-        what = federation_token_action(profile)
+        what = federation_token_action(profile, _keyring_name(keys))
         return self._call(
             plan,
             "GetFederationToken",

@@ -81,21 +81,26 @@ def session_token_action(serial: str) -> str:
     return f"GetSessionToken with MFA device {serial}"
 
 
-def federation_token_action(profile: str | None) -> str:
-    return f"GetFederationToken for {base_label(profile)}"
+def federation_token_action(profile: str | None, keys: str | None = None) -> str:
+    return f"GetFederationToken for {base_label(profile, keys)}"
 
 
 def reading_credentials_action(profile: str | None) -> str:
     return f"Reading the credentials of {base_label(profile)}"
 
 
-def identity_action(profile: str | None, with_credentials: bool) -> str:
-    """How a GetCallerIdentity call is named in errors."""
+def identity_action(profile: str | None, with_credentials: bool, keys: str | None = None) -> str:
+    """How a GetCallerIdentity call is named in errors (`keys`: the name of the keyring's keys used)."""
+    if keys is not None:
+        return f"GetCallerIdentity for {base_label(None, keys)}"
     if with_credentials:
         return "GetCallerIdentity for a role session"
     return f"GetCallerIdentity for {base_label(profile)}"
 
 
-def base_label(profile: str | None) -> str:
-    """The base identity in errors: `profile 'name'`, or the default credentials."""
+def base_label(profile: str | None, keys: str | None = None) -> str:
+    """The base identity in errors: `profile 'name'`, `key 'name' of the OS keyring`, or the default
+    credentials."""
+    if keys is not None:
+        return f"key '{keys}' of the OS keyring"
     return f"profile '{profile}'" if profile else "the default credentials"

@@ -25,6 +25,7 @@ from stsui.domain.errors import StsError
 from stsui.domain.model import Credentials
 from stsui.domain.printable import printable
 from stsui.domain.sso import ClientRegistration, DeviceAuthorization, Grant
+from stsui.domain.times import utc_now
 
 CLIENT_NAME = "stsui"
 PAGE_SIZE = 100
@@ -77,9 +78,11 @@ def _epoch(seconds: int | float) -> datetime:
 
 
 class BotoSsoGateway:
-    """Implements `stsui.engine.gateway.SsoGateway`. Thread-safe: clients are built under a lock, cached."""
+    """Implements `stsui.engine.gateway.SsoGateway`. Thread-safe: clients are built under a lock, cached.
+    `clock` says whether role credentials are still valid: the logins' clock."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._session: boto3.session.Session | None = None
         self._clients: dict[tuple[str, str], Any] = {}
@@ -209,7 +212,12 @@ class BotoSsoGateway:
             data = answer["roleCredentials"]
             expiration = _epoch(int(data["expiration"]) / 1000)  # epoch milliseconds
             return checked_credentials(
-                action, data["accessKeyId"], data["secretAccessKey"], data["sessionToken"], expiration
+                action,
+                data["accessKeyId"],
+                data["secretAccessKey"],
+                data["sessionToken"],
+                expiration,
+                self._clock(),
             )
 
         return self._call(

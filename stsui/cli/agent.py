@@ -31,18 +31,21 @@ def cmd_exec(args: argparse.Namespace) -> int:
     role = engine.config.role(args.name)
     outcome = obtain(engine, role, args.mfa_code)
     warn(outcome)
+    engine.codes.terminal = False  # from now on the terminal is the command's (renewals run beside it)
     if args.no_server:
         env = keys_environment(os.environ, role.name, outcome.session.credentials, role.region)
         return run_child(command, env)
 
     from stsui.agent.config_copy import make_config_copy
+    from stsui.agent.desktop import NeedsYou
     from stsui.agent.runtime import Agent
+    from stsui.domain.paths import cache_dir
 
     with contextlib.ExitStack() as cleanup:
         cleanup.enter_context(signals_held())  # before the server's threads start: they inherit it
         # The child's own server: this role as this roles file defines it, on a port and with a token that
         # are the child's alone, for exactly as long as it runs (whatever the user's agent does meanwhile).
-        agent = Agent(engine, roles={role.name}, register=False)
+        agent = Agent(engine, roles={role.name}, register=False, needs_you=NeedsYou(cache_dir()))
         agent.start()
         cleanup.callback(agent.stop)
         copy = cleanup.enter_context(make_config_copy(runtime_dir(), aws_config_path(), role.region))
@@ -59,7 +62,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from stsui.agent.runtime import Agent
     from stsui.agent.sessions import Event
 
-    engine = load_engine(args.config)
+    engine = load_engine(args.config, interactive=False)  # an agent never waits on a terminal
+    engine.codes.tell = _log
 
     def on_event(event: Event) -> None:
         _log(f"{event.kind} role '{event.role}'" + (f": {event.detail}" if event.detail else ""))
@@ -67,7 +71,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda number, frame: stop.set())
-    agent = Agent(engine, port=args.port, on_event=on_event)
+    from stsui.agent.desktop import NeedsYou
+    from stsui.domain.paths import cache_dir
+
+    agent = Agent(engine, port=args.port, on_event=on_event, needs_you=NeedsYou(cache_dir()))
     agent.start()
     try:
         _log(

@@ -28,7 +28,7 @@ def _time_left(expires_at: datetime | None, now: datetime) -> str:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    engine = load_engine(args.config)
+    engine = load_engine(args.config, interactive=False)  # the terminal is the TUI's
     from stsui.tui.app import run_tui
 
     return run_tui(engine, serve=not args.no_serve)

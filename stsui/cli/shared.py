@@ -61,13 +61,18 @@ def mfa_code(engine: Engine, role: Role, given: str | None, *, fresh: bool = Fal
     when the role needs one now."""
     if given is not None or not engine.needs_mfa_code(role, fresh=fresh):
         return given
-    root = engine.mfa_root(role)
+    return ask_mfa_code(engine.mfa_root(role).mfa_serial or "", who=f"Role '{role.name}'")
+
+
+def ask_mfa_code(serial: str, *, who: str) -> str:
+    """A code for the MFA device `serial`, typed on the terminal; without one, a usage error saying that
+    `who` (e.g. "Role 'prod'") needs it and how to pass it."""
     if not sys.stdin.isatty():
         raise UsageError(
-            f"Role '{role.name}' needs an MFA code for {root.mfa_serial}; pass {MFA_CODE_OPTION} CODE "
+            f"{who} needs an MFA code for {serial}; pass {MFA_CODE_OPTION} CODE "
             "(stdin is not a terminal, so stsui cannot ask)."
         )
-    print(f"MFA code for {root.mfa_serial}: ", end="", file=sys.stderr, flush=True)
+    print(f"MFA code for {serial}: ", end="", file=sys.stderr, flush=True)
     typed = sys.stdin.readline().strip()
     if MFA_CODE.fullmatch(typed) is None:
         raise UsageError(f"The MFA code must be {MFA_CODE_RULE}; nothing was sent to STS.")
@@ -79,9 +84,16 @@ def obtain(engine: Engine, role: Role, given: str | None, *, may_prompt: bool = 
     not allowed: credential-process), the running TUI asks the user."""
     terminal = may_prompt and sys.stdin.isatty()
     if given is None and not terminal and engine.needs_mfa_code(role):
-        from stsui.agent.mfa_relay import ask_the_tui
+        from stsui.agent.mfa_relay import NoTuiToAsk, ask_the_tui
 
-        ask_the_tui(role.name, _asker())
+        try:
+            ask_the_tui(role.name, _asker())
+        except NoTuiToAsk:
+            from stsui.agent.desktop import NeedsYou
+            from stsui.domain.paths import cache_dir
+
+            NeedsYou(cache_dir())(role, engine.mfa_root(role).mfa_serial, _asker())
+            raise
         return engine.obtain(role)
     return engine.obtain(role, mfa_code=mfa_code(engine, role, given))
 

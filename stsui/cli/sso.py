@@ -45,7 +45,9 @@ def _logins(engine: Engine) -> SsoLogins:
 def _show(instance: SsoInstance, no_browser: bool) -> Any:
     def show(device: DeviceAuthorization) -> None:
         code = printable(device.user_code, 32)
-        if no_browser:
+        if device.untrusted:
+            print(f"{device.untrusted} The code to enter there: {code}.", file=sys.stderr)
+        elif no_browser:
             print(
                 f"Signing in to IAM Identity Center '{instance.name}': open "
                 f"{printable(device.verification_uri, 300)} on any device and enter the code {code}.",
@@ -131,6 +133,7 @@ def _sync_one(
         "new": len({(r.account_id, r.role_name) for r in found.roles} - before),
         "gone": sum(1 for r in roles if r.gone),
         "failed_accounts": sorted(found.failed_accounts),
+        "dropped": found.dropped,
     }
     print(
         f"{instance.name}: {summary['roles']} roles in {summary['accounts']} accounts "
@@ -143,6 +146,9 @@ def _sync_one(
         + ".",
         file=sys.stderr,
     )
+    note = found.dropped_note(instance)
+    if note:
+        print(note, file=sys.stderr)
     return summary
 
 

@@ -78,8 +78,9 @@ def load_roles_file(explicit: str | None, *, required: bool = True) -> tuple[Pat
     return path, list(load_roles(path).roles)
 
 
-def load_engine(explicit: str | None, *, required: bool = True) -> Engine:
-    """The engine for the roles file; with `required=False` a missing file means no roles."""
+def load_engine(explicit: str | None, *, required: bool = True, interactive: bool = True) -> Engine:
+    """The engine for the roles file; with `required=False` a missing file means no roles. An `interactive`
+    command may give `mfa_process` the terminal and tells the user on stderr when it waits for a code."""
     from stsui.domain.paths import cache_dir, config_path, credentials_path
 
     path = config_path(explicit)
@@ -94,10 +95,20 @@ def load_engine(explicit: str | None, *, required: bool = True) -> Engine:
         from stsui.engine.sso import default_discovery_cache, with_discovered
 
         config, sso = with_discovered(config, default_discovery_cache()), sso_logins()
-    return Engine(
+    engine = Engine(
         config,
         CredentialsFile(credentials_path()),
         lambda: sts_gateway(config),
         cache_dir=cache_dir(),
         sso=sso,
     )
+    if interactive:
+        engine.codes.terminal = True
+        engine.codes.tell = _tell
+    return engine
+
+
+def _tell(text: str) -> None:
+    import sys
+
+    print(f"stsui: {text}", file=sys.stderr, flush=True)

@@ -1,9 +1,10 @@
 """Turn the role profiles of `~/.aws/config` into `[roles.NAME]` tables for the roles file.
 
 A profile with `role_arn` becomes a role named after the profile (cut down to the role-name alphabet).
-Mapped keys: role_arn, source_profile, mfa_serial, external_id, region, duration_seconds -> duration,
-role_session_name -> session_name. A `source_profile` that is itself an imported (or already configured)
-role profile becomes `source_role`, so stsui chains through its own session.
+Mapped keys: role_arn, source_profile, mfa_serial, mfa_process (where aws-vault users keep it), external_id,
+region, duration_seconds -> duration, role_session_name -> session_name. A `source_profile` that is itself
+an imported (or already configured) role profile becomes `source_role`, so stsui chains through its own
+session.
 
 Profile naming rule: an imported role writes its sessions to the profile `<role name>-stsui`, never to the
 name of the profile it came from. Botocore merges a credentials-file section into the config profile of
@@ -42,6 +43,7 @@ _KEY_MAP = (
     ("role_arn", "role_arn"),
     ("source_profile", "source_profile"),
     ("mfa_serial", "mfa_serial"),
+    ("mfa_process", "mfa_process"),
     ("external_id", "external_id"),
     ("duration_seconds", "duration"),
     ("role_session_name", "session_name"),

@@ -20,8 +20,6 @@ from stsui.config.schema import (
     BASE_CHECKS,
     DEFAULT_CHECKS,
     ROLE_CHECKS,
-    ROLE_NAME,
-    ROLE_NAME_RULE,
     SSO_CHECKS,
     SSO_ROLE_CHECKS,
     SSO_ROLE_CONFLICTS,
@@ -33,6 +31,8 @@ from stsui.domain.durations import format_duration
 from stsui.domain.errors import ConfigError
 from stsui.domain.limits import CHAINED_MAX_DURATION, DEFAULT_DURATION, default_refresh_before
 from stsui.domain.model import Config, Role
+from stsui.domain.rules import NAME as ROLE_NAME
+from stsui.domain.rules import NAME_RULE as ROLE_NAME_RULE
 from stsui.domain.rules import profile_name_problem
 from stsui.domain.suggest import did_you_mean
 
@@ -166,17 +166,32 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
             )
 
         fields = {**base, **values}
+        if "source_profile" in values and "source_keys" in values:
+            _fail(
+                path,
+                where_role(name),
+                "source_profile and source_keys are both set; a role is assumed either with a profile's "
+                "credentials or with keys from the OS keyring, not both",
+            )
+        for own, inherited in (("source_profile", "source_keys"), ("source_keys", "source_profile")):
+            if own in values:
+                fields.pop(inherited, None)  # the role's own base replaces [defaults]' other kind
         if "sso" in values:
             fields["source_profile"] = None
+            fields.pop("source_keys", None)
         source_role = values.get("source_role")
         if source_role is not None:
-            if "source_profile" in values:
-                _fail(
-                    path,
-                    where_role(name),
-                    "source_role and source_profile are both set; a role is assumed either through "
-                    "another role or from a profile, not both",
-                )
+            for base_key, what in (
+                ("source_profile", "a profile"),
+                ("source_keys", "keys in the OS keyring"),
+            ):
+                if base_key in values:
+                    _fail(
+                        path,
+                        where_role(name),
+                        f"source_role and {base_key} are both set; a role is assumed either through "
+                        f"another role or with {what}, not both",
+                    )
             if source_role == name or source_role not in roles_table:
                 others = [other for other in roles_table if other != name]
                 hint = did_you_mean(source_role, others)
@@ -187,6 +202,7 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
                 )
             links[name] = source_role
             fields["source_profile"] = None
+            fields.pop("source_keys", None)
             # STS caps chained sessions at 1 h; the engine caps a longer duration with a warning.
             duration = min(fields.get("duration", DEFAULT_DURATION), CHAINED_MAX_DURATION)
         else:
@@ -250,6 +266,9 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
         path,
         roles,
         source_profile=base_source_profile,
+        source_keys=base.get("source_keys"),
+        mfa_serial=base.get("mfa_serial"),
+        mfa_process=base.get("mfa_process"),
         region=base.get("region"),
         session_name=base["session_name"],
         console_policy=console_policy,
@@ -337,6 +356,13 @@ def _defaults(table: Any, path: Path) -> dict[str, Any]:
             base[key] = check(value)
         except Invalid as exc:
             _fail(path, "[defaults]", f"{key} {exc.text}")
+    if "source_profile" in base and "source_keys" in base:
+        _fail(
+            path,
+            "[defaults]",
+            "sets both source_profile and source_keys; the base identity is either a profile's "
+            "credentials or keys from the OS keyring, not both",
+        )
     refresh = base.get("refresh_before")
     duration = base.get("duration", DEFAULT_DURATION)
     if refresh is not None and "duration" in base and refresh >= duration:

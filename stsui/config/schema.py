@@ -20,15 +20,15 @@ from stsui.domain.limits import (
     MAX_MFA_SESSION_DURATION,
     MIN_DURATION,
 )
-from stsui.domain.rules import profile_name_problem
+from stsui.domain.rules import NAME as ROLE_NAME
+from stsui.domain.rules import NAME_RULE, profile_name_problem
+from stsui.domain.sso import ACCOUNT_ID, ACCOUNT_ID_RULE, PERMISSION_SET_NAME, PERMISSION_SET_RULE
 
 MAX_TAGS = 50
 MAX_POLICY_ARNS = 10
 MAX_POLICY_CHARS = 2048
 
 PARTITIONS = r"(?:aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)"
-ROLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+=,-]{0,63}", re.ASCII)
-ROLE_NAME_RULE = "1-64 characters of letters, digits and _.@+=,- starting with a letter or digit"
 _ROLE_ARN = re.compile(rf"arn:{PARTITIONS}:iam::\d{{12}}:role/[\w+=,.@/-]+", re.ASCII)
 _POLICY_ARN = re.compile(rf"arn:{PARTITIONS}:iam::(?:\d{{12}}|aws):policy/[\w+=,.@/-]+", re.ASCII)
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+", re.ASCII)
@@ -184,6 +184,28 @@ def check_source_role(value: Any) -> str:
     return text
 
 
+def check_source_keys(value: Any) -> str:
+    text = _string(value, "the name of a key in the OS keyring")
+    if ROLE_NAME.fullmatch(text) is None:
+        raise Invalid(f"must name a key added with 'stsui keys add NAME' ({NAME_RULE}); got {show(text)}")
+    return text
+
+
+MAX_COMMAND_CHARS = 1024
+
+
+def check_mfa_process(value: Any) -> str:
+    """A shell command line (run with /bin/sh -c) that prints a 6-digit MFA code."""
+    text = _text(value)
+    if not text.strip():
+        raise Invalid(
+            "must be a command that prints the MFA code, like 'ykman oath accounts code --single NAME'"
+        )
+    if len(text) > MAX_COMMAND_CHARS:
+        raise Invalid(f"must be at most {MAX_COMMAND_CHARS} characters; got {len(text)}")
+    return text
+
+
 def check_bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Invalid(f"must be true or false; got {_kind(value)}")
@@ -258,13 +280,16 @@ def check_policy(value: Any) -> str:
 
 DEFAULT_CHECKS: dict[str, Callable[[Any], Any]] = {
     "source_profile": check_profile,
+    "source_keys": check_source_keys,
     "region": check_region,
     "duration": check_duration,
     "session_name": check_session_name,
     "refresh_before": check_refresh_before,
     "mfa_serial": check_mfa_serial,
     "mfa_session_duration": check_mfa_session_duration,
+    "mfa_process": check_mfa_process,
     "auto_refresh": check_bool,
+    "notify": check_bool,
     "console_duration": check_console_duration,
 }
 
@@ -334,10 +359,8 @@ def check_profile_template(value: Any) -> str:
     return text
 
 
-check_account_id = _matching(re.compile(r"\d{12}", re.ASCII), "a 12-digit AWS account id string")
-check_sso_role_name = _matching(
-    re.compile(r"[\w+=,.@-]{1,64}", re.ASCII), "a permission set name of 1-64 letters, digits and _+=,.@-"
-)
+check_account_id = _matching(ACCOUNT_ID, f"{ACCOUNT_ID_RULE} string")
+check_sso_role_name = _matching(PERMISSION_SET_NAME, PERMISSION_SET_RULE)
 
 SSO_ROLE_CHECKS: dict[str, Callable[[Any], Any]] = {
     "source_sso": check_source_role,
@@ -348,9 +371,11 @@ SSO_ROLE_CHECKS: dict[str, Callable[[Any], Any]] = {
 SSO_ROLE_CONFLICTS = (
     "role_arn",
     "source_profile",
+    "source_keys",
     "source_role",
     "duration",
     "mfa_serial",
+    "mfa_process",
     "external_id",
     "source_identity",
     "tags",

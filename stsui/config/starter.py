@@ -16,6 +16,7 @@ STARTER_CONFIG = """\
 [defaults]
 # Every key here can be overridden in a role.
 # source_profile = "default"      # profile whose credentials call STS (default: the usual AWS chain)
+# source_keys = "default"         # or: long-term keys in the OS keyring ('stsui keys add default')
 # region = "us-east-1"            # region written to the profile
 # duration = "1h"                 # session length, 15m-12h (and at most the role's own maximum)
 # session_name = "alice"          # RoleSessionName (default: stsui-<your user name>)
@@ -23,6 +24,8 @@ STARTER_CONFIG = """\
 # auto_refresh = true             # renew sessions automatically while stsui runs
 # mfa_serial = "arn:aws:iam::123456789012:mfa/alice"   # MFA device; you are asked for a code
 # mfa_session_duration = "12h"    # how long one MFA code lasts (GetSessionToken), 15m-36h
+# mfa_process = "ykman oath accounts code --single aws"   # prints the code instead of asking you
+# notify = true                   # a desktop notification when a background caller needs your MFA code
 # console_duration = "12h"        # 'stsui console': the console session's length, 15m-12h (see README)
 # console_policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 #                                 # 'stsui console --base' only ([defaults] only): the federated user's policy
@@ -34,6 +37,7 @@ description = "Example read-only role"
 group = "example"
 # profile = "example-readonly"    # credentials-file profile to write (default: the role's name)
 # source_profile = "default"      # overrides [defaults]
+# source_keys = "default"         # overrides [defaults] (keys in the OS keyring instead of a profile)
 # source_role = "other-role"      # assume through another role of this file instead (chaining, max 1h)
 # region = "eu-west-1"
 # duration = "1h"
@@ -42,6 +46,8 @@ group = "example"
 # auto_refresh = true
 # mfa_serial = "arn:aws:iam::123456789012:mfa/alice"
 # mfa_session_duration = "12h"
+# mfa_process = "op item get AWS --otp"
+# notify = true
 # console_duration = "12h"
 # external_id = "ext-12345"       # the ExternalId the role's trust policy asks for
 # source_identity = "alice"       # SourceIdentity, kept in CloudTrail across role chains

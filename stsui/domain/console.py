@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from stsui.domain.errors import UsageError
 from stsui.domain.limits import CHAINED_MAX_DURATION
 from stsui.domain.model import Credentials
+from stsui.domain.partitions import partition_of_region
 from stsui.domain.printable import printable
+from stsui.domain.urls import https_url_problem
 
 CONSOLE_MIN_DURATION = 900
 CONSOLE_MAX_DURATION = 43200
@@ -67,24 +69,12 @@ class SigninRequest:
 
 
 _SERVICE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}", re.ASCII)
-_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
 
 
 def partition_of_arn(arn: str) -> str:
     """`aws-us-gov` of `arn:aws-us-gov:iam::…`."""
     parts = arn.split(":", 2)
     return parts[1] if len(parts) == 3 and parts[0] == "arn" else "aws"
-
-
-def partition_of_region(region: str) -> str:
-    """The partition a region name belongs to (`cn-north-1` → aws-cn, `us-gov-west-1` → aws-us-gov)."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith(("us-iso", "eu-isoe-")):
-        return "aws-iso"
-    return "aws"
 
 
 def partition(name: str, who: str) -> Partition:
@@ -116,34 +106,13 @@ def destination_url(where: Partition, region: str, destination: str | None, who:
             f"--destination {printable(destination, 80)} is neither a service name (like 's3' or 'ec2': "
             f"lowercase letters, digits and '-') nor a console URL (https://{where.console_host}/…)."
         )
-    problem = _url_problem(destination, where)
+    problem = https_url_problem(destination, (where.console_host,))
     if problem:
         raise UsageError(
             f"--destination {printable(destination, 80)} is not a console URL of {who}: it {problem}; "
             f"give https://{where.console_host}/… or a service name like 's3'."
         )
     return destination
-
-
-def _url_problem(url: str, where: Partition) -> str | None:
-    if _URL_UNSAFE.search(url):
-        return "contains spaces, control characters or backslashes"
-    try:
-        parts = urllib.parse.urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "cannot be read as a URL"
-    if parts.scheme != "https":
-        return "does not start with https://"
-    if parts.username is not None or parts.password is not None:
-        return "carries a user name or password"
-    if port not in (None, 443):
-        return f"names port {port}"
-    host = (parts.hostname or "").rstrip(".")
-    if host != where.console_host and not host.endswith("." + where.console_host):
-        shown = printable(host, 80) or "no host"
-        return f"goes to {shown}, not to {where.console_host} or one of its subdomains"
-    return None
 
 
 def console_lasts(

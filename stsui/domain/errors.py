@@ -54,3 +54,15 @@ class NeedsLogin(StsuiError):
 class UnsafeFileError(StsuiError):
     """A file or directory stsui would use is not what it must be (another owner, a link, not a regular
     file, writable by others); nothing was read from it or written to it (exit 1)."""
+
+
+class KeyringError(StsuiError):
+    """The OS keyring cannot give or keep a key: no usable backend, a locked collection, no such entry, an
+    entry that does not parse (exit 2: the setup needs fixing; stsui never falls back to a plaintext file)."""
+
+    exit_code = USAGE
+
+
+class MfaProcessError(StsuiError):
+    """`mfa_process` gave no code: it failed, timed out or printed something else (exit 1). The sentence
+    never repeats what the command printed, which could be a secret."""

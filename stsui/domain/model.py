@@ -34,6 +34,17 @@ class Credentials:
 
 
 @dataclass(frozen=True)
+class AccessKey:
+    """An IAM user's long-term keys, from the OS keyring (`source_keys = "NAME"`). `repr` never shows the
+    secret."""
+
+    name: str
+    """The keyring entry's name: how every message names these keys."""
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Session:
     """A role's live session: its credentials and the assumed-role ARN STS reported."""
 
@@ -65,6 +76,8 @@ class Role:
     profile: str
     source_profile: str | None = None
     source_role: str | None = None
+    source_keys: str | None = None
+    """The OS keyring entry whose long-term keys assume the role (instead of `source_profile`)."""
     region: str | None = None
     duration: int = DEFAULT_DURATION
     session_name: str = "stsui"
@@ -74,6 +87,10 @@ class Role:
     group: str = ""
     mfa_serial: str | None = None
     mfa_session_duration: int = DEFAULT_MFA_SESSION_DURATION
+    mfa_process: str | None = None
+    """A command (run with /bin/sh -c) that prints the MFA code, instead of asking the user."""
+    notify: bool = True
+    """Whether a background caller that needs an MFA code nobody can give posts a desktop notification."""
     external_id: str | None = None
     source_identity: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -99,6 +116,18 @@ class Role:
     def chained(self) -> bool:
         return self.source_role is not None
 
+    @property
+    def base(self) -> str | None:
+        """The base identity a role at the root of a chain is assumed with, as one name: `source_profile`,
+        `[keyring] NAME` for `source_keys` (no profile name has brackets), None for the default chain. MFA
+        sessions are kept per base and device."""
+        return keyring_base(self.source_keys) if self.source_keys is not None else self.source_profile
+
+
+def keyring_base(name: str) -> str:
+    """`Role.base` for the keyring's keys `name`."""
+    return f"[keyring] {name}"
+
 
 @dataclass(frozen=True)
 class Config:
@@ -107,6 +136,11 @@ class Config:
     path: Path
     roles: Mapping[str, Role]
     source_profile: str | None = None
+    source_keys: str | None = None
+    """`[defaults]`'s keyring keys: the base identity for `whoami`, `console --base` and the roles."""
+    mfa_serial: str | None = None
+    """`[defaults]`'s MFA device (the base identity's, for `stsui keys rotate`)."""
+    mfa_process: str | None = None
     region: str | None = None
     session_name: str = "stsui"
     console_duration: int = DEFAULT_CONSOLE_DURATION

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+=,-]{0,63}", re.ASCII)
+"""A name the user gives stsui: a role, an Identity Center instance, a key in the OS keyring (names become
+file names and keyring entries, so one alphabet for all)."""
+NAME_RULE = "1-64 characters of letters, digits and _.@+=,- starting with a letter or digit"
 
 DEFAULT_SECTION = "DEFAULT"
 """RawConfigParser's defaults section: its keys leak into every profile."""

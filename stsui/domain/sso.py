@@ -6,6 +6,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from stsui.domain.partitions import AWS_DOMAINS, partition_of_region
+from stsui.domain.printable import printable
+from stsui.domain.urls import https_url_problem
+
 DEFAULT_SCOPES = ("sso:account:access",)
 DEFAULT_PROFILE_TEMPLATE = "{account_name}.{role_name}"
 TEMPLATE_FIELDS = ("sso", "account_id", "account_name", "role_name")
@@ -14,7 +18,26 @@ TEMPLATE_FIELDS = ("sso", "account_id", "account_name", "role_name")
 PORTAL_RATE = 15.0
 """Requests per second to the Identity Center portal by default (it throttles at about 20)."""
 
+ACCOUNT_ID = re.compile(r"\d{12}", re.ASCII)
+"""An AWS account id: exactly 12 digits (anything else from the portal is dropped, never used)."""
+ACCOUNT_ID_RULE = "a 12-digit AWS account id"
+PERMISSION_SET_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
+"""A role Identity Center hands out: its permission set's name, in IAM's role-name alphabet."""
+PERMISSION_SET_RULE = "a permission set name of 1-64 letters, digits and _+=,.@-"
+
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_.@+=,-]+", re.ASCII)
+"""What a discovered role's name (and profile) may not contain: the profile alphabet's complement."""
+MAX_NAME = 128
+
+
+def in_name_alphabet(text: str, suffix: str = "") -> str:
+    """`text`, then `suffix`, as a discovered role's name and profile: each run of characters outside
+    A-Za-z0-9_.@+=,- becomes '-', no '-' or '.' at either end, at most MAX_NAME characters with the suffix
+    kept whole; '' when nothing is left. The one rule for every name made from Identity Center's answers."""
+    tail = _NAME_CHARS.sub("-", suffix).strip("-.")
+    room = MAX_NAME - len(tail) - 1 if tail else MAX_NAME
+    head = _NAME_CHARS.sub("-", text).strip("-.")[: max(room, 0)].rstrip("-.")
+    return ".".join(part for part in (head, tail) if part)[:MAX_NAME]
 
 
 @dataclass(frozen=True)
@@ -63,7 +86,9 @@ class SsoToken:
 @dataclass(frozen=True)
 class DeviceAuthorization:
     """What the user must do to log in: open `verification_uri_complete` (or `verification_uri` and type
-    `user_code`). The URL carries the code, so it is opened in the browser but never printed."""
+    `user_code`). The URL carries the code, so it is opened in the browser but never printed; when the
+    pages are `untrusted`, that sentence says why nothing is opened and names the page for the user to
+    check."""
 
     device_code: str = field(repr=False)
     user_code: str
@@ -71,6 +96,24 @@ class DeviceAuthorization:
     verification_uri_complete: str = field(repr=False)
     expires_in: int
     interval: int
+    untrusted: str | None = None
+
+
+def untrusted_sign_in_page(instance: SsoInstance, device: DeviceAuthorization) -> str | None:
+    """Why the sign-in pages the device authorization names must not be opened, as a sentence naming the
+    page (up to its query, where the code is) for the user to check, or None: they must be https pages of
+    AWS in the partition of the instance's region (`device.sso.<region>.amazonaws.com/?user_code=…`,
+    `<id>.awsapps.com/start/#/device?user_code=…`)."""
+    hosts = AWS_DOMAINS[partition_of_region(instance.region)]
+    for page in (device.verification_uri_complete, device.verification_uri):
+        problem = https_url_problem(page, hosts)
+        if problem:
+            return (
+                f"IAM Identity Center '{instance.name}' named a sign-in page that is not AWS's (it "
+                f"{problem}), so stsui did not open it: {printable(page.split('?', 1)[0], 300)} - open it "
+                "yourself only if you trust it."
+            )
+    return None
 
 
 @dataclass(frozen=True)
@@ -110,12 +153,23 @@ class DiscoveredRole:
     configured: bool = False
     """Named in the roles file (`source_sso`), not found by discovery."""
 
-    def profile_name(self, template: str) -> str:
-        """The role's name (and profile) from the instance's template, in the role-name alphabet."""
+    def profile_name(self, template: str, *, with_account: bool = False) -> str:
+        """The role's name (and profile) from the instance's template, in the name alphabet; the account id
+        when nothing of it is left; `with_account`: followed by '.' and the account id (names that clash)."""
         text = template.format(
             sso=self.sso, account_id=self.account_id, account_name=self.account_name, role_name=self.role_name
         )
-        return _NAME_CHARS.sub("-", text).strip("-.")[:128] or self.account_id
+        suffix = self.account_id if with_account else ""
+        return in_name_alphabet(text, suffix) or in_name_alphabet(self.account_id)
+
+    def problem(self) -> str | None:
+        """Why this (account, role) from Identity Center cannot be used, or None: what ends up in ARNs,
+        profile names and file names must be what AWS itself allows."""
+        if ACCOUNT_ID.fullmatch(self.account_id) is None:
+            return f"the account id is not {ACCOUNT_ID_RULE}"
+        if PERMISSION_SET_NAME.fullmatch(self.role_name) is None:
+            return f"the role name is not {PERMISSION_SET_RULE}"
+        return None
 
     @property
     def role_arn(self) -> str:

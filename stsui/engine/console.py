@@ -15,11 +15,11 @@ from stsui.domain.console import (
     destination_url,
     partition,
     partition_of_arn,
-    partition_of_region,
 )
 from stsui.domain.durations import format_duration
 from stsui.domain.errors import UsageError
 from stsui.domain.model import Config, Role, Session
+from stsui.domain.partitions import partition_of_region
 from stsui.engine.engine import Engine
 
 FEDERATED_NAME_LIMIT = 32
@@ -102,8 +102,8 @@ def _why_not_longer(engine: Engine, role: Role) -> str:
     root = engine.mfa_root(role)
     if root.mfa_serial is not None:
         return "a role assumed through an MFA session cannot ask AWS for a longer console"
-    if not engine.gateway.has_long_term_keys(role.source_profile):
-        source = _source(role.source_profile)
+    if not engine.has_long_term_keys(root):
+        source = _source(root.source_profile)
         return f"{source} gives temporary credentials, so the console ends with the role session"
     return ""
 
@@ -131,7 +131,7 @@ def sign_in_as_base(engine: Engine, target: ConsoleTarget) -> ConsoleLogin:
     themselves and GetSessionToken sessions), then a login link for that federated session."""
     config = engine.config
     gateway = engine.gateway
-    if not gateway.has_long_term_keys(config.source_profile):
+    if not engine.has_long_term_keys():
         raise UsageError(
             f"'stsui console --base' needs an IAM user's long-term keys (GetFederationToken takes nothing "
             f"else), but {_source(config.source_profile)} gives temporary credentials; open a role's "
@@ -143,6 +143,7 @@ def sign_in_as_base(engine: Engine, target: ConsoleTarget) -> ConsoleLogin:
         name=config.session_name[:FEDERATED_NAME_LIMIT],
         policy=config.console_policy or ALLOW_ALL_POLICY,
         duration=config.console_duration,
+        keys=engine.base_keys(),
     )
     url = gateway.console_login_url(
         SigninRequest(session.credentials, target.partition, target.destination, None, target.who)

@@ -25,6 +25,7 @@ from stsui.domain.errors import (
 )
 from stsui.domain.limits import CHAINED_MAX_DURATION
 from stsui.domain.model import (
+    AccessKey,
     Config,
     Credentials,
     Identity,
@@ -36,11 +37,13 @@ from stsui.domain.model import (
 )
 from stsui.domain.reuse import reusable
 from stsui.domain.times import utc_now
-from stsui.store.cache import MfaCache, SessionCache
+from stsui.engine.mfa_codes import MfaCodes
+from stsui.store.cache import MfaCache, SessionCache, UsedCodes
 from stsui.store.credentials_file import CredentialsFile, name_refusal, owner_refusal
+from stsui.store.os_keyring import OsKeyring
 
 if TYPE_CHECKING:
-    from stsui.engine.gateway import Gateway
+    from stsui.engine.gateway import Gateway, KeySource
     from stsui.engine.sso import SsoLogins
 
 MFA_MARGIN = timedelta(minutes=5)
@@ -95,8 +98,11 @@ class Engine:
         cache_dir: Path,
         clock: Callable[[], datetime] = utc_now,
         sso: SsoLogins | None = None,
+        keys: KeySource | None = None,
     ) -> None:
         self.config = config
+        self.keys: KeySource = keys if keys is not None else OsKeyring()
+        """Long-term keys for `source_keys`: read when a role rooted in them needs STS, then kept."""
         self.sso = sso
         """IAM Identity Center logins, for the roles discovered there (`Role.sso`)."""
         self.store = store
@@ -104,6 +110,8 @@ class Engine:
         self._gateway: Gateway | None = None
         self.sessions = SessionCache.under(cache_dir)
         self.mfa = MfaCache(cache_dir / "mfa")
+        self.codes = MfaCodes(UsedCodes(cache_dir / "codes"), clock=clock)
+        """MFA codes from `mfa_process`, one per device and 30-second step."""
         self.clock = clock
 
     @property
@@ -152,7 +160,16 @@ class Engine:
         return path[::-1]
 
     def needs_mfa_code(self, role: Role, *, fresh: bool = False) -> bool:
-        """True when assuming `role` now would need a new MFA code (no reusable session, no MFA session).
+        """True when assuming `role` now would need an MFA code from the user: a new MFA session is needed
+        (`mfa_session_needed`) and no `mfa_process` gives the code."""
+        return self.mfa_session_needed(role, fresh=fresh) and self.mfa_root(role).mfa_process is None
+
+    def code_from_process(self, role: Role, *, fresh: bool = False) -> bool:
+        """True when assuming `role` now would run its chain's `mfa_process` for a new MFA session."""
+        return self.mfa_session_needed(role, fresh=fresh) and self.mfa_root(role).mfa_process is not None
+
+    def mfa_session_needed(self, role: Role, *, fresh: bool = False) -> bool:
+        """True when assuming `role` now would need a new MFA session (no reusable session, no MFA session).
 
         With `fresh`, the role's own session does not count (a renewal), but its chain's still do.
         """
@@ -175,7 +192,7 @@ class Engine:
 
     def _mfa_session(self, role: Role) -> Credentials | None:
         assert role.mfa_serial is not None
-        credentials = self.mfa.get(role.source_profile, role.mfa_serial)
+        credentials = self.mfa.get(role.base, role.mfa_serial)
         if credentials is None or credentials.expiration - self.clock() < MFA_MARGIN:
             return None
         return credentials
@@ -222,7 +239,7 @@ class Engine:
                 wanted = CHAINED_MAX_DURATION
         elif role.mfa_serial is not None:
             source = self._mfa_session(role) or self._new_mfa_session(role, mfa_code)
-        session = self.gateway.assume_role(role, duration=wanted, source=source)
+        session = self.gateway.assume_role(role, duration=wanted, source=source or self._base_keys(role))
         self._cache(session, work)
         return session
 
@@ -255,26 +272,57 @@ class Engine:
             detail = error if isinstance(error, UnsafeFileError) else (error.strerror or error)
             work.warnings.append(f"The session of role '{session.role_name}' was not cached: {detail}")
 
-    def start_mfa_session(self, role: Role, mfa_code: str) -> None:
-        """Get and cache the MFA session `role` (or its chain's root) needs, with the user's code."""
+    def start_mfa_session(self, role: Role, mfa_code: str | None) -> None:
+        """Get and cache the MFA session `role` (or its chain's root) needs, with the user's code (None: from
+        the chain's `mfa_process`)."""
         self._new_mfa_session(self.mfa_root(role), mfa_code)
 
+    def has_mfa_session(self, role: Role) -> bool:
+        """Whether the root role `role` has a usable cached MFA session (no code needed for it)."""
+        return role.mfa_serial is not None and self._mfa_session(role) is not None
+
+    def mfa_credentials(self, role: Role, mfa_code: str | None = None) -> Credentials:
+        """The MFA session of the root role `role`: the cached one, else a new one with `mfa_code` or a code
+        from its `mfa_process` (NeedsMfa when neither gives one)."""
+        return self._mfa_session(role) or self._new_mfa_session(role, mfa_code)
+
     def _new_mfa_session(self, role: Role, mfa_code: str | None) -> Credentials:
-        assert role.mfa_serial is not None
-        if mfa_code is None:
+        """A new MFA session for the root role `role`: with `mfa_code`, else with a code from its
+        `mfa_process` (one device at a time; a session another caller made meanwhile is taken instead)."""
+        serial = role.mfa_serial
+        assert serial is not None
+        if mfa_code is not None:
+            self.codes.sent(serial)
+            return self._get_session_token(role, mfa_code)
+        if role.mfa_process is None:
             raise NeedsMfa(
-                f"Role '{role.name}' needs an MFA code for {role.mfa_serial} and no MFA session is cached; "
+                f"Role '{role.name}' needs an MFA code for {serial} and no MFA session is cached; "
                 f"run 'stsui assume {role.name}' in a terminal or pass --mfa-code."
             )
+        with self.codes.device(serial):
+            made = self._mfa_session(role)
+            if made is not None:
+                return made
+            return self._get_session_token(
+                role, self.codes.from_process(role.mfa_process, serial, f"role '{role.name}'")
+            )
+
+    def _get_session_token(self, role: Role, mfa_code: str) -> Credentials:
+        assert role.mfa_serial is not None
         credentials = self.gateway.get_session_token(
             source_profile=role.source_profile,
             region=role.region,
             serial=role.mfa_serial,
             code=mfa_code,
             duration=role.mfa_session_duration,
+            keys=self._base_keys(role),
         )
-        self.mfa.put(role.source_profile, role.mfa_serial, credentials)
+        self.mfa.put(role.base, role.mfa_serial, credentials)
         return credentials
+
+    def _base_keys(self, role: Role) -> AccessKey | None:
+        """The keyring's keys a root role is assumed with (`source_keys`), else None (a profile)."""
+        return None if role.source_keys is None else self.keys.key(role.source_keys)
 
     # -- profiles -----------------------------------------------------------------------------------------
 
@@ -349,9 +397,28 @@ class Engine:
     # -- identities ---------------------------------------------------------------------------------------
 
     def base_identity(self, profile: str | None = None) -> Identity:
-        """Who the user is before assuming anything: the source profile, else the standard chain."""
-        return self.gateway.caller_identity(
-            profile=profile or self.config.source_profile, region=self.config.region
+        """Who the user is before assuming anything: `profile`, else `[defaults]`' keyring keys or source
+        profile, else the standard chain."""
+        config = self.config
+        if profile is None and config.source_keys is not None:
+            keys = self.keys.key(config.source_keys)
+            return self.gateway.caller_identity(credentials=keys, region=config.region)
+        return self.gateway.caller_identity(profile=profile or config.source_profile, region=config.region)
+
+    def base_keys(self) -> AccessKey | None:
+        """`[defaults]`' keyring keys, when the base identity is those."""
+        source = self.config.source_keys
+        return None if source is None else self.keys.key(source)
+
+    def has_long_term_keys(self, role: Role | None = None) -> bool:
+        """Whether the base identity of `role`'s chain (None: `[defaults]`') is an IAM user's long-term keys:
+        keyring keys always are; a profile's are asked of the gateway (SSO, role profiles are not)."""
+        root = self.mfa_root(role) if role is not None else None
+        keys = self.config.source_keys if root is None else root.source_keys
+        if keys is not None:
+            return True
+        return self.gateway.has_long_term_keys(
+            self.config.source_profile if root is None else root.source_profile
         )
 
     def session_identity(self, session: Session) -> Identity:

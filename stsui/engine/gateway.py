@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from stsui.domain.console import SigninRequest
-from stsui.domain.model import Credentials, Identity, Role, Session
+from stsui.domain.model import AccessKey, Credentials, Identity, Role, Session
 from stsui.domain.sso import ClientRegistration, DeviceAuthorization, Grant
 
 
@@ -13,24 +13,34 @@ class Gateway(Protocol):
     """The STS calls stsui makes, and the console sign-in. Implementations raise `StsError` (or
     `ConfigError`) only."""
 
-    def assume_role(self, role: Role, *, duration: int, source: Credentials | None) -> Session:
-        """AssumeRole with every parameter of `role`, calling with `source` or else `role.source_profile`."""
+    def assume_role(self, role: Role, *, duration: int, source: Credentials | AccessKey | None) -> Session:
+        """AssumeRole with every parameter of `role`, calling with `source` (a session, or the keyring's
+        long-term keys) or else `role.source_profile`."""
         ...
 
     def get_session_token(
-        self, *, source_profile: str | None, region: str | None, serial: str, code: str, duration: int
+        self,
+        *,
+        source_profile: str | None,
+        region: str | None,
+        serial: str,
+        code: str,
+        duration: int,
+        keys: AccessKey | None = None,
     ) -> Credentials:
-        """GetSessionToken with an MFA code, for the MFA session that later AssumeRole calls use."""
+        """GetSessionToken with an MFA code, for the MFA session that later AssumeRole calls use; with the
+        keyring's `keys` instead of `source_profile` when given."""
         ...
 
     def caller_identity(
         self,
         *,
         profile: str | None = None,
-        credentials: Credentials | None = None,
+        credentials: Credentials | AccessKey | None = None,
         region: str | None = None,
     ) -> Identity:
-        """GetCallerIdentity for explicit credentials, a profile, or the standard chain."""
+        """GetCallerIdentity for explicit credentials (a session, the keyring's keys), a profile, or the
+        standard chain."""
         ...
 
     def has_long_term_keys(self, profile: str | None) -> bool:
@@ -39,14 +49,47 @@ class Gateway(Protocol):
         ...
 
     def get_federation_token(
-        self, *, profile: str | None, region: str | None, name: str, policy: str, duration: int
+        self,
+        *,
+        profile: str | None,
+        region: str | None,
+        name: str,
+        policy: str,
+        duration: int,
+        keys: AccessKey | None = None,
     ) -> Session:
-        """GetFederationToken with `profile`'s long-term keys (for `stsui console --base`)."""
+        """GetFederationToken with `profile`'s (or the keyring's `keys`) long-term keys (for
+        `stsui console --base`)."""
         ...
 
     def console_login_url(self, request: SigninRequest) -> str:
         """A sign-in token from the federation endpoint, as the login link to `request.destination`
         (a bearer secret: never shown unless asked for)."""
+
+
+class KeySource(Protocol):
+    """Long-term keys by name (`source_keys`): the OS keyring (`stsui.store.os_keyring.OsKeyring`)."""
+
+    def key(self, name: str) -> AccessKey:
+        """The keys named `name`; raises `KeyringError` (one sentence) when they cannot be had."""
+        ...
+
+
+class IamGateway(Protocol):
+    """The IAM calls of a key rotation (`stsui.aws.iam.BotoIam`), made with `caller`: the key itself or an
+    MFA session of it. `user_name` None acts on the caller's own user (root keys). Raise `StsError`."""
+
+    def create_access_key(
+        self, *, caller: Credentials | AccessKey, user_name: str | None, partition: str, name: str
+    ) -> AccessKey: ...
+
+    def delete_access_key(
+        self, *, caller: Credentials | AccessKey, user_name: str | None, partition: str, access_key_id: str
+    ) -> None: ...
+
+    def list_access_keys(
+        self, *, caller: Credentials | AccessKey, user_name: str | None, partition: str
+    ) -> list[str]: ...
 
 
 class SsoGateway(Protocol):

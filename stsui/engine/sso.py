@@ -24,8 +24,11 @@ from stsui.domain.model import Config, Credentials, Role
 from stsui.domain.roster import Roster
 from stsui.domain.rules import profile_name_problem
 from stsui.domain.sso import (
+    ACCOUNT_ID,
+    ACCOUNT_ID_RULE,
     EXPIRED,
     PENDING,
+    PERMISSION_SET_RULE,
     PORTAL_RATE,
     SLOW_DOWN,
     THROTTLED,
@@ -36,6 +39,7 @@ from stsui.domain.sso import (
     Grant,
     SsoInstance,
     SsoToken,
+    untrusted_sign_in_page,
 )
 from stsui.domain.times import utc_now
 from stsui.store.sso_cache import DiscoveryCache, SsoTokenCache
@@ -53,6 +57,8 @@ REGISTRATION_MARGIN = timedelta(days=1)
 WORKERS = 8
 THROTTLE_ATTEMPTS = 10
 BACKOFF_CAP = 8.0
+ENDLESS_PAGES = "EndlessPages"
+"""The error code of a listing stopped because the portal kept paging."""
 
 T = TypeVar("T")
 
@@ -170,15 +176,18 @@ class SsoLogins:
         open_browser: Callable[[str], object],
         cancelled: Callable[[], bool] = lambda: False,
     ) -> SsoToken:
-        """The device authorization flow: show the user code, open the verification page, poll until the
-        user approves (slowing down when asked), give up when the code expires or `cancelled()` says so
-        (the TUI's modal closed). Raises StsuiError."""
+        """The device authorization flow: show the user code, open the verification page (only a page of
+        AWS: else `show` gets it `untrusted`, to print), poll until the user approves (slowing down when
+        asked), give up when the code expires or `cancelled()` says so (the TUI's modal closed). Raises
+        StsuiError."""
         client = self._registration(instance)
         device = self.gateway.start_device_authorization(
             region=instance.region, client=client, start_url=instance.start_url
         )
+        device = replace(device, untrusted=untrusted_sign_in_page(instance, device))
         show(device)
-        open_browser(device.verification_uri_complete)
+        if device.untrusted is None:
+            open_browser(device.verification_uri_complete)
         deadline = self.clock() + timedelta(seconds=device.expires_in)
         interval = max(MIN_INTERVAL, device.interval)
         while True:
@@ -280,15 +289,36 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class Discovery:
-    """What one sync found: every (account, role), and the accounts whose roles could not be listed."""
+    """What one sync found: every (account, role), the accounts whose roles could not be listed, and how
+    many entries of the portal's answers were dropped as unusable (`DiscoveredRole.problem`)."""
 
     roles: list[DiscoveredRole]
     failed_accounts: frozenset[str]
+    dropped: int = 0
+
+    def dropped_note(self, instance: SsoInstance) -> str | None:
+        """The sentence that says what was dropped, once per sync; None when nothing was."""
+        if not self.dropped:
+            return None
+        what = "account or role" if self.dropped == 1 else "accounts or roles"
+        return (
+            f"IAM Identity Center '{instance.name}' answered {self.dropped} {what} that stsui does not use: "
+            f"each needs {ACCOUNT_ID_RULE} and {PERMISSION_SET_RULE}."
+        )
+
+
+MAX_PAGES = 1_000
+"""Pages one listing (the accounts, or one account's roles) may take. At the 100 a page stsui asks for that
+is 100,000 accounts, or 10,000 if the portal hands out 10 a page: beyond any organization's accounts
+or any instance's permission sets. A portal still paging after that is looping, and is stopped."""
+
+Page = tuple[list[T], str | None]
 
 
 class Discoverer:
     """ListAccounts then ListAccountRoles for every account, in parallel under `rate` requests/s; a
-    throttled page is retried with backoff, never failing the whole discovery."""
+    throttled page is retried with backoff, never failing the whole discovery. A listing that repeats a
+    page token or runs past `max_pages` is stopped with a sentence."""
 
     def __init__(
         self,
@@ -297,11 +327,13 @@ class Discoverer:
         rate: float = PORTAL_RATE,
         workers: int = WORKERS,
         sleep: Callable[[float], None] = time.sleep,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         self.logins = logins
         self.rate = rate
         self.workers = workers
         self.sleep = sleep
+        self.max_pages = max_pages
 
     def discover(
         self, instance: SsoInstance, progress: Callable[[int, int], None] | None = None
@@ -311,19 +343,12 @@ class Discoverer:
         limit = RateLimit(self.rate, sleep=self.sleep)
         region = instance.region
 
-        accounts: list[tuple[str, str]] = []
-        next_token: str | None = None
-        while True:
-            page, next_token = self._paced(
-                instance,
-                limit,
-                functools.partial(
-                    gateway.list_accounts, region=region, access_token=token, next_token=next_token
-                ),
-            )
-            accounts.extend(page)
-            if not next_token:
-                break
+        def account_page(after: str | None) -> Page[tuple[str, str]]:
+            return gateway.list_accounts(region=region, access_token=token, next_token=after)
+
+        listed = self._listing(instance, limit, "ListAccounts", account_page)
+        accounts = [(account_id, name) for account_id, name in listed if ACCOUNT_ID.fullmatch(account_id)]
+        dropped = len(listed) - len(accounts)
 
         done = 0
         done_lock = threading.Lock()
@@ -331,24 +356,16 @@ class Discoverer:
         def roles_of(account: tuple[str, str]) -> list[DiscoveredRole] | None:
             nonlocal done
             account_id, account_name = account
-            names: list[str] = []
-            after: str | None = None
+
+            def role_page(after: str | None) -> Page[str]:
+                return gateway.list_account_roles(
+                    region=region, access_token=token, account_id=account_id, next_token=after
+                )
+
             try:
-                while True:
-                    page, after = self._paced(
-                        instance,
-                        limit,
-                        functools.partial(
-                            gateway.list_account_roles,
-                            region=region,
-                            access_token=token,
-                            account_id=account_id,
-                            next_token=after,
-                        ),
-                    )
-                    names.extend(page)
-                    if not after:
-                        break
+                names = self._listing(
+                    instance, limit, f"ListAccountRoles for account {account_id}", role_page
+                )
             except NeedsLogin:
                 raise
             except StsError:
@@ -366,9 +383,41 @@ class Discoverer:
             for account, roles in zip(accounts, pool.map(roles_of, accounts), strict=True):
                 if roles is None:
                     failed.add(account[0])
-                else:
-                    found.extend(roles)
-        return Discovery(found, frozenset(failed))
+                    continue
+                usable = [role for role in roles if role.problem() is None]
+                dropped += len(roles) - len(usable)
+                found.extend(usable)
+        return Discovery(found, frozenset(failed), dropped)
+
+    def _listing(
+        self,
+        instance: SsoInstance,
+        limit: RateLimit,
+        action: str,
+        page: Callable[[str | None], Page[T]],
+    ) -> list[T]:
+        """Every item of a paged listing, following its page tokens; StsError when the portal repeats a
+        token or is still paging after `max_pages`."""
+        items: list[T] = []
+        seen: set[str] = set()
+        after: str | None = None
+        for _ in range(self.max_pages):
+            rows, after = self._paced(instance, limit, functools.partial(page, after))
+            items.extend(rows)
+            if not after:
+                return items
+            if after in seen:
+                raise StsError(
+                    f"{action} at IAM Identity Center '{instance.name}' answered the same page token twice; "
+                    "stopped (the portal or a proxy in between is looping), the roles found before are kept.",
+                    ENDLESS_PAGES,
+                )
+            seen.add(after)
+        raise StsError(
+            f"{action} at IAM Identity Center '{instance.name}' was still paging after {self.max_pages:,} "
+            "pages; stopped (the portal or a proxy in between is looping), the roles found before are kept.",
+            ENDLESS_PAGES,
+        )
 
     def _paced(self, instance: SsoInstance, limit: RateLimit, call: Callable[[], T]) -> T:
         """One portal call under the rate limit, retried with jittered backoff while throttled."""
@@ -411,14 +460,14 @@ def sync(
     discoverer: Discoverer,
     cache: DiscoveryCache,
     *,
-    clock: Callable[[], datetime] = utc_now,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[DiscoveredRole], Discovery]:
-    """Discover and cache the instance's roles; returns the merged list and what this discovery found."""
+    """Discover and cache the instance's roles (stamped on the logins' clock); returns the merged list and
+    what this discovery found."""
     found = discoverer.discover(instance, progress)
     old, _synced = cache.get(instance.name, instance.start_url)
     roles = merge(old, found)
-    cache.put(instance.name, instance.start_url, roles, clock())
+    cache.put(instance.name, instance.start_url, roles, discoverer.logins.clock())
     return roles, found
 
 
@@ -454,7 +503,7 @@ def _named(
         for discovered in found:
             name = discovered.profile_name(instance.profile_template)
             if name.lower() in taken_names or name in taken_profiles:
-                name = f"{name}.{discovered.account_id}"
+                name = discovered.profile_name(instance.profile_template, with_account=True)
             if name.lower() in taken_names or name in taken_profiles or profile_name_problem(name):
                 continue
             taken_names.add(name.lower())

@@ -326,3 +326,16 @@ def _write_named_temp(target: Path, data: bytes, owner: tuple[int, int] | None, 
         raise
     os.close(fd)
     return name
+
+
+@contextlib.contextmanager
+def exclusive(path: Path, *, timeout: float) -> Iterator[None]:
+    """Hold an exclusive `flock` on the lock file `path` (one of stsui's own, created 0600 in a private
+    directory, never through a link) while the block runs; LockTimeout after `timeout` seconds."""
+    private_dir(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE_FILE)
+    try:
+        _flock(fd, timeout)
+        yield
+    finally:
+        os.close(fd)  # releases the lock

@@ -6,15 +6,19 @@ Entries hold secrets, so nothing here is ever logged or printed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from stsui.domain.errors import UnsafeFileError
 from stsui.domain.model import Credentials, Session
+from stsui.domain.printable import printable
 from stsui.domain.times import parse_rfc3339, rfc3339
-from stsui.store.atomic import private_dir, read_regular, write_private
+from stsui.store.atomic import exclusive, private_dir, read_regular, write_private
 
 ENTRY_LIMIT = 64 * 1024
 """A cache entry is a few hundred bytes; anything much larger was not written by stsui."""
@@ -48,6 +52,14 @@ class _JsonDir:
         self.limit = limit
 
     def _path(self, key: str) -> Path:
+        """The entry's file, always a plain file of this directory whatever the key was made from (the last
+        line of defence); UnsafeFileError for a key that could name anything else: empty, '.' or '..' or
+        any hidden name, or one with '/', '\\' or NUL. ('a..b' stays: 'a..b.json' is a file here like any.)"""
+        if not key or key.startswith(".") or any(char in key for char in "/\\\0"):
+            raise UnsafeFileError(
+                f"Refused the cache entry name '{printable(key, 80)}' in {self.directory}: a name must not "
+                "be empty, start with '.' or contain '/', '\\' or NUL; nothing was read or written."
+            )
         return self.directory / f"{key}.json"
 
     def load(self, key: str) -> dict[str, object] | None:
@@ -71,9 +83,10 @@ class _JsonDir:
 
     def save(self, key: str, data: dict[str, object]) -> None:
         """Write the entry (0600); raises UnsafeFileError when the directory is not safely this user's."""
+        path = self._path(key)
         private_dir(self.directory.parent)
         private_dir(self.directory)
-        write_private(self._path(key), json.dumps(data, indent=1).encode())
+        write_private(path, json.dumps(data, indent=1).encode())
 
     def delete(self, key: str) -> bool:
         try:
@@ -146,3 +159,58 @@ class MfaCache:
     def clear(self) -> int:
         """Drop every cached MFA session; returns how many there were."""
         return self._files.delete_all()
+
+
+class UsedCodes:
+    """The TOTP step (unix time // 30) in which each MFA device's last code was used, by any stsui process,
+    so no device is asked for two codes in one step (AWS takes each code once)."""
+
+    def __init__(self, directory: Path) -> None:
+        self._files = _JsonDir(directory / "steps")
+        self._locks = directory
+
+    @staticmethod
+    def _key(serial: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(serial.encode()).hexdigest()[:24]
+
+    def last_step(self, serial: str) -> int | None:
+        data = self._files.load(self._key(serial))
+        step = None if data is None or data.get("MfaSerial") != serial else data.get("Step")
+        return step if isinstance(step, int) and not isinstance(step, bool) else None
+
+    def record(self, serial: str, step: int) -> None:
+        """Remember that a code of `serial` was used in `step`; a cache that cannot be written is not fatal
+        (the next code may then be refused by AWS, as without stsui)."""
+        with contextlib.suppress(UnsafeFileError, OSError):
+            self._files.save(self._key(serial), {"MfaSerial": serial, "Step": step})
+
+    @contextlib.contextmanager
+    def device(self, serial: str, *, timeout: float) -> Iterator[None]:
+        """One MFA code at a time for `serial`, across stsui's processes (LockTimeout after `timeout`)."""
+        with exclusive(self._locks / f"{self._key(serial)}.lock", timeout=timeout):
+            yield
+
+
+class Notified:
+    """When the user was last notified about each role (desktop notifications), shared by every stsui
+    process: at most one notification per role per interval."""
+
+    def __init__(self, directory: Path) -> None:
+        self._files = _JsonDir(directory)
+        self._lock = directory / ".lock"
+
+    def claim(self, role_name: str, now: datetime, every: timedelta) -> bool:
+        """True, recording `now`, when role `role_name` was not notified in the last `every`; False
+        otherwise, and when the record cannot be kept (no notification storm from a broken cache)."""
+        try:
+            with exclusive(self._lock, timeout=2.0):
+                data = self._files.load(role_name)
+                last = parse_rfc3339(str(data.get("At", ""))) if data else None
+                if last is not None and timedelta() <= now - last < every:
+                    return False
+                self._files.save(role_name, {"Role": role_name, "At": rfc3339(now)})
+        except (UnsafeFileError, OSError):
+            return False
+        return True

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
-from stsui.domain.errors import CredentialsFileError, UnsafeFileError
+from stsui.domain.errors import CredentialsFileError, UnsafeFileError, UsageError
 from stsui.domain.model import Credentials, ProfileEntry, Session
 from stsui.domain.rules import DEFAULT_SECTION, profile_name_problem
 from stsui.domain.times import parse_rfc3339, rfc3339
@@ -284,6 +284,64 @@ class CredentialsFile:
 
         def expected(before: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
             return {name: values for name, values in before.items() if name != profile}
+
+        return self._update(profile, change, expected, create=False)
+
+    def long_term_keys(self, profile: str) -> tuple[str, str]:
+        """(access key id, secret access key) of `[profile]`, a section of long-term keys stsui did not
+        write (`stsui keys add --from-profile`); a usage error (naming what the profile holds) otherwise."""
+        self._check_profile(profile, "read")
+        parsed = self._load()
+        section = None if parsed is None else parsed.doc.sections.get(profile)
+        where = f"Profile '{profile}' in {self.path}"
+        if section is None:
+            raise UsageError(f"{where} does not exist; name a profile that holds long-term keys.")
+        keys = section.key_lines
+        if MARKER in keys:
+            raise UsageError(
+                f"{where} holds a session stsui wrote for role '{section.get(MARKER)}', not long-term keys."
+            )
+        if SESSION_TOKEN in keys or LEGACY_TOKEN in keys:
+            raise UsageError(
+                f"{where} holds temporary credentials (a session token); only an IAM user's long-term keys "
+                "go into the OS keyring."
+            )
+        key, secret = section.get(ACCESS_KEY), section.get(SECRET_KEY)
+        if not key or not secret:
+            raise UsageError(
+                f"{where} has no {ACCESS_KEY} and {SECRET_KEY}; name a profile that holds long-term keys."
+            )
+        return key, secret
+
+    def remove_long_term_keys(self, profile: str, access_key_id: str) -> bool:
+        """Remove the long-term keys of `[profile]` (the section, when they are all it holds), now that they
+        are in the OS keyring: the one removal of a section stsui did not write, asked for by
+        `stsui keys add --from-profile P --remove-profile`. Only while the section still holds the key
+        `access_key_id`; every other byte of the file is kept. False when the section is gone."""
+        self._check_profile(profile, "remove the keys of")
+        long_term = (ACCESS_KEY, SECRET_KEY)
+        only_keys = False
+
+        def change(doc: ini.Document) -> ini_edits.Splice | None:
+            nonlocal only_keys
+            section = doc.sections.get(profile)
+            if section is None:
+                return None
+            if section.get(ACCESS_KEY) != access_key_id or MARKER in section.key_lines:
+                raise CredentialsFileError(
+                    f"Profile '{profile}' in {self.path} changed meanwhile (it no longer holds the key "
+                    f"{access_key_id}), so stsui left it as it is."
+                )
+            only_keys = set(section.key_lines) <= set(long_term)
+            if only_keys:
+                return ini_edits.remove_section(doc, profile)
+            return ini_edits.set_options(doc, profile, {}, drop=long_term)
+
+        def expected(before: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+            if only_keys:
+                return {name: values for name, values in before.items() if name != profile}
+            kept = {key: value for key, value in before[profile].items() if key not in long_term}
+            return {**before, profile: kept}
 
         return self._update(profile, change, expected, create=False)
 

@@ -122,9 +122,9 @@ class DiscoveryCache:
             fields = [row.get(key) for key in ("accountId", "accountName", "roleName")]
             if all(isinstance(value, str) and value for value in fields):
                 account_id, account_name, role_name = (str(value) for value in fields)
-                roles.append(
-                    DiscoveredRole(sso, account_id, account_name, role_name, row.get("gone") is True)
-                )
+                role = DiscoveredRole(sso, account_id, account_name, role_name, row.get("gone") is True)
+                if role.problem() is None:  # a cache written before the portal's answers were checked
+                    roles.append(role)
         synced = data.get("syncedAt") if data else None
         return roles, parse_rfc3339(synced) if isinstance(synced, str) else None
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ TABLE_KEYS = (
 """The role table's own keys, as one help row."""
 
 
-def bindings(actions: tuple[Action, ...] = ACTIONS) -> list[Binding]:
+def bindings(actions: tuple[Action, ...] = ACTIONS) -> list[BindingType]:
     """The screen's BINDINGS."""
     return [
         Binding(a.key, a.action, a.label, show=a.footer, priority=a.priority, tooltip=a.help)

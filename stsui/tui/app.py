@@ -1,10 +1,13 @@
-"""The terminal UI's App: the engine, the 1-second ticker, and `run_tui` (with the terminal's lifetime).
+"""The terminal UI's App: the engine, the 1-second ticker, the agent, and `run_tui` (with the terminal's
+lifetime).
 
-Everything on screen is the roles screen's (`stsui.tui.screens.roles`): the layout, the keys and what
-the workers report. The App owns what outlives a screen: the engine, the ticker that polls the
-credentials file and moves countdowns, the palette's system commands, plain-text notifications, and
-`serving` (`stsui.tui.serving`): with `serve=True` the TUI is the user's agent while it runs, stopped on
-every way out (q, a signal, the terminal going away, an error).
+The roles are the roles screen's (`stsui.tui.screens.roles`): the layout, the keys and what its workers
+report. The App owns what outlives a screen: the engine, the ticker that polls the credentials file and
+moves countdowns, the palette's system commands, plain-text notifications, and `serving`
+(`stsui.tui.serving`): with `serve=True` the TUI is the user's agent while it runs, stopped on every way out
+(q, a signal, the terminal going away, an error). The agent's threads post their facts here: `AgentReports`
+says what each one marks on the roles screen and says, and a background caller's MFA prompt opens over
+whichever screen is showing.
 """
 
 from __future__ import annotations
@@ -12,18 +15,23 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
+from functools import partial
 
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
 from stsui.engine.engine import Engine
+from stsui.tui import messages as facts
 from stsui.tui.actions import palette_actions
-from stsui.tui.display import display_path
+from stsui.tui.agent_reports import AgentReports
+from stsui.tui.display import Notice, display_path, tell
 from stsui.tui.lifetime import Lifetime, terminal_on_stdout
+from stsui.tui.screens.mfa import MfaScreen
 from stsui.tui.screens.roles import RolesScreen
-from stsui.tui.serving import Serving
+from stsui.tui.serving import Serving, State
 
 
 class StsuiApp(App[int]):
@@ -45,6 +53,9 @@ class StsuiApp(App[int]):
         self.engine = engine
         self.serving = Serving(engine, enabled=serve)
         self.roles = RolesScreen(engine, choosing=choosing, serving=self.serving)
+        self.agent = AgentReports(engine, self.roles.book, self.serving, self.roles.renewals)
+        self._prompts: dict[facts.MfaRequest, MfaScreen] = {}
+        """Prompts open for background callers."""
         self._tick_every = tick_every
         self.ticker: Timer | None = None
 
@@ -76,19 +87,89 @@ class StsuiApp(App[int]):
             if command.title not in ours:
                 yield command
 
-    def on_mount(self) -> None:
+    @on(events.Mount)
+    def _mounted(self) -> None:
+        self.engine.codes.tell = lambda text: self.call_from_thread(
+            self.notify, text, title="MFA", timeout=10
+        )
         self.sub_title = display_path(self.engine.config.path)
         if self.roles.choosing:
             self.sub_title = "u: use the highlighted role in this shell · q: leave the shell as it is"
         if self._tick_every is not None:
             self.ticker = self.set_interval(self._tick_every, self.tick, name="ticker")
+        if self.serving.state is State.STARTING:  # after the first paint: the server's modules load then
+            self.call_after_refresh(
+                self.run_worker,
+                partial(self.agent.serve, self.post_message),
+                group="serve",
+                description="start serving",
+                exit_on_error=False,
+                thread=True,
+            )
 
-    def on_unmount(self) -> None:
+    @on(events.Unmount)
+    def _unmounted(self) -> None:
         self.serving.stop()
 
     def tick(self) -> None:
-        """One second passed: the roles screen polls the file, moves countdowns and renews what is due."""
+        """One second passed: the roles the agent served show, and the roles screen polls the file, moves
+        countdowns and renews what is due."""
+        changed, first = self.agent.poll_served()
+        if changed:
+            self.roles.served(changed, first=first)
         self.roles.tick()
+
+    # -- what the agent's threads report -----------------------------------------------------------------
+
+    def tell(self, *notices: Notice | None) -> bool:
+        """Show each notice; whether any was."""
+        return tell(self, *notices)
+
+    @on(facts.ServingChanged)
+    def _serving_changed(self) -> None:
+        said = self.agent.serving_changed()
+        if isinstance(said, str):
+            self.sub_title = said
+        else:
+            self.tell(said)
+
+    @on(facts.AgentFailed)
+    def _agent_failed(self, fact: facts.AgentFailed) -> None:
+        self.tell(self.agent.failed(fact))
+
+    @on(facts.AgentServed)
+    def _agent_served(self, fact: facts.AgentServed) -> None:
+        self.agent.served(fact.role)
+
+    @on(facts.AgentNeedsMfa)
+    def _agent_needs_mfa(self, fact: facts.AgentNeedsMfa) -> None:
+        if self.roles.book.get(fact.role) is not None:
+            self.tell(self.agent.needs_mfa(fact))
+            self.roles.roles_changed([fact.role])
+
+    @on(facts.MfaAsked)
+    def _background_caller_asks_mfa(self, fact: facts.MfaAsked) -> None:
+        request = fact.request
+
+        def answered(code: str | None) -> None:
+            self._prompts.pop(request, None)
+            self.tell(self.agent.answered(request, code))
+
+        self._prompts[request] = prompt = MfaScreen(request.role, request.serial, asker=request.asker)
+        self.push_screen(prompt, answered)
+
+    @on(facts.MfaAskEnded)
+    def _background_caller_gave_up(self, fact: facts.MfaAskEnded) -> None:
+        prompt = self._prompts.pop(fact.request, None)
+        if prompt is not None and self.screen is prompt:
+            prompt.dismiss(None)
+        self.tell(self.agent.gave_up(fact.request))
+
+    @on(facts.MfaRelayed)
+    def _mfa_relayed(self, fact: facts.MfaRelayed) -> None:
+        self.tell(self.agent.relayed(fact))
+        if not fact.error and self.roles.book.get(fact.role) is not None:
+            self.roles.roles_changed([fact.role])
 
 
 def run_tui(engine: Engine, *, serve: bool = True) -> int:
@@ -102,7 +183,12 @@ def choose_role(engine: Engine, use: Callable[[str], None]) -> int:
     """Open the TUI for `sts`; when the user chose a role with "use in this shell" (its session started,
     its profile written), call `use` with its name after the TUI has closed. The exit code for the CLI."""
     app = StsuiApp(engine, choosing=True)
-    return _run(app, lambda: app.chosen and use(app.chosen), on_terminal=terminal_on_stdout)
+
+    def use_chosen() -> None:
+        if app.chosen is not None:
+            use(app.chosen)
+
+    return _run(app, use_chosen, on_terminal=terminal_on_stdout)
 
 
 def _run(

@@ -85,10 +85,11 @@ class Lifetime:
         timer.start()
 
     def _end_now(self, code: int) -> None:
-        if self._modes is not None and self.ended_by != signal.SIGHUP:
+        terminal = self._terminal
+        if terminal is not None and self._modes is not None and self.ended_by != signal.SIGHUP:
             with contextlib.suppress(OSError, termios.error):
-                termios.tcsetattr(self._terminal, termios.TCSANOW, self._modes)
-                os.write(self._terminal, RESET_TERMINAL.encode())
+                termios.tcsetattr(terminal, termios.TCSANOW, self._modes)
+                os.write(terminal, RESET_TERMINAL.encode())
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()

@@ -1,8 +1,10 @@
-"""What workers report back to the app: small immutable messages named for what happened.
+"""Every fact the TUI's workers and threads report: small immutable messages named for what happened.
 
-Workers run the engine (STS calls, file reads and writes) off the event loop and never touch a widget;
-they post one of these, and the `@on` handlers of the roles screen (or of the identity panel, for
-identities) apply it to the screen in one place.
+Workers run the engine (STS calls, file reads and writes) off the event loop and never touch a widget; the
+agent's threads serve background callers. Each posts one of these, and an `@on(Fact)` handler of the node it
+was posted to applies it in one place: the roles screen, the App (the agent's facts), the login dialog, the
+other-sessions screen, the role list (its index) or the identity panel (identities). A widget's messages
+about itself, such as `RoleTable.Highlighted`, live in the widget, as Textual's own `Input.Changed` does.
 
 Textual marks its own bookkeeping on a message as it travels (sender, stop, prevent_default), so
 `dataclass(frozen=True)` cannot be used on a `Message`; `Fact` freezes the dataclass fields instead.
@@ -11,17 +13,21 @@ Textual marks its own bookkeeping on a message as it travels (sender, stop, prev
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import FrozenInstanceError, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from stsui.domain.model import Identity, ProfileEntry
+from stsui.domain.errors import StsError, StsuiError
+from stsui.domain.model import Config, Identity, ProfileEntry
 from stsui.domain.roster import Roster
 from stsui.domain.search import RoleSearch
+
+if TYPE_CHECKING:
+    from stsui.discover.found import Found  # discovery loads when the other-sessions screen opens
 
 
 class Fact(Message):
@@ -37,6 +43,15 @@ class Fact(Message):
         if name in getattr(self, "__dataclass_fields__", ()) and name in self.__dict__:
             raise FrozenInstanceError(f"cannot assign to field {name!r}")
         super().__setattr__(name, value)
+
+
+Post = Callable[[Message], object]
+"""Hands a fact to the node that handles it, from any thread (that node's `post_message`)."""
+
+
+def aws_code(error: StsuiError) -> str:
+    """The AWS error code a failure carries (AccessDenied, ExpiredToken, …), "" when it has none."""
+    return error.code if isinstance(error, StsError) else ""
 
 
 # -- sessions ---------------------------------------------------------------------------------------------
@@ -67,12 +82,29 @@ class AssumeFailed(Fact):
 
 
 @dataclass
+class LoginNeeded(Fact):
+    """Assuming or renewing a role needs a new IAM Identity Center login."""
+
+    role: str
+    message: str
+    automatic: bool = False
+
+
+@dataclass
 class MfaCodeNeeded(Fact):
     """Assuming the role needs a new MFA code from the user first; nothing was sent to STS."""
 
     role: str
     serial: str
     fresh: bool = False
+
+
+@dataclass
+class CodeFromProcess(Fact):
+    """Assuming the role runs its `mfa_process` for the MFA code (instead of the prompt)."""
+
+    role: str
+    serial: str
 
 
 @dataclass
@@ -212,6 +244,49 @@ class ConsoleNeedsMfa(Fact):
     serial: str
 
 
+# -- IAM Identity Center -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SsoCodeShown(Fact):
+    """The device authorization started: the user must confirm this code in the browser (`page`: the page
+    to open by hand, when no browser can be opened from here or the page is not AWS's: `untrusted` says
+    why it was not opened)."""
+
+    sso: str
+    user_code: str
+    page: str | None = None
+    untrusted: str | None = None
+
+
+@dataclass
+class SsoLoggedIn(Fact):
+    sso: str
+
+
+@dataclass
+class SsoLoginFailed(Fact):
+    sso: str
+    message: str
+
+
+@dataclass
+class SsoSyncProgress(Fact):
+    sso: str
+    done: int
+    total: int
+
+
+@dataclass
+class SsoSynced(Fact):
+    """Every instance was discovered again: `config` holds the roles found (the handler takes it), `failures`
+    one sentence per instance that could not be."""
+
+    config: Config = field(repr=False)
+    summary: str
+    failures: tuple[str, ...] = ()
+
+
 # -- the agent (the TUI serving background callers) -------------------------------------------------------
 
 
@@ -261,7 +336,7 @@ class MfaRequest:
 
 @dataclass
 class MfaAsked(Fact):
-    """A background caller needs an MFA code: the screen opens the prompt naming the role and the caller."""
+    """A background caller needs an MFA code: the App opens the prompt naming the role and the caller."""
 
     request: MfaRequest
 
@@ -281,3 +356,22 @@ class MfaRelayed(Fact):
     role: str
     asker: str
     error: str = ""
+
+
+# -- other sessions (what other tools made; read-only) -----------------------------------------------------
+
+
+@dataclass
+class OtherSessionsLoaded(Fact):
+    """Discovery finished."""
+
+    found: list[Found]
+
+
+@dataclass
+class OtherIdentity(Fact):
+    """STS answered (or failed) for the session in row `key`."""
+
+    key: str
+    text: str
+    error: bool = False

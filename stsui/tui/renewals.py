@@ -28,7 +28,7 @@ RECHECK = timedelta(minutes=1)
 (its MFA session may run out meanwhile)."""
 
 MfaDevice = tuple[str | None, str]
-"""(source profile, MFA serial): the MFA session a role's renewal needs."""
+"""(base identity (`Role.base`), MFA serial): the MFA session a role's renewal needs."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class RenewalPolicy:
         state.mfa_warned = True
         return first
 
-    def checked(self, name: str, needs_mfa: bool, now: datetime) -> None:
+    def checked(self, name: str, *, needs_mfa: bool, now: datetime) -> None:
         """The engine said whether renewing `name` needs a new MFA code."""
         state = self.book[name]
         state.needs_mfa = needs_mfa

@@ -4,10 +4,10 @@ stopped on every way out, and the bridge that lets background callers ask the us
 The agent serves from the engine's sessions as `stsui serve` does: it reuses a live session of the role's
 profile or of the session cache, obtains new ones into the cache, and never writes a profile (only the TUI's
 own assume and renew do). Its threads never touch a widget: they post facts (`stsui.tui.messages`) to the
-roles screen. Which roles it served, and when, the screen polls with `served()` on its one-second tick.
+App. Which roles it served, and when, the App polls with `served()` on its one-second tick.
 
 `MfaPrompts.answer` is the MFA relay's callback (`stsui.agent.mfa_relay`), run in a relay thread for a caller
-such as `stsui credential-process`: it asks the screen to open its MFA prompt naming the role and the caller,
+such as `stsui credential-process`: it asks the App to open an MFA prompt naming the role and the caller,
 waits for the user, starts the MFA session with the code (here, in the relay thread) and answers None or a
 sentence. The code never leaves this process.
 """
@@ -17,7 +17,6 @@ from __future__ import annotations
 import enum
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -34,6 +33,7 @@ from stsui.tui.messages import (
     MfaAskEnded,
     MfaRelayed,
     MfaRequest,
+    Post,
 )
 
 if TYPE_CHECKING:
@@ -43,9 +43,6 @@ if TYPE_CHECKING:
 PROMPT_WAIT = WAIT - 15
 """Seconds the user has to answer a background caller's prompt: the caller waits `WAIT`, and the MFA
 session must still be started with the code and the answer sent back before then."""
-
-Post = Callable[[object], object]
-"""Hands a fact to the roles screen from any thread (its `post_message`)."""
 
 
 class State(enum.StrEnum):
@@ -66,7 +63,7 @@ class MfaPrompts:
         self._wait = wait
         self._one_at_a_time = threading.Lock()
         self._pending: set[MfaRequest] = set()
-        self._closed = False
+        self._closed = threading.Event()
 
     def answer(self, role_name: str, asker: str) -> str | None:
         """The relay's callback: None once the MFA session is cached, else a sentence for the caller."""
@@ -85,7 +82,7 @@ class MfaPrompts:
                 return str(error)
             serial = self.engine.mfa_root(role).mfa_serial or ""
             request = MfaRequest(role.name, serial, asker)
-            if self._closed:
+            if self._closed.is_set():
                 return f"Role '{role.name}' needs an MFA code and the stsui TUI is closing."
             self._pending.add(request)
             try:
@@ -102,7 +99,7 @@ class MfaPrompts:
             finally:
                 self._pending.discard(request)
             if code is None:
-                if self._closed:
+                if self._closed.is_set():
                     return f"The stsui TUI closed before an MFA code was entered for role '{role.name}'."
                 return f"The MFA prompt for role '{role.name}' was cancelled in the stsui TUI."
             try:
@@ -117,7 +114,7 @@ class MfaPrompts:
 
     def close(self) -> None:
         """The TUI is going away: every caller still waiting is told so at once."""
-        self._closed = True
+        self._closed.set()
         for request in list(self._pending):
             request.reply(None)
 

@@ -2,9 +2,10 @@
 
 `RoleBook` holds a `RoleState` per role, keyed by role name in config order: the session stsui wrote to the
 role's profile, work in progress, the last error, whether renewing needs a new MFA code, and the renewal
-backoff. `RoleBook.row(name, now)` turns a record into a `RoleRow` of display texts and style names. Rows
-are plain values, so the table compares them to repaint only what changed, and tests read them without
-a screen. The status word comes from `status_of`, the one status decision shared with the CLI.
+backoff. `RoleBook.row(name, now)` turns a record into a `RoleRow` of display texts and style names, and
+`RoleState.details` into the identity panel's details line. Rows are plain values, so the table compares
+them to repaint only what changed, and tests read them without a screen. The status word comes from
+`status_of`, the one status decision shared with the CLI.
 
 While the TUI is the user's agent, each record also knows when the agent last handed the role's session to a
 background caller (`served_at`) and whether such a caller is waiting for a new MFA code (`served_needs_mfa`).
@@ -20,6 +21,7 @@ from datetime import datetime
 from stsui.domain.durations import format_ago, format_time_left
 from stsui.domain.model import ProfileEntry, Role, Status, owned_entry, status_of
 from stsui.domain.roster import Roster
+from stsui.domain.times import rfc3339
 from stsui.engine.renewal import Backoff
 
 SOON = 15 * 60
@@ -68,6 +70,14 @@ class RoleRow:
     description: str
     served: str = ""
     """How long ago the agent last served the role ("" when it has not)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    """The identity panel's details line for one role, and whether it says what failed."""
+
+    text: str
+    error: bool = False
 
 
 class Working(enum.StrEnum):
@@ -135,6 +145,31 @@ class RoleState:
             return Status.NEEDS_MFA
         return status_of(self.role, self.entry, now, lambda: self.needs_mfa is True, lambda: self.needs_login)
 
+    def details(self, root: Role) -> Details:
+        """The identity panel's details line: the last failure, else what waits on the user, the profile and
+        expiry, and the role's settings. `root`: the first role of its chain (whose MFA device it uses)."""
+        if self.error is not None:
+            return Details(self.error, error=True)
+        role = self.role
+        parts = []
+        if self.served_needs_mfa:
+            parts.append(f"a background caller needs a new MFA code for {root.mfa_serial}: press Enter or r")
+        elif self.needs_mfa:
+            parts.append(f"renewal needs a new MFA code for {root.mfa_serial}: press r")
+        expires_at = self.expires_at
+        parts.append(f"profile {role.profile}" + (f", expires {rfc3339(expires_at)}" if expires_at else ""))
+        if role.source_role:
+            parts.append(f"chained via {role.source_role}")
+        if root.mfa_serial:
+            parts.append(f"MFA {root.mfa_serial}")
+        if not role.auto_refresh:
+            parts.append("auto-renew off")
+        if self.served_at is not None:
+            parts.append(f"served to background callers, last at {rfc3339(self.served_at)}")
+        if role.description:
+            parts.append(role.description)
+        return Details(" · ".join(parts))
+
     def row(self, now: datetime) -> RoleRow:
         role = self.role
         seconds = self.seconds_left(now)
@@ -200,7 +235,7 @@ class RoleBook:
         return self.roster.in_order()
 
     def mark_needs_login(
-        self, sso: str, needed: bool, root: Callable[[Role], Role] = lambda role: role
+        self, sso: str, *, needed: bool, root: Callable[[Role], Role] = lambda role: role
     ) -> list[str]:
         """Set whether the roles of IAM Identity Center instance `sso` (theirs, or their chain's `root`'s)
         need a login; returns the roles changed."""
@@ -255,12 +290,12 @@ class RoleBook:
         changed = set()
         for name in owned.keys() | self._owned:
             state = self[name]
-            entry = owned.get(name)
-            if (None if entry is None else entry.expires_at) != state.expires_at:
-                state.session_changed(entry)
+            now_owned = owned.get(name)
+            if (None if now_owned is None else now_owned.expires_at) != state.expires_at:
+                state.session_changed(now_owned)
                 changed.add(name)
             else:
-                state.entry = entry
+                state.entry = now_owned
             self._index(state)
         return changed
 

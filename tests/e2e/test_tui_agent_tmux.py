@@ -85,6 +85,45 @@ def test_the_tui_serves_asks_mfa_for_a_background_caller_and_cleans_up(
     assert not (home.cache / "mfa.sock").exists()
 
 
+SDK_CALLER = (
+    "import boto3; print(boto3.Session().client('sts', region_name='eu-west-1').get_caller_identity()['Arn'])"
+)
+"""A background program on the container provider: botocore GETs the route with the token, then asks STS."""
+
+
+def test_a_background_caller_served_the_highlighted_role_and_the_tui_shows_it(
+    home: Home, terminal: Terminal
+) -> None:
+    """As a new user tries it: the cursor stays on prod-admin (the first row) while another program fetches
+    that role from the TUI's server with the token from agent.json; the TUI keeps running and shows it."""
+    terminal.wait_for(lambda s: SERVING.search(s) is not None, "the TUI to serve")
+    agent = json.loads((home.cache / "agent.json").read_text())
+    env = {key: value for key, value in home.env.items() if key != "AWS_SHARED_CREDENTIALS_FILE"}
+    env.update(
+        AWS_SHARED_CREDENTIALS_FILE=str(home.root / "none"),  # only the container provider can answer
+        AWS_CONTAINER_CREDENTIALS_FULL_URI=f"{agent['url']}/roles/prod-admin/credentials",
+        AWS_CONTAINER_AUTHORIZATION_TOKEN=agent["token"],
+    )
+    caller = subprocess.run(
+        [sys.executable, "-c", SDK_CALLER],
+        env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert caller.returncode == 0, caller.stderr
+    assert caller.stdout.strip() == "arn:aws:sts::111111111111:assumed-role/Admin/tester"
+    served = re.compile(r"prod-admin .*\b(now|\ds ago)")
+    detail = "served to background callers, last at"  # the panel may wrap it: compared word by word
+
+    screen = terminal.wait_for(
+        lambda s: served.search(s) is not None and detail in " ".join(s.split()),
+        "the highlighted prod-admin to show as served, in its row and its details",
+    )
+    assert agent["token"] not in screen
+    terminal.wait_for(lambda s: re.search(r"prod-admin .*\b[1-9]s ago", s) is not None, "later ticks")
+    assert terminal.running() and "Traceback" not in terminal.screen()
+    terminal.send("q")
+    terminal.wait_until_closed()
+
+
 @pytest.mark.parametrize("end", ["SIGTERM", "terminal closed"])
 def test_the_agent_file_goes_when_the_tui_is_ended(home: Home, hung_sts: FaultServer, end: str) -> None:
     """Even with a worker stuck in a call to an STS that never answers."""

@@ -23,6 +23,7 @@ from stsui.agent.sessions import SessionSource
 from stsui.domain.errors import StsuiError, UsageError
 from stsui.domain.model import Credentials, Role, Session
 from stsui.engine.engine import Engine
+from tests.support.clock import real_now
 from tests.support.home import BASE_SECRET, Home
 
 TOKEN = "test-token-0123456789abcdef0123456789"
@@ -46,13 +47,14 @@ class Counting:
 
 
 class Clock:
+    """The real clock moved by `offset`: moto stamps its sessions with the real time, so the engine's
+    clock must be the real one too (a frozen one would see moto's sessions as expired or far off)."""
+
     def __init__(self) -> None:
         self.offset = timedelta()
 
     def __call__(self) -> datetime:
-        from stsui.domain.times import utc_now
-
-        return utc_now() + self.offset
+        return real_now() + self.offset
 
 
 @dataclass

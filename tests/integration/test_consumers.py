@@ -7,9 +7,10 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from tests.integration.test_assume import assert_no_secret
+from tests.support.clock import real_now
 from tests.support.home import Home, write_roles
 
 PRINT_IDENTITY = (
@@ -97,7 +98,7 @@ def test_whoami_base_and_profile(home: Home) -> None:
 
 def test_list_reports_status_and_time_left(home: Home) -> None:
     assert home.run("assume", "prod-admin").returncode == 0
-    expired = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    expired = (real_now() - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     with home.credentials.open("a") as out:
         out.write(
             "\n[staging-ro]\naws_access_key_id = ASIAOLD\naws_secret_access_key = old\n"

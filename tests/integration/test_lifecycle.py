@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import re
 import stat
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from tests.support.clock import real_now
 from tests.support.home import Home
 
 
 def make_due(home: Home, profile: str, minutes: int = 5) -> None:
     """Pretend time passed: the profile's session now expires in `minutes`."""
-    soon = (datetime.now(UTC) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    soon = (real_now() + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
     text = home.credentials.read_text()
     section = re.search(rf"\[{re.escape(profile)}\][^\[]*", text)
     assert section is not None
@@ -70,7 +71,7 @@ def test_chained_role_is_capped_at_one_hour_with_a_warning(home: Home) -> None:
     assert "capped at 1h" in result.stderr and "prod-admin" in result.stderr
     data = json.loads(result.stdout)
     expires = datetime.fromisoformat(data["expires_at"].replace("Z", "+00:00"))
-    assert expires - datetime.now(UTC) <= timedelta(hours=1)
+    assert expires - real_now() <= timedelta(hours=1)
     assert data["assumed_role_arn"].startswith("arn:aws:sts::555555555555:assumed-role/Deep/")
 
 

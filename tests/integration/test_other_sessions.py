@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.support.clock import real_now
 from tests.support.home import BASE_SECRET, USER_CREDENTIALS, Home, build_home
 
 SSO_TOKEN = "SSO-ACCESS-TOKEN-never-shown-0000"
@@ -200,7 +201,7 @@ def test_botocore_cache_entry_under_another_name_is_matched_by_role_arn(crowded:
 
 
 def test_the_shells_session_is_shown_and_marked(crowded: Home) -> None:
-    expires = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    expires = (real_now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     env = {
         "AWS_ACCESS_KEY_ID": "ASIAENV0000000000001",
         "AWS_SECRET_ACCESS_KEY": ENV_SECRET,

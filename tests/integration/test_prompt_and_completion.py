@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from stsui.cli.quick_shell import prompt_left
 from stsui.store import ini
 from stsui.store.keys import EXPIRES, MARKER
+from tests.support.clock import real_now
 from tests.support.home import USER_CREDENTIALS, Home
 
 EXPIRED = f"""
@@ -56,7 +57,7 @@ def test_prompt_says_expired_and_nothing_without_a_session(home: Home) -> None:
 
 
 def test_prompt_reads_the_keys_of_sts_env(home: Home) -> None:
-    expiry = (datetime.now(UTC) + timedelta(hours=2, minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    expiry = (real_now() + timedelta(hours=2, minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     env = {"AWS_ACCESS_KEY_ID": "ASIAX", "STSUI_ROLE": "staging-ro", "AWS_CREDENTIAL_EXPIRATION": expiry}
     assert re.fullmatch(r"staging-ro 2h(29|30)m\n", prompt(home, AWS_PROFILE="old", **env))
 

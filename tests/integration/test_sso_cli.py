@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from stsui.store.sso_cache import token_file_name
-from tests.support.home import Home, build_home
-from tests.support.sso_fake import SsoFake
+from tests.support.home import Home
+from tests.support.sso_fake import SsoFake, sso_user
 
 SSO_ROLES = """\
 [defaults]
@@ -35,15 +35,7 @@ region = "eu-west-1"
 @pytest.fixture
 def user(isolated_home: Path, moto_url: str, sso_fake: SsoFake) -> Home:
     """A user with `[sso.work]` in the roles file, a browser that notes what it was asked to open."""
-    home = build_home(isolated_home, moto_url, roles=SSO_ROLES)
-    browser = isolated_home / "browser"
-    browser.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> {isolated_home / "opened"}\n')
-    browser.chmod(0o755)
-    home.env.update(
-        AWS_ENDPOINT_URL_SSO=sso_fake.url, AWS_ENDPOINT_URL_SSO_OIDC=sso_fake.url, BROWSER=str(browser)
-    )
-    sso_fake.state.interval = 1
-    sso_fake.state.device_script = []
+    home = sso_user(isolated_home, moto_url, sso_fake, SSO_ROLES)
     sso_fake.add_accounts(3)
     return home
 
@@ -92,7 +84,10 @@ def test_new_user_logs_in_once_and_uses_every_role(user: Home, sso_fake: SsoFake
     login = user.run("sso", "login")
     assert login.returncode == 0, login.stderr
     user_code = login.stderr.split("the code ")[1][:9]
-    assert f"{sso_fake.url}/start/#/device?user_code={user_code}" in (user.root / "opened").read_text()
+    assert (
+        f"https://my-org.awsapps.com/start/#/device?user_code={user_code}"
+        in (user.root / "opened").read_text()
+    )
     assert "9 roles in 3 accounts" in login.stderr  # the first login discovers the roles
     token_file = _token_file(user)
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
@@ -294,7 +289,7 @@ def test_a_configured_role_from_identity_center_and_a_chain_from_it(user: Home, 
 def test_login_without_a_browser_prints_the_page_and_code_only(user: Home, sso_fake: SsoFake) -> None:
     login = user.run("sso", "login", "--no-browser", "--no-sync")
     assert login.returncode == 0, login.stderr
-    assert f"open {sso_fake.url}/start/#/device on any device and enter the code " in login.stderr
+    assert "open https://my-org.awsapps.com/start/#/device on any device and enter the code " in login.stderr
     assert "user_code=" not in login.stderr + login.stdout and not (user.root / "opened").exists()
     for secret in sso_fake.state.secrets:
         assert secret not in login.stderr + login.stdout

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -10,7 +11,16 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 
+from tests.support.clock import Clock, moment
 from tests.support.sso_fake import DEVICE_GRANT, SsoFake
+
+NOON = moment(2026, 12, 4, 12)
+
+
+@pytest.fixture
+def sso_clock() -> Callable[[], datetime]:
+    """The fake's times are the test's: exact, on any day."""
+    return Clock(NOON)
 
 
 def _clients() -> tuple[Any, Any]:
@@ -32,6 +42,12 @@ def test_device_flow_pending_slow_down_then_token_and_refresh(sso_fake: SsoFake)
         startUrl="https://x.awsapps.com/start",
     )
     assert device["interval"] == 5 and device["expiresIn"] == 600 and "-" in device["userCode"]
+    assert client["clientSecretExpiresAt"] == int((NOON + timedelta(days=90)).timestamp())
+    # Identity Center's own form today: the start URL's device page, with the code
+    assert (
+        device["verificationUriComplete"]
+        == f"https://x.awsapps.com/start/#/device?user_code={device['userCode']}"
+    )
     poll = {"clientId": client["clientId"], "clientSecret": client["clientSecret"], "grantType": DEVICE_GRANT}
     with pytest.raises(oidc.exceptions.AuthorizationPendingException):
         oidc.create_token(deviceCode=device["deviceCode"], **poll)
@@ -87,7 +103,7 @@ def test_portal_pages_throttling_and_credentials(sso_fake: SsoFake) -> None:
 
     creds = portal.get_role_credentials(accessToken=token, accountId=account["accountId"], roleName="Admin")
     expiration = datetime.fromtimestamp(creds["roleCredentials"]["expiration"] / 1000, UTC)
-    assert 3500 < (expiration - datetime.now(UTC)).total_seconds() <= 3600  # epoch milliseconds
+    assert expiration == NOON + timedelta(hours=1)  # epoch milliseconds
 
     sso_fake.state.throttle_every = 1
     with pytest.raises(portal.exceptions.TooManyRequestsException):

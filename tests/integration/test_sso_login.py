@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ import pytest
 from stsui.aws.sso import BotoSsoGateway
 from stsui.domain.errors import NeedsLogin, StsError
 from stsui.domain.sso import EXPIRED, DeviceAuthorization, DiscoveredRole, SsoInstance
-from stsui.engine.sso import Discoverer, Discovery, RateLimit, SsoLogins, merge
+from stsui.domain.times import rfc3339
+from stsui.engine.sso import ENDLESS_PAGES, Discoverer, Discovery, RateLimit, SsoLogins, merge
 from stsui.store.sso_cache import SsoTokenCache, token_file_name
+from tests.support.clock import Clock, moment
 from tests.support.sso_fake import SsoFake
 
 WORK = SsoInstance("work", "https://my-org.awsapps.com/start", "eu-west-1")
@@ -30,24 +33,19 @@ CLI_KEYS = {
 }
 
 
-class Clock:
-    """A clock that moves only when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += timedelta(seconds=seconds)
+NOON = moment(2026, 12, 4, 12)
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    """A clock that moves only when the code under test sleeps."""
+    return Clock(NOON)
+
+
+@pytest.fixture
+def sso_clock(clock: Clock) -> Callable[[], datetime]:
+    """The fake stamps registrations and credentials on the test's clock."""
+    return clock
 
 
 @pytest.fixture
@@ -57,7 +55,9 @@ def cache_dir(isolated_home: Path) -> Path:
 
 @pytest.fixture
 def logins(sso_fake: SsoFake, cache_dir: Path, clock: Clock) -> SsoLogins:
-    return SsoLogins(SsoTokenCache(cache_dir), BotoSsoGateway, clock=clock, sleep=clock.sleep)
+    return SsoLogins(
+        SsoTokenCache(cache_dir), lambda: BotoSsoGateway(clock=clock), clock=clock, sleep=clock.sleep
+    )
 
 
 def _login(logins: SsoLogins) -> tuple[list[DeviceAuthorization], list[str]]:
@@ -73,13 +73,13 @@ def test_login_polls_at_the_interval_and_slows_down(
     sso_fake.state.device_script = ["pending", "slow_down", "pending"]
     shown, opened = _login(logins)
     assert clock.sleeps == [5, 5, 10, 10]  # the interval, then +5 s after SlowDownException
-    assert opened == [f"{sso_fake.url}/start/#/device?user_code={shown[0].user_code}"]
+    assert opened == [f"{WORK.start_url}/#/device?user_code={shown[0].user_code}"]
 
     path = cache_dir / token_file_name("work")
     data = json.loads(path.read_text())
     assert set(data) == CLI_KEYS  # exactly the AWS CLI's keys
     assert data["startUrl"] == WORK.start_url and data["region"] == "eu-west-1"
-    assert data["expiresAt"] == "2026-12-04T20:00:30Z"  # clock after 30 s of polling + 8 h
+    assert data["expiresAt"] == rfc3339(NOON + timedelta(hours=8, seconds=30))  # after 30 s of polling
     assert data["accessToken"] in sso_fake.state.access_tokens
     assert os.stat(path).st_mode & 0o777 == 0o600
 
@@ -187,9 +187,88 @@ def test_a_cancelled_login_stops_polling(logins: SsoLogins, sso_fake: SsoFake, c
     assert sso_fake.count("CreateToken:urn:ietf:params:oauth:grant-type:device_code") == 2
 
 
+def _discoverer(logins: SsoLogins, **options: int) -> Discoverer:
+    return Discoverer(logins, rate=100_000, sleep=lambda _s: None, **options)
+
+
 def test_names_from_the_portal_are_made_printable(logins: SsoLogins, sso_fake: SsoFake) -> None:
-    sso_fake.state.accounts["123456789012"] = ("evil\x1b[2J\u202ename", ["Ad\x07min"])
+    sso_fake.state.accounts["123456789012"] = ("evil\x1b[2J\u202ename", ["Admin"])
     sso_fake.state.device_script = []
     _login(logins)
-    found = Discoverer(logins, rate=100_000, sleep=lambda _s: None).discover(WORK)
-    assert [(r.account_name, r.role_name) for r in found.roles] == [("evil\\x1b[2J\\u202ename", "Ad\\x07min")]
+    found = _discoverer(logins).discover(WORK)
+    assert [(r.account_name, r.role_name) for r in found.roles] == [("evil\\x1b[2J\\u202ename", "Admin")]
+
+
+HOSTILE_ACCOUNTS = {
+    "../../../victim/settings": ("!!!", ["???"]),  # a name that reduces to nothing fell back to the id
+    "12345678901": ("short", ["Admin"]),
+    "1234567890123": ("long", ["Admin"]),
+    "123456789012": ("fine", ["Admin", "Ad\x07min", "../Admin", "x" * 65, "Read.Only"]),
+}
+
+
+def test_answers_that_are_no_account_id_or_role_name_are_dropped_and_said_once(
+    logins: SsoLogins, sso_fake: SsoFake
+) -> None:
+    sso_fake.state.accounts.update(HOSTILE_ACCOUNTS)
+    sso_fake.state.device_script = []
+    _login(logins)
+    found = _discoverer(logins).discover(WORK)
+    assert [(r.account_id, r.role_name) for r in found.roles] == [
+        ("123456789012", "Admin"),
+        ("123456789012", "Read.Only"),
+    ]
+    assert found.dropped == 6 and found.failed_accounts == frozenset()
+    assert found.dropped_note(WORK) == (
+        "IAM Identity Center 'work' answered 6 accounts or roles that stsui does not use: each needs a "
+        "12-digit AWS account id and a permission set name of 1-64 letters, digits and _+=,.@-."
+    )
+    assert set(sso_fake.state.accounts_asked) == {"123456789012"}  # a dropped account is never asked about
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("listing", ["accounts", "roles"])
+def test_a_portal_repeating_its_page_token_is_stopped(
+    logins: SsoLogins, sso_fake: SsoFake, listing: str
+) -> None:
+    sso_fake.add_accounts(3)
+    sso_fake.state.device_script = []
+    _login(logins)
+    if listing == "accounts":
+        sso_fake.state.endless_accounts = "same"
+        with pytest.raises(
+            StsError, match="ListAccounts at IAM Identity Center 'work' answered the same page"
+        ):
+            _discoverer(logins).discover(WORK)
+        assert sso_fake.count("ListAccounts") == 2 and sso_fake.count("ListAccountRoles") == 0
+    else:
+        sso_fake.state.endless_roles = "same"  # one account's roles: that account is kept as it was
+        found = _discoverer(logins).discover(WORK)
+        assert found.failed_accounts == {"100000000000", "100000000001", "100000000002"}
+        assert sso_fake.count("ListAccountRoles") == 6
+
+
+@pytest.mark.timeout(30)
+def test_a_portal_paging_forever_is_stopped_at_the_page_bound(logins: SsoLogins, sso_fake: SsoFake) -> None:
+    sso_fake.add_accounts(3)
+    sso_fake.state.device_script = []
+    sso_fake.state.endless_accounts = "new"  # a new token every time, and empty pages
+    _login(logins)
+    with pytest.raises(StsError, match=r"ListAccounts .* was still paging after 25 pages; stopped") as caught:
+        _discoverer(logins, max_pages=25).discover(WORK)
+    assert caught.value.code == ENDLESS_PAGES and sso_fake.count("ListAccounts") == 25
+
+
+def test_a_sign_in_page_outside_aws_is_never_opened(
+    logins: SsoLogins, sso_fake: SsoFake, cache_dir: Path
+) -> None:
+    sso_fake.state.verification_uri = "http://127.0.0.1:9/\x1b]8;;evil"
+    sso_fake.state.device_script = ["pending"]
+    shown, opened = _login(logins)
+    assert opened == []
+    assert shown[0].untrusted == (
+        "IAM Identity Center 'work' named a sign-in page that is not AWS's (it contains spaces, control "
+        "characters or backslashes), so stsui did not open it: "
+        "http://127.0.0.1:9/\\x1b]8;;evil - open it yourself only if you trust it."
+    )
+    assert (cache_dir / token_file_name("work")).exists()  # approved by hand: the login goes on

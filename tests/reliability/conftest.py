@@ -12,12 +12,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from tests.support.clock import real_now
 from tests.support.home import BASE_SECRET, USER_CREDENTIALS, Home, build_home
 
 ROLES = """\
@@ -173,7 +174,7 @@ def assume_role_xml(
     expiration: str | None = None,
 ) -> bytes:
     """A valid AssumeRole answer, shaped like moto's (and AWS's) XML (`expiration` verbatim if given)."""
-    expiration = expiration or (datetime.now(UTC) + lifetime).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    expiration = expiration or (real_now() + lifetime).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return ASSUME_ROLE_XML.format(
         key=key, secret=secret, token=token, arn=arn, expiration=expiration
     ).encode()
@@ -243,7 +244,7 @@ class FaultServer:
                 action = re.search(rb"Action=(\w+)", body)
                 with fault._lock:
                     reply = fault.script[min(len(fault.arrivals), len(fault.script) - 1)]
-                    fault.arrivals.append(time.monotonic())
+                    fault.arrivals.append(time.monotonic())  # gaps between retries: real waiting
                     fault.actions.append(action.group(1).decode() if action else "?")
                 if reply.status is None:
                     fault._stop.wait(fault.hang_limit)

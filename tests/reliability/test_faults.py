@@ -52,7 +52,7 @@ def test_hung_endpoint_fails_in_bounded_time(rhome: Home, fault_server: StartFau
     written."""
     server = fault_server(HANG)
     before = Unchanged(rhome)
-    started = time.monotonic()
+    started = time.monotonic()  # the program's own deadline, in real seconds (no test clock here)
     result = run(rhome, "assume", "admin", env={"AWS_ENDPOINT_URL_STS": server.url}, timeout=HUNG_BOUND + 30)
     took = time.monotonic() - started
     print(f"hung endpoint: failed after {took:.1f} s, {server.count} requests")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -24,11 +24,12 @@ from tests.reliability.conftest import (
     run,
 )
 from tests.reliability.test_faults import Unchanged
+from tests.support.clock import real_now
 from tests.support.home import Home
 
 StartFault = Callable[..., FaultServer]
 
-SOURCE = Credentials("ASIASOURCE0000000001", "source-secret", "source-token", datetime.now(UTC))
+SOURCE = Credentials("ASIASOURCE0000000001", "source-secret", "source-token", real_now())
 
 IDENTITY_XML = """\
 <GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>\
@@ -51,7 +52,7 @@ def test_a_dripping_endpoint_fails_within_the_call_deadline(rhome: Home, fault_s
     """One byte every 2 s meets every read timeout; the call's own deadline still ends it."""
     server = fault_server(Reply(200, assume_role_xml(), drip=2.0))
     before = Unchanged(rhome)
-    started = time.monotonic()
+    started = time.monotonic()  # the program's own deadline, in real seconds (no test clock here)
     result = run(rhome, "assume", "admin", env={"AWS_ENDPOINT_URL_STS": server.url})
     took = time.monotonic() - started
     print(f"dripping endpoint: failed after {took:.1f} s, {server.count} requests")
@@ -140,7 +141,7 @@ def test_whoami_prints_a_hostile_arn_escaped_on_one_line(rhome: Home, fault_serv
     "expiration",
     [
         "2000-01-01T00:00:00Z",  # long past
-        (datetime.now(UTC) - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),  # just past
+        (real_now() - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),  # just past
         "9999-12-31T23:59:59-01:00",  # overflows when made UTC
         "not-a-time",
     ],

@@ -106,7 +106,7 @@ def run_batch(home: Home, seed: int) -> Tally:
     tally = Tally()
     took = []
     for _ in range(CALIBRATION_RUNS):
-        started = time.monotonic()
+        started = time.monotonic()  # how long a real run takes, to place the kills (no test clock here)
         result = run(home, "assume", "admin", "--duration", "1h")
         took.append(time.monotonic() - started)
         assert result.returncode == 0, result.stderr

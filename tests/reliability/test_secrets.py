@@ -17,6 +17,7 @@ from tests.reliability.conftest import (
     secrets_in,
 )
 from tests.support.home import Home
+from tests.support.keyring_daemon import KeyringDaemon
 
 UMASK = 0o000
 """Every run gets the laxest umask: a private mode must be set on purpose, not inherited."""
@@ -171,3 +172,54 @@ def test_files_are_created_private_under_a_lax_umask(
     assert mode(sessions / "admin.json") == 0o600
     for _, result in recorder.outputs:
         assert not any(secret in result.stdout + result.stderr for secret in recorder.secrets)
+
+
+def test_keys_in_the_keyring_never_reach_an_output_or_a_file(
+    rhome: Home, os_keyring: KeyringDaemon, moto_url: str
+) -> None:
+    """`stsui keys` and the roles assumed with keyring keys: the long-term secrets live in the keyring only,
+    never in stdout, stderr, the credentials file, the cache or any other file under HOME."""
+    import json as json_module
+
+    from tests.support.moto import iam_user
+
+    rhome.env.update(os_keyring.client_env(), AWS_ENDPOINT_URL_IAM=moto_url)
+    _, key_id, secret = iam_user(moto_url, "secrets-user")
+    rhome.roles.write_text(
+        '[defaults]\nsource_keys = "work"\nregion = "eu-west-1"\n\n'
+        '[roles.admin]\nrole_arn = "arn:aws:iam::111111111111:role/Admin"\n'
+    )
+    outputs = []
+
+    def do(*args: str, code: int = 0, stdin: str = "") -> None:
+        result = rhome.run(*args, input=stdin)
+        assert result.returncode == code, (args, result.stderr)
+        outputs.append((args, result))
+
+    do("keys", "add", "work", stdin=f"{key_id}\n{secret}\n")
+    do("keys", "add", "work", stdin=f"{key_id}\n{secret}\n", code=2)  # already there
+    do("keys", "list")
+    do("keys", "list", "--json")
+    do("whoami")
+    do("assume", "admin")
+    do("keys", "rotate", "work")
+    do("keys", "use", "work")
+    do("assume", "admin", "--force")
+    entries = os_keyring.entries()
+    secrets = {
+        secret,
+        *(
+            json_module.loads(line.split("= ", 1)[1])["secret_access_key"]
+            for line in entries.splitlines()
+            if line.startswith("secret = {") and "secret_access" in line
+        ),
+    }
+    assert len(secrets) == 2  # the first key and the one the rotation made
+    do("keys", "remove", "work")
+    for args, result in outputs:
+        for found in secrets:
+            assert found not in result.stdout + result.stderr, args
+    for path in rhome.root.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert not [found for found in secrets if found.encode() in data], path

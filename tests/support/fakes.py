@@ -6,35 +6,23 @@ import threading
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from stsui.config.load import load_config
 from stsui.domain.console import SigninRequest
 from stsui.domain.errors import StsError
-from stsui.domain.model import Credentials, Identity, Role, Session
+from stsui.domain.model import AccessKey, Credentials, Identity, Role, Session
 from stsui.engine.engine import Engine
 from stsui.store.credentials_file import CredentialsFile
+from tests.support.clock import START, Clock
 
-START = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
+__all__ = ["BASE_ARN", "SECRET_MARK", "START", "Clock", "FakeGateway", "make_engine"]
+
 SECRET_MARK = "SECRETVALUE"
 """Every secret and token the fake hands out contains this, so tests can prove it is never shown."""
 
 BASE_ARN = "arn:aws:iam::999999999999:user/tester"
-
-
-class Clock:
-    """A frozen clock; `step()` moves it forward."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def step(self, seconds: float) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
 
 
 @dataclass
@@ -47,6 +35,8 @@ class FakeGateway:
     """Role name (or "identity" / "base") -> the error the next calls raise, until removed."""
     console_durations: list[int | None] = field(default_factory=list)
     """The SessionDuration of every console sign-in asked for."""
+    keys_used: list[tuple[str, str]] = field(default_factory=list)
+    """(call, key name) for every call made with long-term keys from the keyring."""
     _issued: dict[str, Session] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -54,8 +44,10 @@ class FakeGateway:
         with self._lock:
             return len(self._issued) + 1
 
-    def assume_role(self, role: Role, *, duration: int, source: Credentials | None) -> Session:
+    def assume_role(self, role: Role, *, duration: int, source: Credentials | AccessKey | None) -> Session:
         self.calls.append(("assume_role", role.name))
+        if isinstance(source, AccessKey):
+            self.keys_used.append(("assume_role", source.name))
         if role.name in self.failures:
             raise self.failures[role.name]
         number = self._next_key()
@@ -72,9 +64,18 @@ class FakeGateway:
         return session
 
     def get_session_token(
-        self, *, source_profile: str | None, region: str | None, serial: str, code: str, duration: int
+        self,
+        *,
+        source_profile: str | None,
+        region: str | None,
+        serial: str,
+        code: str,
+        duration: int,
+        keys: AccessKey | None = None,
     ) -> Credentials:
         self.calls.append(("get_session_token", code))
+        if keys is not None:
+            self.keys_used.append(("get_session_token", keys.name))
         if "mfa" in self.failures:
             raise self.failures["mfa"]
         return Credentials(
@@ -88,9 +89,12 @@ class FakeGateway:
         self,
         *,
         profile: str | None = None,
-        credentials: Credentials | None = None,
+        credentials: Credentials | AccessKey | None = None,
         region: str | None = None,
     ) -> Identity:
+        if isinstance(credentials, AccessKey):
+            self.keys_used.append(("caller_identity", credentials.name))
+            return Identity("999999999999", BASE_ARN, "AIDAFAKEUSER")
         if credentials is None:
             self.calls.append(("caller_identity", f"profile:{profile}"))
             if "base" in self.failures:
@@ -107,7 +111,14 @@ class FakeGateway:
         return True  # the rig's [default] has long-term keys
 
     def get_federation_token(
-        self, *, profile: str | None, region: str | None, name: str, policy: str, duration: int
+        self,
+        *,
+        profile: str | None,
+        region: str | None,
+        name: str,
+        policy: str,
+        duration: int,
+        keys: AccessKey | None = None,
     ) -> Session:
         raise AssertionError("the TUI never signs in as the base identity")
 
@@ -122,6 +133,23 @@ class FakeGateway:
 
     def count(self, call: str, subject: str | None = None) -> int:
         return sum(1 for name, what in self.calls if name == call and (subject is None or what == subject))
+
+
+@dataclass
+class KeysInMemory:
+    """Long-term keys by name for engine tests (`KeySource`); the OS keyring itself is tested for real
+    (`os_keyring` fixture). Counts how often each name is asked for."""
+
+    keys: dict[str, AccessKey] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
+
+    def key(self, name: str) -> AccessKey:
+        from stsui.domain.errors import KeyringError
+
+        self.asked.append(name)
+        if name not in self.keys:
+            raise KeyringError(f"No key named '{name}' in the OS keyring.")
+        return self.keys[name]
 
 
 def make_engine(home: Path, roles: str, clock: Clock | None = None) -> tuple[Engine, FakeGateway, Clock]:

@@ -82,8 +82,9 @@ class Home:
         import time
 
         from stsui.store.stamps import is_racy
+        from tests.support.clock import real_ns
 
-        while is_racy(os.stat(self.roles), time.time_ns()):
+        while is_racy(os.stat(self.roles), real_ns()):
             time.sleep(0.05)
 
     def run(

@@ -20,3 +20,19 @@ def moto_server() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+def iam_user(moto_url: str, name: str) -> tuple[str, str, str]:
+    """A user in moto's IAM with one access key: (user ARN, key id, secret)."""
+    import boto3  # the test side: a user and a key as an IAM administrator would make them
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDADMINEXAMPLE0001",
+        aws_secret_access_key="admin-secret-000000000000000000000000000",
+    )
+    arn = iam.create_user(UserName=name)["User"]["Arn"]
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return arn, key["AccessKeyId"], key["SecretAccessKey"]

@@ -10,7 +10,12 @@ Knobs a test turns:
   "expired", "denied"), then a token;
 - `throttle_every`: every N-th portal request is refused with 429 TooManyRequestsException;
 - `accounts`: {account id: (account name, [role names])}, changed between syncs to make roles disappear;
+- `endless_accounts`, `endless_roles`: "same" pages with the same next token forever, "new" with a new one;
+- `verification_uri`: the sign-in page StartDeviceAuthorization names (by default the start URL's
+  `#/device` page, as Identity Center answers today);
 - `expire_access_tokens()`: every issued access token is refused (401) from now on.
+
+Every time it hands out (client registrations, role credentials) is on the clock it is given: the test's.
 """
 
 from __future__ import annotations
@@ -18,11 +23,15 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+from tests.support.home import Home, build_home
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REFRESH_GRANT = "refresh_token"
@@ -48,11 +57,15 @@ class State:
     throttle_every: int = 0
     accounts_page: int = 20
     roles_page: int = 2
+    endless_accounts: str = ""
+    endless_roles: str = ""
+    verification_uri: str | None = None
     clients: dict[str, str] = field(default_factory=dict)
     devices: dict[str, Device] = field(default_factory=dict)
     access_tokens: set[str] = field(default_factory=set)
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token -> client id
     requests: list[tuple[str, str]] = field(default_factory=list)  # (operation, bearer/client id)
+    accounts_asked: list[str] = field(default_factory=list)  # account_id of every role or credentials request
     throttled: int = 0
     portal_requests: int = 0
     issued_credentials: list[str] = field(default_factory=list)  # access key ids
@@ -100,7 +113,7 @@ class _Handler(BaseHTTPRequestHandler):
                 client_id, secret = "client-" + secrets.token_hex(6), "csecret-" + secrets.token_hex(16)
                 state.clients[client_id] = secret
                 state.secrets.append(secret)
-                now = int(time.time())
+                now = int(self.server.clock().timestamp())
                 return self._send(
                     200,
                     {
@@ -130,7 +143,7 @@ class _Handler(BaseHTTPRequestHandler):
                 user_code = f"{secrets.token_hex(2).upper()}-{secrets.token_hex(2).upper()}"
                 state.secrets.append(device_code)
                 state.devices[device_code] = Device(body["clientId"], user_code, list(state.device_script))
-                base = f"http://127.0.0.1:{self.server.server_port}/start/#/device"
+                base = state.verification_uri or f"{body.get('startUrl', '')}/#/device"
                 return self._send(
                     200,
                     {
@@ -215,20 +228,22 @@ class _Handler(BaseHTTPRequestHandler):
                     {"accountId": a, "accountName": name, "emailAddress": f"aws+{a}@example.com"}
                     for a, (name, _roles) in sorted(state.accounts.items())
                 ]
-                return self._page(rows, query, state.accounts_page, "accountList")
+                return self._page(rows, query, state.accounts_page, "accountList", state.endless_accounts)
+            state.accounts_asked.append(query.get("account_id", ""))
             account = state.accounts.get(query.get("account_id", ""))
             if account is None:
                 return self._portal_error(404, "ResourceNotFoundException", "No access")
             if operation == "ListAccountRoles":
                 rows = [{"roleName": r, "accountId": query["account_id"]} for r in account[1]]
-                return self._page(rows, query, state.roles_page, "roleList")
+                return self._page(rows, query, state.roles_page, "roleList", state.endless_roles)
             if query.get("role_name") not in account[1]:
                 return self._portal_error(403, "ForbiddenException", "No access")
             key = "ASIA" + secrets.token_hex(8).upper()
             state.issued_credentials.append(key)
             secret, session = "ssosecret-" + secrets.token_hex(16), "ssosession-" + secrets.token_hex(24)
             state.secrets += [secret, session]
-            expires_ms = int((time.time() + state.credentials_expire_in) * 1000)
+            expires = self.server.clock() + timedelta(seconds=state.credentials_expire_in)
+            expires_ms = int(expires.timestamp() * 1000)
             return self._send(
                 200,
                 {
@@ -241,11 +256,15 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             )
 
-    def _page(self, rows: list[dict[str, str]], query: dict[str, str], default: int, key: str) -> None:
+    def _page(
+        self, rows: list[dict[str, str]], query: dict[str, str], default: int, key: str, endless: str
+    ) -> None:
         size = min(int(query.get("max_result", default)), default)
         start = int(query.get("next_token", "0").removeprefix("page-"))
         body: dict[str, Any] = {key: rows[start : start + size]}
-        if start + size < len(rows):
+        if endless == "same":
+            body["nextToken"] = f"page-{start}"
+        elif endless == "new" or start + size < len(rows):
             body["nextToken"] = f"page-{start + size}"
         self._send(200, body)
 
@@ -254,17 +273,23 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     state: State
     lock: threading.Lock
+    clock: Callable[[], datetime]
 
 
 class SsoFake:
-    """The fake on 127.0.0.1, a free port; `url` serves as both AWS_ENDPOINT_URL_SSO and _SSO_OIDC."""
+    """The fake on 127.0.0.1, a free port; `url` serves as both AWS_ENDPOINT_URL_SSO and _SSO_OIDC.
+    `clock` is the test's (there is no default: a fake on the wall clock beside a frozen test clock is the
+    bug tests/support/clock.py describes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime]) -> None:
         self.state = State()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.state = self.state
         self._server.lock = threading.Lock()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server.clock = clock
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )  # stop() waits for one poll: 0.5 s by default, for every test
 
     @property
     def url(self) -> str:
@@ -297,3 +322,16 @@ class SsoFake:
 
     def count(self, operation: str) -> int:
         return sum(1 for op, _who in self.state.requests if op == operation)
+
+
+def sso_user(root: Path, sts_url: str, fake: SsoFake, roles: str) -> Home:
+    """A user of the real program with `roles`, Identity Center at `fake` (approving at the first poll, one
+    second apart), and a browser that only notes, in ROOT/opened, what it was asked to open."""
+    home = build_home(root, sts_url, roles=roles)
+    browser = root / "browser"
+    browser.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> {root / "opened"}\n')
+    browser.chmod(0o755)
+    home.env.update(AWS_ENDPOINT_URL_SSO=fake.url, AWS_ENDPOINT_URL_SSO_OIDC=fake.url, BROWSER=str(browser))
+    fake.state.interval = 1
+    fake.state.device_script = []
+    return home

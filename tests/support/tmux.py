@@ -51,6 +51,8 @@ class Terminal:
             screen = self.screen()
             if condition(screen):
                 return screen
+            if not self.running():  # its screen is gone with it: waiting on cannot help
+                raise AssertionError(f"the program ended while waiting for {what}")
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
 

@@ -804,18 +804,18 @@ async def test_a_large_cached_roles_file_paints_before_its_roles_are_decoded(  #
     not 5,000 roles; a role can be assumed at once; a filter typed while the rest is being indexed is
     applied when the index is ready (meanwhile the table says it is searching)."""
     import threading
-    import time
 
     from stsui.cli.wiring import load_roles
     from stsui.domain.roster import Roster
     from stsui.engine.engine import Engine
     from stsui.store import roles_cache, stamps
+    from tests.support.clock import real_ns
     from tests.tui.conftest import build_rig
 
     count = 5_000
     rig = build_rig(isolated_home, many_roles(count))
     path = rig.engine.config.path
-    later = time.time_ns() + 10**11  # the roles file long settled: the cache vouches for it by its stat alone
+    later = real_ns() + 10**11  # the roles file long settled: the cache vouches for it by its stat alone
     monkeypatch.setattr(stamps, "now_ns", lambda: later)
     load_roles(path)  # validated, and cached
     config = load_roles(path)

@@ -4,30 +4,32 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Label
 
+from stsui.domain.times import rfc3339
 from stsui.tui.app import StsuiApp
 from stsui.tui.commands import PaletteHost
 from stsui.tui.screens.help import HelpScreen
 from stsui.tui.screens.other_sessions import READ_ONLY, OtherSessionsScreen
-from tests.tui.conftest import BASE_ARN, Recorder, Rig, wait_until, workers_done
+from tests.tui.conftest import BASE_ARN, START, Recorder, Rig, wait_until, workers_done
 
-OTHER_TOOLS = """
+OTHER_TOOLS = f"""
 [saml]
 aws_access_key_id = ASIASAML000000000001
 aws_secret_access_key = OTHER-SECRET-saml
 aws_session_token = OTHER-TOKEN-saml
 x_principal_arn = arn:aws:sts::777777777777:assumed-role/SamlAdmin/me
-x_security_token_expires = 2026-01-15T12:30:00Z
+x_security_token_expires = {rfc3339(START + timedelta(minutes=30))}
 
 [awsume-dev]
 aws_access_key_id = ASIAAWSUME0000000001
 aws_secret_access_key = OTHER-SECRET-awsume
 aws_session_token = OTHER-TOKEN-awsume
-expiration = 2026-01-15 12:04:00
+expiration = {(START + timedelta(minutes=4)):%Y-%m-%d %H:%M:%S}
 
 [leapp]
 aws_access_key_id = ASIALEAPP00000000001

@@ -120,10 +120,10 @@ def test_roles_without_auto_refresh_are_checked_not_renewed_and_checked_again_la
     assert policy.plan(START - timedelta(hours=1)).check == []  # not due yet
     plan = policy.plan(START)
     assert (plan.renew, plan.check) == ([], ["manual"])
-    policy.checked("manual", False, START)
+    policy.checked("manual", needs_mfa=False, now=START)
     assert policy.plan(START + RECHECK - timedelta(seconds=1)).check == []
     assert policy.plan(START + RECHECK).check == ["manual"]  # its MFA session may have run out since
-    policy.checked("manual", True, START + RECHECK)
+    policy.checked("manual", needs_mfa=True, now=START + RECHECK)
     assert policy.plan(START + timedelta(hours=10)).check == []  # needs MFA: stays so until something changes
     policy.mfa_session_started(role("x", mfa_serial=SERIAL))  # a code entered for another role, same device
     assert policy.plan(START + timedelta(hours=10)).check == ["manual"]
@@ -132,7 +132,7 @@ def test_roles_without_auto_refresh_are_checked_not_renewed_and_checked_again_la
 def test_forgetting_mfa_sessions_makes_every_no_mfa_answer_stale() -> None:
     book = book_with([role("manual", auto_refresh=False, mfa_serial=SERIAL)])
     policy = RenewalPolicy(book, device)
-    policy.checked("manual", False, START)
+    policy.checked("manual", needs_mfa=False, now=START)
     assert policy.plan(START).check == []
     policy.mfa_sessions_forgotten()
     assert policy.plan(START).check == ["manual"]

@@ -20,11 +20,12 @@ from stsui.agent.runtime import Agent
 from stsui.agent.sessions import SessionSource
 from stsui.domain.errors import NeedsMfa, StsError
 from stsui.domain.paths import runtime_dir
+from stsui.domain.times import rfc3339
 from stsui.tui.app import StsuiApp
 from stsui.tui.messages import MfaAsked
 from stsui.tui.screens.mfa import MfaScreen
 from stsui.tui.serving import State
-from tests.tui.conftest import SECRET_MARK, Recorder, Rig, wait_until
+from tests.tui.conftest import SECRET_MARK, START, Recorder, Rig, wait_until
 
 SIZE = (120, 34)
 
@@ -97,11 +98,34 @@ async def test_roles_the_agent_served_show_when_they_were_last_fetched(rig: Rig)
         assert "5m ago" in row_text(app, "staging-deploy")
         app.roles.table.go_to("staging-deploy")
         await wait_until(pilot, lambda: "served to background callers" in shown(app))
-        assert "2026-01-15T12:00:00Z" in shown(app)
+        assert rfc3339(START) in shown(app)
         # the agent writes no profile: the row stays inactive, the session is in stsui's cache
         assert "staging-deploy" not in rig.credentials.read()
         assert rig.engine.sessions.get("staging-deploy") is not None
         assert SECRET_MARK not in shown(app) and agent.token not in shown(app)
+
+
+async def test_serving_the_highlighted_role_shows_in_its_row_and_details_at_the_next_tick(rig: Rig) -> None:
+    """The role under the cursor (prod-admin, the first row) fetched by a background caller: each tick that
+    sees it served again repaints its row and the details line, and the TUI keeps running."""
+    app = serving_app(rig)
+    async with app.run_test(size=SIZE) as pilot:
+        agent = await serving(pilot, app)
+        await pilot.pause()
+        assert app.roles.table.highlighted == "prod-admin"
+        status, _ = await asyncio.to_thread(fetch, agent, "prod-admin")
+        assert status == 200
+        app.tick()
+        await pilot.pause()
+        assert "now" in row_text(app, "prod-admin")
+        assert "served to background callers, last at 2026-01-15T12:00:00Z" in shown(app)
+        rig.clock.step(90)
+        status, _ = await asyncio.to_thread(fetch, agent, "prod-admin")
+        assert status == 200
+        app.tick()
+        await pilot.pause()
+        assert "served to background callers, last at 2026-01-15T12:01:30Z" in shown(app)
+        assert app.is_running and app.screen is app.roles
 
 
 async def test_e_copies_the_route_the_token_and_an_exec_line(rig: Rig) -> None:

@@ -39,6 +39,9 @@ class FakeIdentityCenter:
         }
         self.approved = threading.Event()
         self.calls: list[str] = []
+        self.cancelled = threading.Event()
+        self.page = "https://device.sso.eu-west-1.amazonaws.com/"
+        """The sign-in page StartDeviceAuthorization names (a real one's form)."""
 
     def register_client(self, *, region: str, scopes: tuple[str, ...]) -> ClientRegistration:
         self.calls.append("register_client")
@@ -48,16 +51,19 @@ class FakeIdentityCenter:
         self, *, region: str, client: ClientRegistration, start_url: str
     ) -> DeviceAuthorization:
         self.calls.append("start_device_authorization")
-        url = f"https://device.example/?user_code=WXYZ-1234&{SECRET_MARK}"
-        return DeviceAuthorization(
-            f"{SECRET_MARK}-device", "WXYZ-1234", "https://device.example/", url, 600, 1
-        )
+        url = f"{self.page}?user_code=WXYZ-1234&{SECRET_MARK}"
+        return DeviceAuthorization(f"{SECRET_MARK}-device", "WXYZ-1234", self.page, url, 600, 1)
 
     def create_token(
         self, *, region: str, client: ClientRegistration, device_code=None, refresh_token=None
     ) -> Grant:  # type: ignore[no-untyped-def]
         self.calls.append("create_token")
-        if not self.approved.wait(2):
+        for _ in range(200):  # up to 2 s, or until the login is cancelled
+            if self.approved.wait(0.01):
+                break
+            if self.cancelled.is_set():
+                raise StsError("pending", PENDING)
+        else:
             raise StsError("pending", PENDING)
         return Grant(f"{SECRET_MARK}-access", 28800, f"{SECRET_MARK}-refresh")
 
@@ -137,7 +143,7 @@ async def test_login_from_the_tui_then_assume_and_sync(sso_rig) -> None:  # type
         await pilot.press("l")
         await wait_until(pilot, lambda: "Code: WXYZ-1234" in str(app.screen.query_one("#sso-code").render()))
         assert isinstance(app.screen, SsoLoginScreen)
-        assert opened == ["https://device.example/?user_code=WXYZ-1234&" + SECRET_MARK]
+        assert opened == [f"{fake.page}?user_code=WXYZ-1234&{SECRET_MARK}"]
         fake.approved.set()
         await wait_until(pilot, lambda: recorder.notified("Logged in to IAM Identity Center 'work'"))
         assert not isinstance(app.screen, SsoLoginScreen)
@@ -157,14 +163,44 @@ async def test_login_from_the_tui_then_assume_and_sync(sso_rig) -> None:  # type
     _clean(recorder)
 
 
+async def _open_login_dialog(pilot, app, role: str) -> None:  # type: ignore[no-untyped-def]
+    """Highlight `role` and press l: the login dialog of its instance opens."""
+    assert app.roles.table.go_to(role)
+    await pilot.press("l")
+    await wait_until(pilot, lambda: isinstance(app.screen, SsoLoginScreen))
+
+
+async def test_a_login_that_ends_under_another_prompt_closes_its_dialog_once_uncovered(sso_rig) -> None:  # type: ignore[no-untyped-def]
+    """A background caller's MFA prompt opens over the login dialog (the App opens it over any screen); the
+    login ends meanwhile: the prompt stays, and the dialog closes when the prompt is answered."""
+    from stsui.tui.screens.mfa import MfaScreen
+
+    rig, fake, _opened = sso_rig
+    recorder = Recorder()
+    app = rig.app()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await _open_login_dialog(pilot, app, "sandbox.Admin")
+        await wait_until(pilot, lambda: "Code: WXYZ-1234" in str(app.screen.query_one("#sso-code").render()))
+        prompt = MfaScreen("mfa-ops", "arn:aws:iam::999999999999:mfa/tester", asker="a background caller")
+        app.push_screen(prompt)
+        fake.approved.set()
+        await workers_done(app)
+        await pilot.pause()
+        assert app.screen is prompt  # the login's end did not close the prompt in its place
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.roles)
+        assert recorder.notified("Logged in to IAM Identity Center 'work'")
+        assert _row(app, "sandbox.Admin").status == "inactive"
+
+
 async def test_cancelling_the_login_dialog(sso_rig) -> None:  # type: ignore[no-untyped-def]
     rig, fake, _opened = sso_rig
     recorder = Recorder()
     app = rig.app()
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
-        assert app.roles.table.go_to("sandbox.ReadOnly")
-        await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, SsoLoginScreen))
+        await _open_login_dialog(pilot, app, "sandbox.ReadOnly")
+        fake.cancelled = app.screen.cancel  # the waiting poll answers "pending" at Esc, not after 2 s
+        await wait_until(pilot, lambda: "create_token" in fake.calls)
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, SsoLoginScreen))
         await workers_done(app)
@@ -181,9 +217,7 @@ async def test_without_a_display_the_page_is_shown_not_a_text_browser(sso_rig, m
     app = rig.app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("l")
-        await wait_until(
-            pilot, lambda: "https://device.example/" in str(app.screen.query_one("#sso-hint").render())
-        )
+        await wait_until(pilot, lambda: fake.page in str(app.screen.query_one("#sso-hint").render()))
         assert "WXYZ-1234" in str(app.screen.query_one("#sso-code").render())
         assert "user_code" not in str(app.screen.query_one("#sso-hint").render()) and opened == []
         fake.approved.set()
@@ -238,3 +272,19 @@ async def test_a_login_or_logout_elsewhere_shows_at_the_next_tick(sso_rig) -> No
         assert _row(app, "prod-admin").status == "inactive"  # configured roles are not Identity Center's
     assert fake.calls == []
     _clean(recorder)
+
+
+async def test_with_two_instances_l_on_a_configured_role_says_which_role_to_highlight(
+    isolated_home: Path,
+) -> None:
+    other = 'start_url = "https://other-org.awsapps.com/start"\nregion = "us-east-1"\n'
+    rig = build_rig(isolated_home, ROLES + f"\n[sso.work]\n{WORK}\n[sso.other]\n{other}")
+    recorder = Recorder()
+    app = rig.app()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        assert app.roles.table.highlighted == "prod-admin"  # a configured role: of neither instance
+        await pilot.press("l")
+        await wait_until(
+            pilot, lambda: recorder.notified("Highlight a role of the IAM Identity Center instance")
+        )
+        assert not isinstance(app.screen, SsoLoginScreen)

@@ -667,6 +667,8 @@ def test_starter_with_every_line_uncommented_loads(tmp_path: Path) -> None:
     text = "\n".join(lines)
     # the first example role cannot take both source_profile and source_role: keep source_profile there
     text = text.replace('source_role = "other-role"', "# source_role")
+    # nor source_profile and source_keys at once (in [defaults] or a role)
+    text = text.replace('source_keys = "default"', "# source_keys")
     config = load(tmp_path, text)
     assert list(config.roles) == ["example-readonly", "example-chained"]
     assert config.roles["example-chained"].source_role == "example-readonly"

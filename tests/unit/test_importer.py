@@ -282,3 +282,17 @@ def test_nothing_to_import_writes_nothing(tmp_path: Path) -> None:
     assert render_roles({}) == ""
     append_roles(path, render_roles({}))
     assert not path.exists()
+
+
+def test_mfa_process_comes_along_as_aws_vault_users_keep_it(tmp_path: Path) -> None:
+    text = (
+        "[profile yubi]\nrole_arn = arn:aws:iam::123456789012:role/Ops\nsource_profile = default\n"
+        "mfa_serial = arn:aws:iam::111111111111:mfa/alice\n"
+        "mfa_process = ykman oath accounts code --single aws\n"
+    )
+    roles, skipped = import_roles(text, set())
+    assert skipped == []
+    assert roles["yubi"]["mfa_process"] == "ykman oath accounts code --single aws"
+    path = tmp_path / "roles.toml"
+    append_roles(path, render_roles(roles))
+    assert load_config(path).roles["yubi"].mfa_process == "ykman oath accounts code --single aws"

@@ -5,8 +5,7 @@ the parser's reading of argv)."""
 from __future__ import annotations
 
 import json
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from stsui.domain.errors import UsageError
 from stsui.domain.model import Credentials, Session
 from stsui.domain.paths import cache_dir, config_path
 from stsui.store.cache import SessionCache
+from tests.support.clock import moment, real_now, real_ns
 
 ROLES = """\
 [defaults]
@@ -29,10 +29,12 @@ refresh_before = "10m"
 role_arn = "arn:aws:iam::111111111111:role/Admin"
 """
 ARN = "arn:aws:sts::111111111111:assumed-role/Admin/tester"
+SYNCED = moment(2026, 12, 1)
+"""When the discovery cache says it was synced: nothing compares it with a clock."""
 
 
 def cache_session(left: timedelta, arn: str = ARN, role: str = "admin") -> Session:
-    expiration = (datetime.now(UTC) + left).replace(microsecond=0)
+    expiration = (real_now() + left).replace(microsecond=0)
     session = Session(role, Credentials("ASIAFAST", "fast-secret", "fast-token", expiration), arn)
     SessionCache.under(cache_dir()).put(session)
     return session
@@ -43,7 +45,7 @@ def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """The clock long after the roles file was written, so the cache vouches for it by its stat alone."""
     from stsui.store import stamps
 
-    later = time.time_ns() + 10**11
+    later = real_ns() + 10**11
     monkeypatch.setattr(stamps, "now_ns", lambda: later)
 
 
@@ -191,7 +193,7 @@ def test_a_role_discovered_through_identity_center_is_answered_as_the_full_comma
         DiscoveredRole("work", "333333333333", "ad", "min"),
         DiscoveredRole("work", "444444444444", "shared", "Dev"),
     ]
-    default_discovery_cache().put("work", "https://my-org.awsapps.com/start", found, datetime.now(UTC))
+    default_discovery_cache().put("work", "https://my-org.awsapps.com/start", found, SYNCED)
     load_roles(path)  # validated once, as any full command does
     names = list(with_discovered(load_config(path), default_discovery_cache()).roles)
     assert names == ["admin", "admin.333333333333", "sharedDev"]

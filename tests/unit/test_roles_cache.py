@@ -5,7 +5,6 @@ stsui back to validating the file."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from stsui.domain.search import RoleSearch
 from stsui.store import roles_cache as cache_module
 from stsui.store import stamps
 from stsui.store.roles_cache import roles_cache
+from tests.support.clock import real_ns
 
 ARN = "arn:aws:iam::111111111111:role/Admin"
 FULL = f"""\
@@ -66,7 +66,7 @@ def cache_files() -> list[Path]:
 @pytest.fixture(autouse=True)
 def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """The clock long after every edit (no digest), unless a test says the file was just changed."""
-    later = time.time_ns() + 10**11
+    later = real_ns() + 10**11
     monkeypatch.setattr(stamps, "now_ns", lambda: later)
 
 

@@ -13,6 +13,7 @@ from stsui.domain.rules import profile_name_problem
 from stsui.domain.sso import DiscoveredRole, SsoInstance
 from stsui.engine.sso import discovered_role, discovered_roles
 from stsui.store.sso_cache import DiscoveryCache
+from tests.support.clock import moment
 
 PATH = Path("/home/u/.config/stsui/roles.toml")
 GOOD = 'start_url = "https://my-org.awsapps.com/start"\nregion = "eu-west-1"\n'
@@ -84,9 +85,7 @@ def test_discovered_names_are_safe_profiles_and_never_clash(tmp_path: Path) -> N
         DiscoveredRole("work", "333333333333", "Prod", "Admin"),  # same name in another case
         DiscoveredRole("work", "444444444444", "DEFAULT", "x"),
     ]
-    from datetime import UTC, datetime
-
-    cache.put("work", instance.start_url, found, datetime.now(UTC))
+    cache.put("work", instance.start_url, found, moment(2026, 12, 1))
     configured = Role("prod.Admin", "arn:aws:iam::999999999999:role/Admin", "prod.Admin")
     config = Config(PATH, {"prod.Admin": configured}, sso={"work": instance})
     roles = discovered_roles(config.sso, cache, config)

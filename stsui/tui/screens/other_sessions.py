@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
@@ -28,12 +27,18 @@ from stsui.domain.model import Identity, Role, Status
 from stsui.domain.printable import printable
 from stsui.engine.engine import Engine
 from stsui.tui.actions import Action, bindings, keys_shown
-from stsui.tui.messages import Fact
+from stsui.tui.messages import OtherIdentity, OtherSessionsLoaded
 from stsui.tui.screens.help import HelpScreen
 from stsui.tui.state import Tone, tone_of
 
-COLUMNS = (("source", "SOURCE"), ("name", "NAME"), ("profile", "PROFILE"), ("status", "STATUS"))
-COLUMNS += (("time_left", "LEFT"), ("detail", "ARN / NOTE"))
+COLUMNS = (
+    ("source", "SOURCE"),
+    ("name", "NAME"),
+    ("profile", "PROFILE"),
+    ("status", "STATUS"),
+    ("time_left", "LEFT"),
+    ("detail", "ARN / NOTE"),
+)
 
 STATUS_COLOUR = {
     Status.ACTIVE: "success",
@@ -63,22 +68,6 @@ KEYS = (
 
 IDENTITY_SOURCES = (Source.CREDENTIALS_FILE, Source.ENVIRONMENT)
 """Where asking STS uses fixed keys. A role or SSO profile would make a new session (maybe asking for MFA)."""
-
-
-@dataclass
-class OtherSessionsLoaded(Fact):
-    """Discovery finished."""
-
-    found: list[Found]
-
-
-@dataclass
-class OtherIdentity(Fact):
-    """STS answered (or failed) for the session in row `key`."""
-
-    key: str
-    text: str
-    error: bool = False
 
 
 class OtherSessionsScreen(Screen[None]):
@@ -127,7 +116,8 @@ class OtherSessionsScreen(Screen[None]):
     def table(self) -> DataTable[Text | str]:
         return self.query_one("#others-table", DataTable)
 
-    def on_mount(self) -> None:
+    @on(events.Mount)
+    def _mounted(self) -> None:
         self.sub_title = "Other sessions (read-only)"
         self.table.focus()
         if self._tick_every is not None:

@@ -1,18 +1,21 @@
 """The roles screen: the role table and the identity panel, and everything that happens to their roles.
 
-The engine does the work. Every STS call and file write runs in a thread worker that never touches a
-widget; it posts a message from `stsui.tui.messages`, and the `@on` handlers below apply it to the
-role's record in the `RoleBook` and repaint (and handle every error) in one place. Which sessions to renew
-is `RenewalPolicy`'s decision; the keys are `stsui.tui.actions`' table. Mixed in, each in its own module:
-the filter and its index (`filtering`), what the agent's threads report while the TUI serves
-(`agent_facts`), the AWS console (`stsui.tui.console`) and IAM Identity Center (`sso`).
+One class with the keys' actions and every handler; plain objects do the rest, as `RenewalPolicy` does:
+`RoleSessions` (the engine calls, what came of them, the credentials file), `Clipboard` (`c`, `e`),
+`ConsoleSignIn` (`o`) and `IdentityCenter` (logins and sync). Every engine call runs in a thread worker that
+never touches a widget and posts a fact (`stsui.tui.messages`); one handler below applies it and shows the
+`Notice`s the plain objects word. Keys: `stsui.tui.actions`. The agent's facts are the App's.
+
+Handlers, throughout the TUI, are `@on(Message)` methods named for what happened: the decorator names the
+class (checked by mypy, found by grep), a selector picks the widget, nothing is dispatched by a method name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from functools import partial
 
-from textual import on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.css.query import NoMatches
@@ -20,44 +23,28 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
-from stsui.domain.durations import format_time_left
-from stsui.domain.errors import NeedsLogin, StsError, StsuiError
-from stsui.domain.exports import env_lines
-from stsui.domain.model import ProfileEntry, Role, Status
-from stsui.domain.times import rfc3339
+from stsui.domain.model import Role
 from stsui.engine.engine import Engine
+from stsui.tui import messages as facts
 from stsui.tui.actions import ACTIONS, bindings, help_rows
+from stsui.tui.clipboard import Clipboard
 from stsui.tui.commands import StsuiCommands
-from stsui.tui.confirm import SecondPress
-from stsui.tui.console import ConsoleAction
-from stsui.tui.display import display_path
-from stsui.tui.messages import (
-    ActionFailed,
-    AssumeFailed,
-    CredentialsFileChanged,
-    CredentialsFileUnreadable,
-    ExportLinesReady,
-    MfaCodeNeeded,
-    MfaSessionsForgotten,
-    NoLiveSession,
-    RenewalChecked,
-    RenewalNeedsMfa,
-    SessionForgotten,
-    SessionStarted,
-)
+from stsui.tui.console_sign_in import ConsoleSignIn
+from stsui.tui.display import Notice, bug, display_path, failure, tell
+from stsui.tui.identity_center import IdentityCenter
 from stsui.tui.renewals import MfaDevice, RenewalPolicy
-from stsui.tui.screens.agent_facts import AgentFacts
-from stsui.tui.screens.filtering import FILTER_ID, RoleFilter
+from stsui.tui.role_sessions import RoleSessions
 from stsui.tui.screens.help import HelpScreen
 from stsui.tui.screens.mfa import MfaScreen
-from stsui.tui.screens.sso import LoginNeeded, SsoActions
-from stsui.tui.serving import Serving, State
+from stsui.tui.screens.sso import LoginOutcome, SsoLoginScreen
+from stsui.tui.serving import Serving
 from stsui.tui.state import RoleBook, Working
 from stsui.tui.widgets.identity_panel import IdentityPanel
+from stsui.tui.widgets.role_list import RoleList
 from stsui.tui.widgets.role_table import RoleTable
 
 
-class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None]):
+class RolesScreen(Screen[None]):
     """Every role of one `Engine`, its session's countdown and status, and the keys that act on them."""
 
     BINDINGS = bindings()
@@ -72,14 +59,15 @@ class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None
         self.chosen: str | None = None
         self._to_use: str | None = None
         self.serving = serving or Serving(engine, enabled=False)
-        self._exec_confirm = SecondPress(engine.clock)
         self.book = RoleBook(engine.config.roles)
         self.renewals = RenewalPolicy(self.book, self._mfa_device)
-        self._stamp: tuple[int, int, int] | None = None
-        self._reading = False
+        self.sessions = RoleSessions(engine, self.book, self.renewals, self.post_message)
+        self.clipboard = Clipboard(engine.clock, self.serving)
+        self.console = ConsoleSignIn(engine, self.post_message)
+        self.identity_center = IdentityCenter(engine, self.book, self.renewals, self.post_message)
         self._jobs: dict[Worker[None], list[str]] = {}
-        self._startup_error: str | None = None
-        self._copy_confirm = SecondPress(engine.clock)
+        self._unreadable: Notice | None = None
+        """What to say at the first frame about a credentials file that cannot be read."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Esc (clear the filter) is offered only while the filter is shown; `/` opens it only on this
@@ -93,7 +81,7 @@ class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None
         if action == "filter":
             return self.app.screen is self and self.focused is not field
         if action == "clear_filter":
-            return field.has_class("-visible")
+            return self.role_list.filtering
         return True
 
     def offered(self, action: str) -> bool:
@@ -102,43 +90,37 @@ class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None
         if action == "use_in_shell":
             return self.choosing
         if action in ("sso_login", "sso_sync"):
-            return bool(self.engine.config.sso)
+            return self.identity_center.configured
         return True
 
     # -- layout ------------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        self._read_entries_now()
+        self._unreadable = self.sessions.read_now()  # before the first frame: live sessions show at once
+        self.identity_center.mark_logins()
         config = self.engine.config
         empty = f"No roles in {config.path}; add [roles.NAME] tables or run 'stsui init'."
         yield Header()
         with Vertical(id="main"):
-            yield Input(placeholder="Filter: name, account, IAM role, profile or group", id=FILTER_ID)
-            yield RoleTable(self.book, self.engine.clock, empty_text=empty, id="roles")
+            yield RoleList(self.book, self.engine.clock, empty_text=empty, id="role-list")
             yield IdentityPanel(self.engine, id="identity")
         yield Footer()
 
-    def _read_entries_now(self) -> None:
-        """Read the credentials file before the first frame, so live sessions show at once (no STS here)."""
-        try:
-            self._stamp = self.engine.store.stamp()
-            self.book.load(self.engine.entries(self.book.profiles))
-        except StsuiError as error:
-            self._startup_error = error.message
-        self.mark_logins()
-
     def reload_roles(self) -> None:
         """The roles changed (IAM Identity Center discovered them again): rebuild the table's rows."""
-        self.action_clear_filter()
+        self.role_list.clear_filter()
         keep = self.table.highlighted
         self.book.replace_roles(self.engine.config.roles)
-        self.index_roles()
-        self._stamp = None  # the next tick reads the credentials file for the new roles' sessions
-        self.table.rebuild(keep=keep)
+        self.role_list.rebuild(keep=keep)
+        self.sessions.read_again()
+
+    @property
+    def role_list(self) -> RoleList:
+        return self.query_one(RoleList)
 
     @property
     def table(self) -> RoleTable:
-        return self.query_one("#roles", RoleTable)
+        return self.query_one(RoleTable)
 
     @property
     def panel(self) -> IdentityPanel:
@@ -146,17 +128,15 @@ class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None
 
     @property
     def filter_input(self) -> Input:
-        return self.query_one(f"#{FILTER_ID}", Input)
+        return self.query_one(RoleList).field
 
-    def on_mount(self) -> None:
+    @on(events.Mount)
+    def _mounted(self) -> None:
         self.table.focus()
-        if self._startup_error:
-            self.app.notify(self._startup_error, title="Credentials file", severity="error", timeout=10)
+        self._tell(self._unreadable)
         self._show_highlighted()
         self.call_after_refresh(self.panel.fetch_base)
-        self.call_after_refresh(self.index_roles)
-        if self.serving.state is State.STARTING:
-            self.call_after_refresh(self.serve_worker)
+        self.call_after_refresh(self.role_list.index_roles)
 
     # -- the tick ----------------------------------------------------------------------------------------
 
@@ -167,128 +147,148 @@ class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None
         stat() of the credentials file, so sessions written by other programs still show within a second (and,
         with IAM Identity Center instances, one read of each one's login in the token cache).
         """
-        self._poll_credentials_file()
-        self.poll_served()
-        if self.engine.config.sso and self.poll_logins():
-            self._repaint()
-            self._show_highlighted()
+        if self.sessions.file_changed():
+            self._run(
+                self.sessions.read_credentials_file, group="read", description="read the credentials file"
+            )
+        if self.identity_center.configured:
+            changed, notices = self.identity_center.poll_logins()
+            self._tell(*notices)
+            self.roles_changed(changed)
         if not self.book.live:
             return
         now = self.engine.clock()
         self.table.update_rows(now)
         plan = self.renewals.plan(now)
         for name in plan.renew:
-            self._start(name, Working.RENEWING, self._assume_worker, self.book[name].role, True, None, True)
+            self._assume(name, fresh=True, automatic=True)
         if plan.check:
-            self._start_check(plan.check)
+            self._check(plan.check)
 
-    def _poll_credentials_file(self) -> None:
-        if self._reading:
-            return
-        try:
-            stamp = self.engine.store.stamp()
-        except OSError:
-            return
-        if stamp != self._stamp:
-            self._reading = True
-            self._read_entries()
+    def served(self, changed: Collection[str], *, first: bool) -> None:
+        """The agent served these roles since the last tick (`first`: the first ever, so the table makes room
+        for its SERVED column): their rows, and the details line if one is highlighted."""
+        if first:
+            self.table.refit()
+        self._repaint()
+        highlighted = self.table.highlighted
+        if highlighted is not None and highlighted in changed:
+            self.panel.show_details(self.book[highlighted])
+
+    # -- running work ------------------------------------------------------------------------------------
+
+    def _run(
+        self, job: Callable[[], None], *, group: str, description: str, exclusive: bool = False
+    ) -> Worker[None]:
+        """Run `job` (an engine call that posts its facts) in a thread worker."""
+        return self.run_worker(
+            job, group=group, description=description, exit_on_error=False, exclusive=exclusive, thread=True
+        )
+
+    def _begin(self, name: str, working: Working, job: Callable[[], None], *, description: str) -> None:
+        """Run `job` for role `name`, one job per role at a time (a check gives way)."""
+        if not self._tell(self.sessions.busy(name)):
+            self.book.begin(name, working)
+            self._jobs[self._run(job, group="sessions", description=description)] = [name]
+            self._repaint()
+
+    def _assume(
+        self, name: str, *, fresh: bool, automatic: bool = False, mfa_code: str | None = None
+    ) -> None:
+        role = self.book[name].role
+        job = partial(self.sessions.assume, role, fresh=fresh, mfa_code=mfa_code, automatic=automatic)
+        self._begin(name, Working.RENEWING if fresh else Working.ASSUMING, job, description="assume a role")
+
+    def _check(self, names: list[str]) -> None:
+        for name in names:
+            self.book.begin(name, Working.CHECKING)
+        checks = [(state.role, state.entry) for state in map(self.book.__getitem__, names) if state.entry]
+        job = partial(self.sessions.check_renewals, checks)
+        self._jobs[self._run(job, group="checks", description="check renewals for MFA")] = names
 
     # -- intents -----------------------------------------------------------------------------------------
 
     def _highlighted_role(self) -> Role | None:
         name = self.table.highlighted
         if name is None:
-            self.app.notify("No role is highlighted.", severity="warning")
-            return None
-        return self.book[name].role
+            self._tell(Notice("No role is highlighted.", severity="warning"))
+        return None if name is None else self.book[name].role
 
-    def _start(self, name: str, working: Working, worker: Callable[..., Worker[None]], *args: object) -> bool:
-        """Run `worker(*args)` for role `name`, one job per role at a time (a check gives way)."""
-        busy = self.book[name].working
-        if busy is not None and busy is not Working.CHECKING:
-            self.app.notify(f"Role '{name}' is busy ({busy}); wait for it to finish.")
-            return False
-        self.book.begin(name, working)
-        self._jobs[worker(*args)] = [name]
-        self._repaint()
-        return True
-
-    def _start_check(self, names: list[str]) -> None:
-        for name in names:
-            self.book.begin(name, Working.CHECKING)
-        checks = [(state.role, state.entry) for state in map(self.book.__getitem__, names) if state.entry]
-        self._jobs[self._check_worker(checks)] = list(names)
+    def _known(self, name: str) -> Role | None:
+        state = self.book.get(name)
+        if state is None:
+            self._tell(Notice(f"No role named {name!r}.", severity="error"))
+        return None if state is None else state.role
 
     def assume_role(self, name: str, *, fresh: bool = False, mfa_code: str | None = None) -> None:
         """Assume (or with `fresh`, renew) the role named `name`; asks for an MFA code first if needed."""
-        state = self.book.get(name)
-        if state is None:
-            self.app.notify(f"No role named {name!r}.", severity="error")
-            return
-        working = Working.RENEWING if fresh else Working.ASSUMING
-        self._start(name, working, self._assume_worker, state.role, fresh, mfa_code, False)
+        if self._known(name) is not None:
+            self._assume(name, fresh=fresh, mfa_code=mfa_code)
+
+    def open_console(self, name: str, *, mfa_code: str | None = None) -> None:
+        """Sign in to the AWS console as the role named `name` and open it in the browser."""
+        if (role := self._known(name)) is not None:
+            self._tell(self.console.starting(role))
+            job = partial(self.console.sign_in, role, mfa_code=mfa_code)
+            self._run(job, group="console", description="open the AWS console")
+
+    def find_roles(self, query: str) -> list[Role]:
+        """Roles matching `query`, best first (the command palette's search)."""
+        return self.role_list.find(query)
 
     def action_assume(self) -> None:
-        role = self._highlighted_role()
-        if role is not None:
+        if (role := self._highlighted_role()) is not None:
             self.assume_role(role.name)
 
     def action_use_in_shell(self) -> None:
         """Offered only when choosing (`check_action`): the footer, the key and the palette."""
-        role = self._highlighted_role()
-        if role is not None:
+        if (role := self._highlighted_role()) is not None:
             self._to_use = role.name
             self.assume_role(role.name)  # reuses a live session: no STS call then
 
     def action_renew(self) -> None:
-        role = self._highlighted_role()
-        if role is not None:
+        if (role := self._highlighted_role()) is not None:
             self.assume_role(role.name, fresh=True)
 
     def action_forget(self) -> None:
-        role = self._highlighted_role()
-        if role is not None:
-            self._start(role.name, Working.FORGETTING, self._forget_worker, role)
+        if (role := self._highlighted_role()) is not None:
+            job = partial(self.sessions.forget, role)
+            self._begin(role.name, Working.FORGETTING, job, description="forget a session")
 
     def action_forget_mfa(self) -> None:
-        self._forget_mfa_worker()
+        self._run(self.sessions.forget_mfa, group="sessions", description="forget MFA sessions")
 
     def action_copy_env(self) -> None:
         role = self._highlighted_role()
-        if role is None:
-            return
-        if not self._copy_confirm.confirmed(role.name):
-            self.app.notify(
-                f"Press c again to copy the secret keys of {role.name}: they pass through the terminal "
-                "(OSC 52), and tmux with set-clipboard on keeps them in a paste buffer.",
-                title="Clipboard",
-                severity="warning",
-            )
-            return
-        self._copy_worker(role)
+        if role is not None and not self._tell(self.clipboard.env_pressed(role.name)):
+            self._run(partial(self.sessions.export_lines, role), group="copy", description="export lines")
 
     def action_copy_exec(self) -> None:
-        role = self._highlighted_role()
-        if role is None:
+        if (role := self._highlighted_role()) is not None:
+            text, notice = self.clipboard.exec_pressed(role.name)
+            if text is not None:
+                self.app.copy_to_clipboard(text)
+            self._tell(notice)
+
+    def action_open_console(self) -> None:
+        if (role := self._highlighted_role()) is not None:
+            self.open_console(role.name)
+
+    def action_sso_login(self) -> None:
+        instance = self.identity_center.instance_for(self.table.highlighted)
+        if isinstance(instance, Notice):
+            self._tell(instance)
+        elif self.engine.sso is not None:
+            log_in = partial(self.identity_center.log_in, instance)
+            self.app.push_screen(SsoLoginScreen(instance.name, log_in), self._sso_login_ended)
+
+    def action_sso_sync(self) -> None:
+        if not self.identity_center.configured or self.engine.sso is None:
+            why = self.identity_center.instance_for(self.table.highlighted)
+            self._tell(why if isinstance(why, Notice) else None)
             return
-        text = self.serving.container_lines(role.name)
-        if text is None:
-            self.app.notify(self.serving.why_not(), title="Not serving", severity="warning")
-            return
-        if not self._exec_confirm.confirmed(role.name):
-            self.app.notify(
-                f"Press e again to copy the agent's token with the route of {role.name}: it passes through "
-                "the terminal (OSC 52), and tmux with set-clipboard on keeps it in a paste buffer.",
-                title="Clipboard",
-                severity="warning",
-            )
-            return
-        self.app.copy_to_clipboard(text)
-        self.app.notify(
-            f"Copied for {role.name}: AWS_CONTAINER_CREDENTIALS_FULL_URI={self.serving.route(role.name)}, "
-            f"AWS_CONTAINER_AUTHORIZATION_TOKEN (the agent's token) and 'stsui exec {role.name} -- '.",
-            title="Clipboard",
-        )
+        self._tell(Notice("Discovering IAM Identity Center accounts and roles…", title="Sync"))
+        self._run(self.identity_center.sync, group="sso-sync", description="sync", exclusive=True)
 
     def action_refresh_identities(self) -> None:
         self.panel.forget_identities()
@@ -308,146 +308,51 @@ class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None
 
         self.app.push_screen(open_other_sessions(self.engine, self.book.roles, display_path))
 
-    @on(RoleTable.Chosen)
-    def _chosen(self, event: RoleTable.Chosen) -> None:
-        self.assume_role(event.role)
+    def action_filter(self) -> None:
+        self.role_list.open_filter()
 
-    # -- workers: engine calls off the event loop; they post facts and never touch widgets ---------------
-
-    @work(thread=True, exit_on_error=False, group="sessions", description="assume a role")
-    def _assume_worker(self, role: Role, fresh: bool, mfa_code: str | None, automatic: bool) -> None:
-        engine = self.engine
-        fresh_now = fresh and not automatic  # an automatic renewal takes a later session the agent got
-        try:
-            if mfa_code is None and engine.needs_mfa_code(role, fresh=fresh_now):
-                serial = engine.mfa_root(role).mfa_serial or ""
-                if automatic:
-                    self.post_message(RenewalNeedsMfa(role.name, serial))
-                else:
-                    self.post_message(MfaCodeNeeded(role.name, serial, fresh))
-                return
-            outcome = engine.assume(role, mfa_code=mfa_code, fresh=fresh_now)
-        except NeedsLogin as error:
-            self.post_message(LoginNeeded(role.name, error.message, automatic=automatic))
-            return
-        except StsuiError as error:
-            code = error.code if isinstance(error, StsError) else ""
-            self.post_message(
-                AssumeFailed(role.name, error.message, code, renewal=fresh, automatic=automatic)
-            )
-            return
-        session = outcome.session
-        self.post_message(
-            SessionStarted(
-                role.name,
-                session.expiration,
-                session.assumed_role_arn,
-                renewal=fresh,
-                automatic=automatic,
-                reused=outcome.reused,
-                warnings=outcome.warnings,
-            )
-        )
-
-    @work(thread=True, exit_on_error=False, group="checks", description="check renewals for MFA")
-    def _check_worker(self, checks: list[tuple[Role, ProfileEntry]]) -> None:
-        """Ask the engine's status (as `stsui list` does) whether renewing needs a new MFA code."""
-        engine = self.engine
-        for role, entry in checks:
-            try:
-                status = engine.status(role, {role.profile: entry})
-            except (StsuiError, OSError):  # unknown: asked again after RECHECK, like a "no"
-                status = Status.ERROR
-            self.post_message(RenewalChecked(role.name, status is Status.NEEDS_MFA))
-
-    @work(thread=True, exit_on_error=False, group="sessions", description="forget a session")
-    def _forget_worker(self, role: Role) -> None:
-        try:
-            removed = self.engine.forget(role)
-        except StsuiError as error:
-            self.post_message(ActionFailed("forget", error.message, role.name))
-            return
-        self.post_message(SessionForgotten(role.name, removed))
-
-    @work(thread=True, exit_on_error=False, group="sessions", description="forget MFA sessions")
-    def _forget_mfa_worker(self) -> None:
-        try:
-            count = self.engine.forget_mfa()
-        except (StsuiError, OSError) as error:
-            self.post_message(ActionFailed("forget MFA sessions", str(error)))
-            return
-        self.post_message(MfaSessionsForgotten(count))
-
-    @work(thread=True, exit_on_error=False, group="copy", description="export lines")
-    def _copy_worker(self, role: Role) -> None:
-        try:
-            session = self.engine.session(role)
-        except StsuiError as error:
-            self.post_message(ActionFailed("copy export lines", error.message, role.name))
-            return
-        if session is None or session.credentials.seconds_left(self.engine.clock()) <= 0:
-            self.post_message(NoLiveSession(role.name, asked=True))
-            return
-        self.post_message(ExportLinesReady(role.name, env_lines(session)))
-
-    @work(thread=True, exit_on_error=False, group="read", description="read the credentials file")
-    def _read_entries(self) -> None:
-        try:
-            stamp = self.engine.store.stamp()
-            entries = self.engine.entries(self.book.profiles)
-        except StsuiError as error:
-            self.post_message(CredentialsFileUnreadable(error.message, stamp))
-            return
-        self.post_message(CredentialsFileChanged(entries, stamp))
+    def action_clear_filter(self) -> None:
+        self.role_list.clear_filter()
 
     # -- facts: the one place the screen changes ---------------------------------------------------------
 
-    def _changed(self, name: str) -> None:
-        """Role `name`'s record changed: repaint its row, and the panel if it is highlighted."""
-        self._repaint()
-        if self.table.highlighted == name:
-            self._show_highlighted()
+    def roles_changed(self, names: Collection[str]) -> None:
+        """These roles' records changed: repaint their rows, and the panel if one is highlighted."""
+        if names:
+            self._repaint()
+            if self.table.highlighted in names:
+                self._show_highlighted()
 
-    @on(SessionStarted)
-    def _session_started(self, fact: SessionStarted) -> None:
-        self.book.started(fact.role, fact.expires_at, fact.assumed_role_arn)
-        role = self.book[fact.role].role
-        self.renewals.mfa_session_started(role)
+    @on(facts.SessionStarted)
+    def _session_started(self, fact: facts.SessionStarted) -> None:
+        self._tell(*self.sessions.started(fact))
         self.panel.forget_session(fact.role)
-        left = format_time_left((fact.expires_at - self.engine.clock()).total_seconds())
-        if fact.automatic:
-            verb = "Renewed automatically"
-        elif fact.renewal:
-            verb = "Renewed"
-        elif fact.reused:
-            verb = "Reused the live session of"
-        else:
-            verb = "Assumed"
-        self.app.notify(f"{verb} {role.name}: profile {role.profile}, {left} left.", title="Session")
-        for warning in fact.warnings:
-            self.app.notify(warning, severity="warning", timeout=10)
-        self._changed(fact.role)
+        self.roles_changed([fact.role])
         if fact.role == self._to_use:
             self.chosen = fact.role
             self.app.exit()
 
-    @on(AssumeFailed)
-    def _assume_failed(self, fact: AssumeFailed) -> None:
-        self.book.finish(fact.role)
-        self.book[fact.role].error = fact.message
+    @on(facts.AssumeFailed)
+    def _assume_failed(self, fact: facts.AssumeFailed) -> None:
         if fact.role == self._to_use:
             self._to_use = None
-        delay = self.renewals.failed(fact.role, self.engine.clock())
-        what = "renew" if fact.renewal else "assume"
-        title = f"Could not {what} {fact.role}" + (f" ({fact.code})" if fact.code else "")
-        message = fact.message
-        if fact.automatic:
-            message += f" Next automatic try in {format_time_left(delay)}."
-        self.app.notify(message, title=title, severity="error", timeout=10)
-        self._changed(fact.role)
+        self._tell(self.sessions.assume_failed(fact))
+        self.roles_changed([fact.role])
 
-    @on(MfaCodeNeeded)
-    def _mfa_code_needed(self, fact: MfaCodeNeeded) -> None:
+    @on(facts.LoginNeeded)
+    def _login_needed(self, fact: facts.LoginNeeded) -> None:
+        self._tell(self.identity_center.login_needed(fact, self.engine.clock()))
+        self.roles_changed([fact.role])
+
+    @on(facts.CodeFromProcess)
+    def _code_from_process(self, fact: facts.CodeFromProcess) -> None:
+        self.app.notify(
+            f"Role '{fact.role}': code from mfa_process… ({fact.serial}; touch your key if it asks).",
+            title="MFA",
+        )
+
+    @on(facts.MfaCodeNeeded)
+    def _mfa_code_needed(self, fact: facts.MfaCodeNeeded) -> None:
         self.book.finish(fact.role)
         self._repaint()
 
@@ -459,116 +364,125 @@ class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None
 
         self.app.push_screen(MfaScreen(fact.role, fact.serial), submitted)
 
-    @on(RenewalNeedsMfa)
-    def _renewal_needs_mfa(self, fact: RenewalNeedsMfa) -> None:
-        self.book.finish(fact.role)
-        if self.renewals.needs_mfa(fact.role):
-            self.app.notify(
-                f"Role '{fact.role}' needs a new MFA code ({fact.serial}) to renew its session; "
-                "highlight it and press r.",
-                title="MFA code needed",
-                severity="warning",
-                timeout=10,
-            )
-        self._changed(fact.role)
+    @on(facts.RenewalNeedsMfa)
+    def _renewal_needs_mfa(self, fact: facts.RenewalNeedsMfa) -> None:
+        self._tell(self.sessions.renewal_needs_mfa(fact))
+        self.roles_changed([fact.role])
 
-    @on(RenewalChecked)
-    def _renewal_checked(self, fact: RenewalChecked) -> None:
-        if self.book[fact.role].working is Working.CHECKING:
-            self.book.finish(fact.role)
-        self.renewals.checked(fact.role, fact.needs_mfa, self.engine.clock())
-        self._changed(fact.role)
+    @on(facts.RenewalChecked)
+    def _renewal_checked(self, fact: facts.RenewalChecked) -> None:
+        self.sessions.renewal_checked(fact)
+        self.roles_changed([fact.role])
 
-    @on(SessionForgotten)
-    def _session_forgotten(self, fact: SessionForgotten) -> None:
-        self.book.forgotten(fact.role)
+    @on(facts.SessionForgotten)
+    def _session_forgotten(self, fact: facts.SessionForgotten) -> None:
+        self._tell(self.sessions.forgotten(fact))
         self.panel.forget_session(fact.role)
-        role = self.book[fact.role].role
-        if fact.removed:
-            self.app.notify(f"Forgot {role.name}: removed profile {role.profile}.", title="Session")
-        else:
-            self.app.notify(
-                f"Forgot {role.name}'s cached session; profile {role.profile} was not stsui's to remove."
-            )
-        self._changed(fact.role)
+        self.roles_changed([fact.role])
 
-    @on(MfaSessionsForgotten)
-    def _mfa_forgotten(self, fact: MfaSessionsForgotten) -> None:
-        self.renewals.mfa_sessions_forgotten()
-        sessions = "session" if fact.count == 1 else "sessions"
-        self.app.notify(f"Forgot {fact.count} cached MFA {sessions}.", title="MFA")
+    @on(facts.MfaSessionsForgotten)
+    def _mfa_sessions_forgotten(self, fact: facts.MfaSessionsForgotten) -> None:
+        self._tell(self.sessions.mfa_sessions_forgotten(fact))
 
-    @on(ActionFailed)
-    def _action_failed(self, fact: ActionFailed) -> None:
+    @on(facts.ActionFailed)
+    def _action_failed(self, fact: facts.ActionFailed) -> None:
+        self._tell(self.sessions.action_failed(fact))
         if fact.role is not None:
-            self.book.finish(fact.role)
-            self.book[fact.role].error = fact.message
-            self._changed(fact.role)
-        title = f"Could not {fact.action}" + (f" ({fact.code})" if fact.code else "")
-        self.app.notify(fact.message, title=title, severity="error", timeout=10)
+            self.roles_changed([fact.role])
 
-    @on(CredentialsFileUnreadable)
-    def _credentials_file_unreadable(self, fact: CredentialsFileUnreadable) -> None:
-        """Told once per change: the stamp is kept, so the file is read again only when it changes."""
-        self._reading = False
-        self._stamp = fact.stamp
-        self.app.notify(fact.message, title="Credentials file", severity="error", timeout=10)
-
-    @on(ExportLinesReady)
-    def _export_lines_ready(self, fact: ExportLinesReady) -> None:
+    @on(facts.ExportLinesReady)
+    def _export_lines_ready(self, fact: facts.ExportLinesReady) -> None:
         self.app.copy_to_clipboard(fact.text)
-        self.app.notify(f"Copied export lines for {fact.role}.", title="Clipboard")
+        self._tell(self.clipboard.env_copied(fact))
 
-    @on(NoLiveSession)
-    def _no_live_session(self, fact: NoLiveSession) -> None:
-        if fact.asked:
-            self.app.notify(
-                f"Role '{fact.role}' has no live session to copy; press Enter to assume it.",
-                severity="warning",
-            )
+    @on(facts.NoLiveSession)
+    def _no_live_session(self, fact: facts.NoLiveSession) -> None:
+        self._tell(self.clipboard.nothing_to_copy(fact))
 
-    @on(CredentialsFileChanged)
-    def _credentials_file_changed(self, fact: CredentialsFileChanged) -> None:
-        self._reading = False
-        self._stamp = fact.stamp
-        changed = self.book.load(fact.entries)
+    @on(facts.CredentialsFileChanged)
+    def _credentials_file_changed(self, fact: facts.CredentialsFileChanged) -> None:
+        changed = self.sessions.credentials_file_changed(fact)
         for name in changed:
             self.panel.forget_session(name)
-        if changed:
-            self._repaint()
-            if self.table.highlighted in changed:
-                self._show_highlighted()
+        self.roles_changed(changed)
+
+    @on(facts.CredentialsFileUnreadable)
+    def _credentials_file_unreadable(self, fact: facts.CredentialsFileUnreadable) -> None:
+        self._tell(self.sessions.credentials_file_unreadable(fact))
 
     @on(RoleTable.Highlighted)
-    def _highlighted(self) -> None:
+    def _highlight_moved(self) -> None:
         self._show_highlighted()
+
+    @on(RoleTable.Chosen)
+    def _role_chosen(self, event: RoleTable.Chosen) -> None:
+        self.assume_role(event.role)
+
+    # -- the console and IAM Identity Center -------------------------------------------------------------
+
+    @on(facts.ConsoleReady)
+    def _console_ready(self, fact: facts.ConsoleReady) -> None:
+        self.app.open_url(fact.url)
+        self._tell(self.console.ready(fact))
+
+    @on(facts.ConsoleFailed)
+    def _console_failed(self, fact: facts.ConsoleFailed) -> None:
+        self._tell(self.console.failed(fact))
+
+    @on(facts.ConsoleNeedsMfa)
+    def _console_needs_mfa(self, fact: facts.ConsoleNeedsMfa) -> None:
+        def submitted(code: str | None) -> None:
+            if code:
+                self.open_console(fact.role, mfa_code=code)
+
+        self.app.push_screen(MfaScreen(fact.role, fact.serial), submitted)
+
+    def _sso_login_ended(self, outcome: LoginOutcome) -> None:
+        if isinstance(outcome, facts.SsoLoginFailed):
+            self._tell(failure(outcome.message, "Login failed"))
+        elif outcome is not None:
+            self.roles_changed(self.identity_center.logged_in(outcome.sso))
+            self._tell(Notice(f"Logged in to IAM Identity Center '{outcome.sso}'.", title="Login"))
+            if self.identity_center.never_synced(outcome.sso):  # a first login shows every account and role
+                self.action_sso_sync()
+
+    @on(facts.SsoSyncProgress)
+    def _sso_sync_progress(self, fact: facts.SsoSyncProgress) -> None:
+        self.app.sub_title = self.identity_center.sync_progress(fact, self.app.sub_title)
+
+    @on(facts.SsoSynced)
+    def _sso_synced(self, fact: facts.SsoSynced) -> None:
+        self.engine.config = fact.config
+        self.reload_roles()
+        subtitle, notices = self.identity_center.synced(fact)
+        self._repaint()
+        if subtitle is not None:
+            self.app.sub_title = subtitle
+        self._tell(*notices)
+
+    # -- what nobody expected ----------------------------------------------------------------------------
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
-        """Workers report through messages; this catches what nobody expected (a bug, not a StsuiError)."""
+        """Workers report through facts; this catches what nobody expected (a bug, not a StsuiError)."""
         worker = event.worker
         if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
-        names = self._jobs.pop(worker, [])  # type: ignore[arg-type]
+        names = self._jobs.pop(worker, [])
         if event.state != WorkerState.ERROR:
             return
         if worker.group == "read":
-            self._reading = False
-        if worker.group == "index":
-            self.index_failed()
+            self.sessions.read_failed()
         for name in names:
             self.book.finish(name)
         if names:
             self._repaint()
-        error = worker.error
-        self.app.notify(
-            f"Unexpected {type(error).__name__} while trying to {worker.description}: {error}",
-            title="stsui bug",
-            severity="error",
-            timeout=15,
-        )
+        self._tell(bug(worker.description, worker.error))
 
     # -- drawing -----------------------------------------------------------------------------------------
+
+    def _tell(self, *notices: Notice | None) -> bool:
+        return tell(self, *notices)
 
     def _repaint(self) -> None:
         """Bring visible rows up to date after facts changed (only changed lines are redrawn)."""
@@ -577,39 +491,8 @@ class RolesScreen(RoleFilter, AgentFacts, ConsoleAction, SsoActions, Screen[None
     def _show_highlighted(self) -> None:
         """Fill the identity panel for the highlighted role."""
         name = self.table.highlighted
-        if name is None:
-            self.panel.show_role(None, None)
-            return
-        state = self.book[name]
-        detail, is_error = self._detail(name)
-        self.panel.show_detail(detail, error=is_error)
-        self.panel.show_role(state.role, state.seconds_left(self.engine.clock()))
-
-    def _detail(self, name: str) -> tuple[str, bool]:
-        state = self.book[name]
-        role = state.role
-        if state.error is not None:
-            return state.error, True
-        parts = []
-        root = self.engine.mfa_root(role)
-        if state.served_needs_mfa:
-            parts.append(f"a background caller needs a new MFA code for {root.mfa_serial}: press Enter or r")
-        elif state.needs_mfa:
-            parts.append(f"renewal needs a new MFA code for {root.mfa_serial}: press r")
-        expires_at = state.expires_at
-        parts.append(f"profile {role.profile}" + (f", expires {rfc3339(expires_at)}" if expires_at else ""))
-        if role.source_role:
-            parts.append(f"chained via {role.source_role}")
-        if root.mfa_serial:
-            parts.append(f"MFA {root.mfa_serial}")
-        if not role.auto_refresh:
-            parts.append("auto-renew off")
-        if state.served_at is not None:
-            parts.append(f"served to background callers, last at {rfc3339(state.served_at)}")
-        if role.description:
-            parts.append(role.description)
-        return " · ".join(parts), False
+        self.panel.show_role(None if name is None else self.book[name])
 
     def _mfa_device(self, role: Role) -> MfaDevice | None:
         root = self.engine.mfa_root(role)
-        return None if root.mfa_serial is None else (root.source_profile, root.mfa_serial)
+        return None if root.mfa_serial is None else (root.base, root.mfa_serial)

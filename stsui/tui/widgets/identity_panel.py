@@ -3,7 +3,7 @@
 The panel asks STS itself (GetCallerIdentity in thread workers that post `IdentityFetched` /
 `IdentityFailed` / `NoLiveSession` back to it) and keeps what it learnt: session identities by access key
 id, so moving the highlight back and forth costs no call. The screen tells it which role is highlighted
-(`show_role`), when a role's session changed (`forget_session`), and what the details line says.
+(`show_role`), when its record changed (`show_details`) and when a role's session changed (`forget_session`).
 Styling is by class in app.tcss.
 """
 
@@ -18,10 +18,11 @@ from textual.widgets import Label
 from textual.worker import get_current_worker
 
 from stsui.discover.environment import shell_session
-from stsui.domain.errors import StsError, StsuiError
+from stsui.domain.errors import StsuiError
 from stsui.domain.model import Identity, Role
 from stsui.engine.engine import Engine
-from stsui.tui.messages import IdentityFailed, IdentityFetched, NoLiveSession
+from stsui.tui.messages import IdentityFailed, IdentityFetched, NoLiveSession, aws_code
+from stsui.tui.state import RoleState
 
 
 def describe(identity: Identity, *, user_id: bool = True) -> str:
@@ -55,13 +56,16 @@ class IdentityPanel(Grid):
 
     # -- what the screen tells it -------------------------------------------------------------------------
 
-    def show_role(self, role: Role | None, seconds_left: float | None) -> None:
-        """Show `role`'s session identity (asking STS if not known yet); `seconds_left` of its session."""
-        self.role = None if role is None else role.name
-        if role is None:
+    def show_role(self, state: RoleState | None) -> None:
+        """Show the highlighted role's record (None: no role is): its details line, and its session's
+        identity (asking STS if not known yet)."""
+        self.role = None if state is None else state.name
+        if state is None:
             self._show_session(None)
-            self.show_detail("")
+            self._set("detail", "")
             return
+        self.show_details(state)
+        role, seconds_left = state.role, state.seconds_left(self.engine.clock())
         if seconds_left is None or seconds_left <= 0:
             note = "no live session" if seconds_left is None else "session expired"
             self._show_session(role.name, note=note)
@@ -72,6 +76,11 @@ class IdentityPanel(Grid):
             return
         self._show_session(role.name, pending=True)
         self._fetch_session_identity(role, dict(self._identities))
+
+    def show_details(self, state: RoleState) -> None:
+        """The details line of role `state`: its last error, else what waits on the user and its settings."""
+        details = state.details(self.engine.mfa_root(state.role))
+        self._set("detail", details.text, "error" if details.error else "")
 
     def forget_session(self, name: str) -> None:
         """The role's session changed: its identity is looked up again when next shown."""
@@ -87,9 +96,6 @@ class IdentityPanel(Grid):
         self._identities.clear()
         self._session_keys.clear()
         self.fetch_base()
-
-    def show_detail(self, text: str, *, error: bool = False) -> None:
-        self._set("detail", text, "error" if error else "")
 
     # -- drawing ------------------------------------------------------------------------------------------
 
@@ -125,8 +131,7 @@ class IdentityPanel(Grid):
         try:
             identity = self.engine.base_identity()
         except StsuiError as error:
-            code = error.code if isinstance(error, StsError) else ""
-            self.post_message(IdentityFailed(error.message, None, code))
+            self.post_message(IdentityFailed(error.message, None, aws_code(error)))
             return
         self.post_message(IdentityFetched(identity))
 
@@ -151,8 +156,7 @@ class IdentityPanel(Grid):
                     return
                 identity = self.engine.session_identity(session)
         except StsuiError as error:
-            code = error.code if isinstance(error, StsError) else ""
-            self.post_message(IdentityFailed(error.message, role.name, code))
+            self.post_message(IdentityFailed(error.message, role.name, aws_code(error)))
             return
         self.post_message(IdentityFetched(identity, role.name, key))
 

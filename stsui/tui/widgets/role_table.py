@@ -15,7 +15,7 @@ from datetime import datetime
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
+from textual import events, on
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -359,7 +359,8 @@ class RoleTable(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self.cursor = len(self.view) - 1
 
-    def on_click(self, event: events.Click) -> None:
+    @on(events.Click)
+    def _clicked(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None or offset.y < 1:
             return
@@ -370,6 +371,7 @@ class RoleTable(ScrollView, can_focus=True):
         if event.chain >= 2 and self.highlighted is not None:
             self.post_message(self.Chosen(self.highlighted))
 
-    def on_resize(self) -> None:
+    @on(events.Resize)
+    def _resized(self) -> None:
         self._painted.clear()
         self._scroll_into_view(self.cursor)

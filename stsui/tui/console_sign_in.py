@@ -1,0 +1,56 @@
+"""`o`: the AWS console for a role, in the browser. The role is assumed first when it has no live session; the
+login link is made in a worker and opened (through `App.open_url`, so it also works when the TUI is served
+to a browser), never shown: the notification says whose console, where and how long."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from stsui.domain.errors import StsuiError
+from stsui.engine.console import role_target, sign_in_as_role
+from stsui.tui.display import LONG, Notice, failure, failure_title
+from stsui.tui.messages import ConsoleFailed, ConsoleNeedsMfa, ConsoleReady, Post, SessionStarted, aws_code
+
+if TYPE_CHECKING:
+    from stsui.domain.model import Role
+    from stsui.engine.engine import Engine
+
+
+class ConsoleSignIn:
+    """Signs in to the console as a role (`sign_in`, a worker's body) and words what came of it."""
+
+    def __init__(self, engine: Engine, post: Post) -> None:
+        self.engine = engine
+        self._post = post
+
+    def starting(self, role: Role) -> Notice:
+        return Notice(f"Signing in to the AWS console as role '{role.name}'…", title="AWS console")
+
+    def sign_in(self, role: Role, *, mfa_code: str | None) -> None:
+        """Assume `role` if needed (a new session is reported as any other), then make its login link."""
+        engine, post = self.engine, self._post
+        try:
+            target = role_target(role)
+            if mfa_code is None and engine.needs_mfa_code(role):
+                post(ConsoleNeedsMfa(role.name, engine.mfa_root(role).mfa_serial or ""))
+                return
+            outcome = engine.assume(role, mfa_code=mfa_code)
+            session = outcome.session
+            if not outcome.reused:
+                post(
+                    SessionStarted(
+                        role.name, session.expiration, session.assumed_role_arn, warnings=outcome.warnings
+                    )
+                )
+            login = sign_in_as_role(engine, role, session, target)
+        except StsuiError as error:
+            post(ConsoleFailed(role.name, error.message, aws_code(error)))
+            return
+        post(ConsoleReady(role.name, login.url, login.summary()))
+
+    def ready(self, fact: ConsoleReady) -> Notice:
+        """Said once the link is opened: whose console, where and for how long (never the link)."""
+        return Notice(fact.summary, title="AWS console", timeout=LONG)
+
+    def failed(self, fact: ConsoleFailed) -> Notice:
+        return failure(fact.message, failure_title(f"open the console of {fact.role}", fact.code))
