@@ -1,4 +1,4 @@
-"""Running a command as a role: its environment, and running it as the user's own program.
+"""Running a command as a role: its environment (`stsui.agent.command` runs it).
 
 The child must act as the role whatever the user's files hold. Environment keys come first in every SDK's
 chain, so they are removed. The shared credentials file is read *before* the container provider, so a
@@ -12,16 +12,12 @@ from __future__ import annotations
 import os
 import secrets
 import shlex
-import signal
-import subprocess
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping
 
-from stsui.domain.errors import StsuiError
+from stsui.agent.config_copy import ConfigCopy
 from stsui.domain.exports import IDENTITY_VARIABLES
 from stsui.domain.model import Credentials
 from stsui.domain.times import rfc3339
-from stsui.store.atomic import private_dir, write_private
 
 EXEC_MARKER = "STSUI_EXEC"
 """Set in every child of `stsui exec` (to the pid of the exec): a nested exec is refused."""
@@ -30,8 +26,6 @@ ROLE_VARIABLE = "STSUI_ROLE"
 
 OVERRIDING = IDENTITY_VARIABLES
 """Variables that would override or confuse the role's session in the child."""
-
-EXEC_PROFILE = "stsui-exec"
 
 
 def new_token() -> str:
@@ -83,72 +77,17 @@ def container_lines(role: str, url: str, token: str) -> str:
 
 
 def server_environment(
-    environ: Mapping[str, str], role: str, url: str, token: str, region: str | None, config_copy: Path
+    environ: Mapping[str, str], role: str, url: str, token: str, region: str | None, config_copy: ConfigCopy
 ) -> dict[str, str]:
     """The child's environment pointing every SDK at the credentials server's route for `role`."""
     env = base_environment(environ)
     env.update(container_variables(url, token))
     env.update(
         {
-            "AWS_CONFIG_FILE": str(config_copy),
-            "AWS_PROFILE": profile_name(config_copy),
+            "AWS_CONFIG_FILE": str(config_copy.path),
+            "AWS_PROFILE": config_copy.profile,
             ROLE_VARIABLE: role,
             EXEC_MARKER: str(os.getpid()),
         }
     )
     return with_region(env, region)
-
-
-def profile_name(config_copy: Path) -> str:
-    """The empty profile's name in a config copy made by `write_config_copy`."""
-    return f"{EXEC_PROFILE}-{config_copy.stem.rsplit('-', 1)[-1]}"
-
-
-def write_config_copy(directory: Path, user_config: Path, region: str | None) -> Path:
-    """A private copy of the user's config file with one empty profile added; the caller removes it."""
-    private_dir(directory)
-    try:
-        text = user_config.read_bytes() if user_config.is_file() else b""
-    except OSError:
-        text = b""
-    suffix = secrets.token_hex(4)
-    path = directory / f"exec-{os.getpid()}-{suffix}.config"
-    lines = [b"", f"[profile {EXEC_PROFILE}-{suffix}]".encode()]
-    if region:
-        lines.append(f"region = {region}".encode())
-    newline = b"" if not text or text.endswith(b"\n") else b"\n"
-    write_private(path, text + newline + b"\n".join(lines) + b"\n")
-    return path
-
-
-FORWARDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
-
-
-def run_child(command: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run `command` on the user's terminal with `env`; its exit status (128+N for signal N).
-
-    Ctrl-C reaches the child from the terminal (same process group), so stsui ignores SIGINT meanwhile;
-    signals sent to stsui itself are passed on to the child."""
-    try:
-        child = subprocess.Popen(list(command), env=dict(env))
-    except (FileNotFoundError, PermissionError, NotADirectoryError, OSError) as error:
-        reason = "not found" if isinstance(error, FileNotFoundError) else (error.strerror or str(error))
-        raise CommandNotStarted(
-            f"Cannot run {command[0]!r}: {reason}; check the command's name and PATH."
-        ) from None
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, *FORWARDED)}
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for sig in FORWARDED:
-        signal.signal(sig, lambda number, frame: child.send_signal(number))
-    try:
-        status = child.wait()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 128 - status if status < 0 else status
-
-
-class CommandNotStarted(StsuiError):
-    """The command given to `exec` could not be started (exit 127, as a shell does)."""
-
-    exit_code = 127

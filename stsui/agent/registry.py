@@ -1,9 +1,11 @@
-"""The agent file: how `exec` and other callers find the running agent, and one agent per user.
+"""The agent file: how other programs (an IDE, a container's launcher) find the user's agent, and one agent
+per user.
 
 `agent.json` (0600, in a 0700 directory: `$XDG_RUNTIME_DIR/stsui`, else the cache directory) holds the
 server's `url`, its `token` and the agent's `pid`. The agent holds an exclusive lock on `agent.lock` beside it
 for as long as it runs, so a second agent knows at once that one is serving, and a stale file (a killed agent)
-is told apart from a live one.
+is told apart from a live one. Callers probe that lock with a shared lock held for a moment, which an agent
+starting then waits out: it is refused only by another agent's exclusive lock.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import fcntl
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,10 @@ from stsui.store.atomic import private_dir, write_private
 
 AGENT_FILE = "agent.json"
 LOCK_FILE = "agent.lock"
+PROBES_WAIT = 1.0
+"""The longest an agent starting waits out callers probing the lock (each holds it for microseconds)."""
+PROBE_POLL = 0.0005
+"""Seconds between its tries meanwhile."""
 
 
 class AgentRunning(StsuiError):
@@ -82,6 +89,28 @@ def _lock_held(directory: Path) -> bool:
     return False
 
 
+def _take(fd: int) -> bool:
+    """Take the agent lock for good; False when an agent holds it. A caller probing for the agent holds it
+    shared for a moment (`_lock_held`, or another program that follows the README): the exclusive lock then
+    fails although no agent serves, so a shared lock decides: it fails only against an agent's exclusive
+    one. A probe is waited out, for at most `PROBES_WAIT`."""
+    deadline = time.monotonic() + PROBES_WAIT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            pass
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # held exclusively: an agent
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(PROBE_POLL)
+
+
 def find_agent() -> AgentAddress | None:
     """The running agent's address, or None when no agent runs (a stale file is ignored)."""
     directory = _directory()
@@ -109,15 +138,11 @@ class AgentRegistration:
         """Become the user's agent, or raise AgentRunning naming the one that is."""
         private_dir(self.directory)
         fd = os.open(self.directory / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _take(fd):
             os.close(fd)
             running = _read(self.path)
             who = f"process {running.pid} at {running.url}" if running else "another process"
-            raise AgentRunning(
-                f"An stsui agent already serves this user ({who}); use it or stop it first."
-            ) from None
+            raise AgentRunning(f"An stsui agent already serves this user ({who}); use it or stop it first.")
         self._lock_fd = fd
 
     def publish(self, url: str, token: str) -> None:

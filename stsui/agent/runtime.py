@@ -1,14 +1,16 @@
-"""The user's agent as one piece: the agent file and its lock, warm sessions, the loopback credentials server,
-the background renewer and (for the TUI) the MFA relay, started and stopped together.
+"""An agent as one piece: warm sessions, the loopback credentials server and the background renewer, and for
+the user's agent also the agent file and its lock and (for the TUI) the MFA relay, started and stopped
+together.
 
-`stsui serve` runs one headless; the TUI runs one while it is open. Only one per user: `start` raises
-`AgentRunning` (naming the process that serves) when another agent holds the lock.
+`stsui serve` runs the user's agent headless; the TUI runs it while it is open. Only one per user: `start`
+raises `AgentRunning` (naming the process that serves) when another agent holds the lock. `stsui exec` runs
+one of its own for its child, unregistered: one role, its own port and token, for as long as the child runs.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 
@@ -22,22 +24,29 @@ from stsui.engine.engine import Engine
 
 
 class Agent:
-    """Serves every role of `engine` on 127.0.0.1 while started. `repr` never shows the token."""
+    """Serves the roles of `engine` (every one, or only `roles`) on 127.0.0.1 while started. With
+    `register`, it is the user's agent: the one that `agent.json` names. `repr` never shows the token."""
 
     def __init__(
         self,
         engine: Engine,
         *,
+        roles: Collection[str] | None = None,
+        register: bool = True,
         port: int = 0,
         on_event: Callable[[Event], None] = lambda event: None,
         mfa_answer: Answer | None = None,
         needs_you: Callable[[Role, str | None, str], object] | None = None,
     ) -> None:
+        if mfa_answer is not None and not register:
+            raise ValueError("only the user's agent (registered) answers MFA questions")
         self.engine = engine
         self._port = port
         self._mfa_answer = mfa_answer
-        self.sessions = SessionSource(engine, on_event=on_event, needs_you=needs_you)
-        self.registration = AgentRegistration()
+        self.sessions = SessionSource(
+            engine, roles=None if roles is None else set(roles), on_event=on_event, needs_you=needs_you
+        )
+        self.registration = AgentRegistration() if register else None
         self.token = new_token()
         self._server: CredentialsServer | None = None
         self._stack = contextlib.ExitStack()
@@ -51,9 +60,9 @@ class Agent:
         return self._server.url if self._server is not None else ""
 
     @property
-    def file(self) -> Path:
-        """The agent file callers read (url, token, pid)."""
-        return self.registration.path
+    def file(self) -> Path | None:
+        """The agent file callers read (url, token, pid); None for an unregistered agent."""
+        return self.registration.path if self.registration is not None else None
 
     def route(self, role: str) -> str:
         """The container-credentials URL of `role`."""
@@ -64,10 +73,12 @@ class Agent:
         return self.sessions.served()
 
     def start(self) -> None:
-        """Become the user's agent and serve; raises AgentRunning or StsuiError, leaving nothing behind."""
+        """Serve (and, registered, become the user's agent); raises AgentRunning or StsuiError, leaving
+        nothing behind."""
         with contextlib.ExitStack() as stack:
-            self.registration.acquire()
-            stack.callback(self.registration.release)
+            if self.registration is not None:
+                self.registration.acquire()
+                stack.callback(self.registration.release)
             server = CredentialsServer(self.sessions, self.token, port=self._port)
             server.start()
             stack.callback(server.stop)
@@ -78,7 +89,8 @@ class Agent:
                 relay = MfaRelay(self._mfa_answer)
                 relay.start()
                 stack.callback(relay.stop)
-            self.registration.publish(server.url, self.token)
+            if self.registration is not None:
+                self.registration.publish(server.url, self.token)
             self._server = server
             self._stack = stack.pop_all()
 

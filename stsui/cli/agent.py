@@ -9,38 +9,14 @@ import signal
 import sys
 import threading
 
-from stsui.cli.shared import add_mfa_code_option, obtain, warn
+from stsui.cli.shared import add_mfa_code_option, add_port_option, obtain, warn
 from stsui.cli.wiring import load_engine
 from stsui.domain.errors import UsageError
 
 
-def _agent_serves(url: str, token: str) -> bool:
-    """Whether the running agent answers for this route (it may serve another roles file)."""
-    import http.client
-    import urllib.parse
-
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=2)
-    try:
-        connection.request("GET", parts.path, headers={"Authorization": token})
-        response = connection.getresponse()
-        response.read(65536)
-        return response.status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
 def cmd_exec(args: argparse.Namespace) -> int:
-    from stsui.agent.child import (
-        EXEC_MARKER,
-        keys_environment,
-        new_token,
-        run_child,
-        server_environment,
-        write_config_copy,
-    )
+    from stsui.agent.child import EXEC_MARKER, keys_environment, server_environment
+    from stsui.agent.command import run_child, signals_held
     from stsui.domain.paths import aws_config_path, runtime_dir
 
     command = list(args.argv or ())
@@ -60,32 +36,21 @@ def cmd_exec(args: argparse.Namespace) -> int:
         env = keys_environment(os.environ, role.name, outcome.session.credentials, role.region)
         return run_child(command, env)
 
-    from stsui.agent.registry import find_agent
-    from stsui.agent.server import route
+    from stsui.agent.config_copy import make_config_copy
+    from stsui.agent.desktop import NeedsYou
+    from stsui.agent.runtime import Agent
+    from stsui.domain.paths import cache_dir
 
     with contextlib.ExitStack() as cleanup:
-        agent = find_agent()
-        url = route(agent.url, role.name) if agent else ""
-        if agent is not None and _agent_serves(url, agent.token):
-            token = agent.token
-        else:
-            from stsui.agent.desktop import NeedsYou
-            from stsui.agent.server import CredentialsServer
-            from stsui.agent.sessions import Renewer, SessionSource
-            from stsui.domain.paths import cache_dir
-
-            sessions = SessionSource(engine, roles={role.name}, needs_you=NeedsYou(cache_dir()))
-            token = new_token()
-            server = CredentialsServer(sessions, token)
-            server.start()
-            cleanup.callback(server.stop)
-            renewer = Renewer(sessions)
-            renewer.start()
-            cleanup.callback(renewer.stop)
-            url = route(server.url, role.name)
-        copy = write_config_copy(runtime_dir(), aws_config_path(), role.region)
-        cleanup.callback(copy.unlink, missing_ok=True)
-        env = server_environment(os.environ, role.name, url, token, role.region, copy)
+        cleanup.enter_context(signals_held())  # before the server's threads start: they inherit it
+        # The child's own server: this role as this roles file defines it, on a port and with a token that
+        # are the child's alone, for exactly as long as it runs (whatever the user's agent does meanwhile).
+        agent = Agent(engine, roles={role.name}, register=False, needs_you=NeedsYou(cache_dir()))
+        agent.start()
+        cleanup.callback(agent.stop)
+        copy = cleanup.enter_context(make_config_copy(runtime_dir(), aws_config_path(), role.region))
+        url = agent.route(role.name)
+        env = server_environment(os.environ, role.name, url, agent.token, role.region, copy)
         return run_child(command, env)
 
 
@@ -109,7 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from stsui.agent.desktop import NeedsYou
     from stsui.domain.paths import cache_dir
 
-    agent = Agent(engine, port=args.port or 0, on_event=on_event, needs_you=NeedsYou(cache_dir()))
+    agent = Agent(engine, port=args.port, on_event=on_event, needs_you=NeedsYou(cache_dir()))
     agent.start()
     try:
         _log(
@@ -133,5 +98,5 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     cmd.set_defaults(handler=cmd_exec)
 
     cmd = commands.add_parser("serve", help="serve every role's session to SDKs on loopback (the agent)")
-    cmd.add_argument("--port", type=int, help="listen on this port of 127.0.0.1 (default: a free one)")
+    add_port_option(cmd, help="listen on this port of 127.0.0.1 (default: a free one)")
     cmd.set_defaults(handler=cmd_serve)

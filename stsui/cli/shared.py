@@ -1,5 +1,6 @@
-"""What the command modules share: the `--mfa-code` option, a role's session with its MFA code asked for
-(on the terminal, else through the running TUI), warnings, JSON, and each role's row for `list`.
+"""What the command modules share: the `--mfa-code` and `--port` options, a role's session with its MFA
+code asked for (on the terminal, else through the running TUI), warnings, JSON, and each role's row for
+`list`.
 
 Only modules of `stsui.cli` import this, and it imports none of them: every command depends on it, it
 depends on no command.
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stsui.domain.errors import UsageError
-from stsui.domain.limits import MFA_CODE, MFA_CODE_RULE
+from stsui.domain.limits import MAX_PORT, MFA_CODE, MFA_CODE_RULE, PORT_RULE
 from stsui.domain.model import owned_expiry
 
 if TYPE_CHECKING:
@@ -41,6 +42,18 @@ def _mfa_code_argument(text: str) -> str:
     if MFA_CODE.fullmatch(text) is None:
         raise argparse.ArgumentTypeError(f"must be {MFA_CODE_RULE}")
     return text
+
+
+def add_port_option(parser: argparse.ArgumentParser, *, help: str) -> None:
+    """`--port PORT`, the same for every command that listens: a number outside TCP's range is a usage
+    error while parsing (exit 2), never an error from the socket."""
+    parser.add_argument("--port", metavar="PORT", type=_port_argument, default=0, help=help)
+
+
+def _port_argument(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_PORT:
+        raise argparse.ArgumentTypeError(f"must be {PORT_RULE}")
+    return int(text)
 
 
 def mfa_code(engine: Engine, role: Role, given: str | None, *, fresh: bool = False) -> str | None:

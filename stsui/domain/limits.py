@@ -43,5 +43,9 @@ MFA_CODE = re.compile(r"[0-9]{6}")
 """An MFA code (TokenCode): exactly six ASCII digits."""
 MFA_CODE_RULE = "exactly 6 digits"
 
+MAX_PORT = 65535
+"""TCP's largest port number (a `--port`, the credentials server's); 0 asks the system for a free one."""
+PORT_RULE = f"a TCP port number, 0 to {MAX_PORT}"
+
 DEFAULT_CONSOLE_DURATION = 43200
 """How long a console session lasts when the role does not say (`console_duration`): 12 h."""

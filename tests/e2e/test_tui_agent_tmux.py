@@ -1,5 +1,5 @@
 """The real TUI as the user's agent, in tmux against moto: a background `credential-process` for an MFA role
-is asked in the TUI, `stsui exec` uses the TUI's server, and every way out removes the agent file."""
+is asked in the TUI, an SDK is served from the TUI's route, and every way out removes the agent file."""
 
 from __future__ import annotations
 
@@ -67,14 +67,15 @@ def test_the_tui_serves_asks_mfa_for_a_background_caller_and_cleans_up(
     assert answer["Version"] == 1 and answer["AccessKeyId"]
     terminal.wait_for_text("MFA session started for mfa-ops")
 
-    # exec finds the TUI's server: the child's route is on the TUI's port
-    child = subprocess.run(
-        [sys.executable, "-m", "stsui", "exec", "prod-admin", "--", sys.executable, "-c",
-         "import os; print(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'])"],
-        env=home.env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert child.returncode == 0, child.stderr
-    assert child.stdout.strip() == f"{url}/roles/prod-admin/credentials"
+    # an SDK pointed at the TUI's route with the agent file's token (an IDE, a container)
+    from botocore.credentials import ContainerProvider
+
+    token = json.loads(agent_file.read_text())["token"]
+    environ = {
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI": f"{url}/roles/prod-admin/credentials",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN": token,
+    }
+    assert ContainerProvider(environ=environ).load().get_frozen_credentials().access_key  # type: ignore[union-attr]
     served = re.compile(r"prod-admin .*\b(now|\ds ago)")
     terminal.wait_for(lambda s: served.search(s) is not None, "prod-admin to show as served")
 

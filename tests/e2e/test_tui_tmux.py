@@ -112,7 +112,7 @@ def test_a_due_session_is_renewed_by_the_running_tui(home: Home) -> None:
 def test_an_exec_child_owns_the_terminal(home: Home) -> None:
     """`stsui exec` hands the child the terminal: it reads what the user types."""
     term = Terminal(home.root)
-    child = "import os; print('tty', os.isatty(0)); print('got', input('name? '))"
+    child = "import os; print('tty', os.isatty(0)); print('got', input('name? ')); input()"  # then waits
     term.start(
         [sys.executable, "-m", "stsui", "exec", "prod-admin", "--", sys.executable, "-c", child], home.env
     )
@@ -121,6 +121,8 @@ def test_an_exec_child_owns_the_terminal(home: Home) -> None:
         assert "tty True" in term.screen()
         term.send("alice", "Enter")
         term.wait_for_text("got alice")
+        term.send("Enter")
+        term.wait_until_closed()
     finally:
         term.close()
 

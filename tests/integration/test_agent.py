@@ -198,15 +198,8 @@ def test_serve_publishes_a_private_agent_file_and_removes_it_on_sigterm(home: Ho
         assert address["pid"] == process.pid and len(address["token"]) >= 32
         second = home.run("serve")
         assert second.returncode == 1 and f"process {process.pid}" in second.stderr
-        exec_child = home.run(
-            "exec",
-            "prod-admin",
-            "--",
-            sys.executable,
-            "-c",
-            "import os; print(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'])",
-        )
-        assert exec_child.stdout.strip() == route(address["url"], "prod-admin")
+        status, _ = _get(route(address["url"], "prod-admin"), token=address["token"])
+        assert status == 200
     finally:
         process.send_signal(signal.SIGTERM)
         _, rest = process.communicate(timeout=10)
@@ -264,3 +257,11 @@ def test_one_agent_per_user_and_a_failed_start_leaves_nothing(agent: Agent) -> N
     second = UserAgent(agent.engine)
     second.start()  # the lock was released
     second.stop()
+
+
+def test_serve_with_a_port_out_of_range_is_a_usage_error(home: Home) -> None:
+    result = home.run("serve", "--port", "99999")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "stsui: argument --port: must be a TCP port number, 0 to 65535; see 'stsui serve --help'.\n"
+    )

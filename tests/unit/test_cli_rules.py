@@ -77,3 +77,31 @@ def test_anything_else_is_refused_before_sts(command: str, code: str) -> None:
     assert MFA_CODE.fullmatch(code) is None
     with pytest.raises(UsageError, match="--mfa-code: must be exactly 6 digits"):
         build_parser().parse_args([*MFA_COMMANDS[command], "--mfa-code", code])
+
+
+PORT_COMMANDS = {"serve": ["serve"]}
+"""Every command with a `--port`, with its arguments before it."""
+
+
+def test_every_command_that_takes_a_port_takes_the_one_option() -> None:
+    having = {
+        name: (action.type, action.metavar)
+        for name, sub in _subcommands().items()
+        for action in sub._actions
+        if "--port" in action.option_strings
+    }
+    assert set(having) == set(PORT_COMMANDS)
+    assert len(set(having.values())) == 1
+
+
+@pytest.mark.parametrize("command", sorted(PORT_COMMANDS))
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "http", "80.5", ""])
+def test_a_port_outside_tcps_range_is_a_usage_error(command: str, port: str) -> None:
+    with pytest.raises(UsageError, match="--port: must be a TCP port number, 0 to 65535"):
+        build_parser().parse_args([*PORT_COMMANDS[command], "--port", port])
+
+
+@pytest.mark.parametrize("command", sorted(PORT_COMMANDS))
+@pytest.mark.parametrize("port", [0, 1, 8080, 65535])
+def test_a_port_in_range_is_taken(command: str, port: int) -> None:
+    assert build_parser().parse_args([*PORT_COMMANDS[command], "--port", str(port)]).port == port
