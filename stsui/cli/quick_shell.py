@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from stsui.domain.errors import UnsafeFileError
 from stsui.domain.paths import cache_dir, config_path, credentials_path
-from stsui.domain.times import parse_rfc3339
+from stsui.domain.times import own_expiry, parse_expiry
 from stsui.store import stamps
 from stsui.store.atomic import private_dir, read_regular, write_private
 from stsui.store.keys import EXPIRES, MARKER
@@ -48,7 +48,7 @@ def current_session(environ: Mapping[str, str]) -> tuple[str, str, datetime | No
     role = environ.get("STSUI_ROLE", "")
     expiration = environ.get("AWS_CREDENTIAL_EXPIRATION", "")
     if role and expiration and environ.get("AWS_ACCESS_KEY_ID"):
-        return role, "", parse_rfc3339(expiration)
+        return role, "", own_expiry(expiration)
     profile = environ.get("AWS_PROFILE", "")
     if not profile:
         return None
@@ -61,7 +61,9 @@ def current_session(environ: Mapping[str, str]) -> tuple[str, str, datetime | No
         return None
     if section is None or (MARKER not in section and EXPIRES not in section):
         return None  # no session stsui or another tool wrote: nothing to show
-    return section.get(MARKER) or profile, profile, parse_rfc3339(section.get(EXPIRES) or "")
+    if MARKER in section:  # a session stsui wrote: an expiry no one can read is long expired
+        return section.get(MARKER) or profile, profile, own_expiry(section.get(EXPIRES))
+    return profile, profile, parse_expiry(section.get(EXPIRES) or "")
 
 
 def _safe(text: str) -> str:
