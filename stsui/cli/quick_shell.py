@@ -3,7 +3,8 @@
 The prompt reads only what it needs: the environment of `sts --env` (STSUI_ROLE, AWS_CREDENTIAL_EXPIRATION),
 else the one section of the credentials file that AWS_PROFILE names (its `x_stsui_role` marker and its
 `x_security_token_expires`), read by the one INI grammar (`stsui.store.ini.read_section`: that section's
-lines only, not every section). Role names for completion come from the roles file parsed by tomli once,
+lines only, not every section). Role names for completion (only those that pass the role-name rule) come
+from the roles file parsed by tomli once,
 then from a private cache of the names kept while the roles file is unchanged (keyed as the validated-roles
 cache is, by `stsui.store.stamps`): completion needs the names of a roles file that may not validate, at
 the cost of a bare interpreter, which the validated-roles cache (`stsui.store.roles_cache`) is not.
@@ -27,7 +28,11 @@ from stsui.store.stamps import identity, is_racy
 DEFAULT_FORMAT = "{role} {left}"
 FIELDS = ("{role}", "{left}", "{profile}")
 ROLE_NAMES_CACHE = "role-names.txt"
-"""In the cache directory: the roles file's identity on the first line, then one role name a line."""
+"""In the cache directory: `ROLE_NAMES_FORMAT` and the roles file's identity on the first line, then one
+role name a line."""
+ROLE_NAMES_FORMAT = "2"
+"""Names in the cache passed the role-name rule; a cache an older stsui wrote (format 1: any printable name)
+has another first line, so it is never used."""
 
 
 # -- the prompt ------------------------------------------------------------------------------------------
@@ -110,13 +115,15 @@ def print_prompt(form: str | None, environ: Mapping[str, str]) -> int:
 
 
 def role_names(explicit: str | None) -> list[str]:
-    """The roles file's role names (those a shell can take as one word), [] when it cannot be read."""
+    """The roles file's role names that pass the roles file's own rule (`stsui.domain.rules.NAME`: letters,
+    digits and `_.@+=,-`, nothing a shell expands or splits), [] when it cannot be read. Completion inserts
+    them into the command line: a key like `$(touch${IFS}X)` in a shared roles file is never offered."""
     path = config_path(explicit)
     try:
         info = os.stat(path)
     except OSError:
         return []
-    stamp = " ".join([*map(str, identity(info)), os.path.abspath(path)])
+    stamp = " ".join([ROLE_NAMES_FORMAT, *map(str, identity(info)), os.path.abspath(path)])
     cache = cache_dir() / ROLE_NAMES_CACHE
     try:
         found = read_regular(cache, private=True)
@@ -133,7 +140,9 @@ def role_names(explicit: str | None) -> list[str]:
             roles = tomli.load(file).get("roles", {})
     except (OSError, ValueError):
         return []
-    names = [name for name in roles if isinstance(name, str) and name.isprintable() and " " not in name]
+    from stsui.domain.rules import NAME  # imports `re`: only here, never on the prompt's path
+
+    names = [name for name in roles if isinstance(name, str) and NAME.fullmatch(name)]
     if is_racy(
         info, stamps.now_ns()
     ):  # a same-size edit in the same clock tick would keep this stamp: no cache
