@@ -29,7 +29,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def _answer_fast(arguments: list[str]) -> int | None:
     """The fast paths (stdlib only, no argparse): what they answer, or None for the full parser."""
-    from stsui.cli.grammar import CREDENTIAL_PROCESS
+    from stsui.cli.grammar import CREDENTIAL_PROCESS, PROMPT
 
     if CREDENTIAL_PROCESS in arguments:  # botocore runs it at every process start: answer fast if we can
         from stsui.cli.quick import credential_process
@@ -37,7 +37,7 @@ def _answer_fast(arguments: list[str]) -> int | None:
         answered = credential_process(arguments)
         if answered is not None:
             return answered
-    if arguments[:1] == ["prompt"] or "shell-roles" in arguments:  # every prompt, every Tab: stdlib only
+    if arguments[:1] == [PROMPT] or "shell-roles" in arguments:  # every prompt, every Tab: stdlib only
         from stsui.cli.quick_shell import answer
 
         return answer(arguments)

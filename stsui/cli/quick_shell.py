@@ -17,6 +17,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+from stsui.cli.grammar import PROMPT, PROMPT_FORMAT, PROMPT_SHELL, plain_prompt
 from stsui.domain.errors import UnsafeFileError
 from stsui.domain.paths import cache_dir, config_path, credentials_path
 from stsui.domain.times import own_expiry, parse_expiry
@@ -80,32 +81,40 @@ def _safe(text: str) -> str:
     return printable(text, 100)
 
 
-def prompt_text(environ: Mapping[str, str], form: str | None, now: datetime) -> str:
-    """The prompt segment for the shell with `environ`, or "" when it uses no role."""
+def shown_literally(text: str, shell: str | None) -> str:
+    """`text` (a role, profile or time left: never the user's own format) escaped so that `shell`'s prompt
+    shows it as it is. zsh expands `%` sequences in a prompt (`%F{red}` recolours, `%n` is the user),
+    with or without PROMPT_SUBST, so `%` is doubled; bash expands nothing in the output of a command
+    substitution in PS1 (its backslash escapes are decoded before), so nothing is."""
+    return text.replace("%", "%%") if shell == "zsh" else text
+
+
+def _fill(form: str, values: Mapping[str, str]) -> str:
+    """`form` with each field in `values` replaced, in one pass: a value is never searched for fields."""
+    out: list[str] = []
+    at = 0
+    while (start := form.find("{", at)) >= 0:
+        field = next((name for name in values if form.startswith(name, start)), None)
+        out.append(form[at:start] + (values[field] if field else "{"))
+        at = start + (len(field) if field else 1)
+    return "".join(out) + form[at:]
+
+
+def prompt_text(environ: Mapping[str, str], form: str | None, now: datetime, shell: str | None = None) -> str:
+    """The prompt segment for the shell with `environ`, or "" when it uses no role; `shell` (`--shell`)
+    is the shell whose prompt shows it."""
     session = current_session(environ)
     if session is None:
         return ""
     role, profile, expiry = session
     left = "" if expiry is None else prompt_left((expiry - now).total_seconds())
-    text = form if form is not None else DEFAULT_FORMAT
-    for field, value in zip(FIELDS, (role, left, profile), strict=True):
-        text = text.replace(field, _safe(value))
+    values = (shown_literally(_safe(value), shell) for value in (role, left, profile))
+    text = _fill(form if form is not None else DEFAULT_FORMAT, dict(zip(FIELDS, values, strict=True)))
     return text.strip() if form is None else text
 
 
-def _format_argument(argv: Sequence[str]) -> tuple[bool, str | None]:
-    """(understood, --format value) for `prompt [--format F]`."""
-    if not argv:
-        return True, None
-    if len(argv) == 2 and argv[0] == "--format":
-        return True, argv[1]
-    if len(argv) == 1 and argv[0].startswith("--format="):
-        return True, argv[0].split("=", 1)[1]
-    return False, None
-
-
-def print_prompt(form: str | None, environ: Mapping[str, str]) -> int:
-    text = prompt_text(environ, form, datetime.now(UTC))
+def print_prompt(form: str | None, environ: Mapping[str, str], shell: str | None = None) -> int:
+    text = prompt_text(environ, form, datetime.now(UTC), shell)
     if text:
         sys.stdout.write(text + "\n")
     return 0
@@ -166,11 +175,14 @@ def print_role_names(explicit: str | None) -> int:
 
 
 def answer(argv: Sequence[str]) -> int | None:
-    """Run `prompt [--format F]` or `[--config PATH] shell-roles`; None for the full parser to handle it."""
+    """Run `prompt [--format F] [--shell S]` or `[--config PATH] shell-roles`; None for the full parser to
+    handle it."""
     args = list(argv)
-    if args[:1] == ["prompt"]:
-        understood, form = _format_argument(args[1:])
-        return print_prompt(form, os.environ) if understood else None
+    if args[:1] == [PROMPT]:
+        options = plain_prompt(args)
+        if options is None:
+            return None
+        return print_prompt(options.get(PROMPT_FORMAT), os.environ, options.get(PROMPT_SHELL))
     explicit = None
     if args[:1] == ["--config"] and len(args) >= 2:
         explicit, args = args[1], args[2:]

@@ -68,6 +68,90 @@ def test_prompt_escapes_what_the_file_says(home: Home) -> None:
     assert prompt(home, AWS_PROFILE="old") == "evil\\x1b]0;title\\x07 expired\n"
 
 
+def readme_prompt_line(shell: str) -> str:
+    """The README's prompt line for `shell`, as a user copies it into an rc file."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    (line,) = [
+        line for line in readme.splitlines() if line.startswith(("PS1=", "setopt")) and f"# {shell}" in line
+    ]
+    return line
+
+
+SHOWN_LITERALLY = ["a%nb", "x%F{red}y%f", "100%", "a\\ub", "$(touch ran)", "`touch ran`", "{left}"]
+"""Profile names a prompt must show as they are: zsh prompt escapes, bash prompt escapes, substitutions,
+and a field of `--format`."""
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_the_readme_prompt_shows_every_name_as_it_is(home: Home, shell: str) -> None:
+    """The README's PS1/PROMPT line, expanded by the real shell as it expands its prompt (bash `${PS1@P}`,
+    zsh `${(%%)PROMPT}`: full prompt expansion with PROMPT_SUBST): the profile's name appears literally and
+    nothing in it runs."""
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed")
+    sections = "".join(
+        f"\n[{name}]\naws_session_token = t\n{EXPIRES} = 2099-01-01T00:00:00Z\n" for name in SHOWN_LITERALLY
+    )
+    home.credentials.write_text(USER_CREDENTIALS + sections)
+    start, expand = {
+        "bash": ("PS1='$ '", "printf '%s' \"${PS1@P}\""),
+        "zsh": ("PROMPT='$ '", "print -rn -- ${(%%)PROMPT}"),
+    }[shell]
+    command = [shell, "--norc", "-c"] if shell == "bash" else [shell, "-f", "-c"]
+    for name in SHOWN_LITERALLY:
+        done = subprocess.run(
+            [*command, f"{start}\n{readme_prompt_line(shell)}\n{expand}"],
+            capture_output=True,
+            text=True,
+            env=shell_env(home) | {"AWS_PROFILE": name},
+            cwd=home.root,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert re.fullmatch(rf"\({re.escape(name)} \d+h\d\dm\) \$ ", done.stdout), (name, done.stdout)
+        assert not (home.root / "ran").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["prompt"],
+        ["prompt", "--format", "{role}"],
+        ["prompt", "--format={role} %F{red}"],
+        ["prompt", "--shell", "zsh"],
+        ["prompt", "--shell=bash", "--format", "x"],
+        ["prompt", "--format", "x", "--shell", "zsh"],
+        ["prompt", "--format="],
+        ["prompt", "--shell", "fish"],
+        ["prompt", "--shell"],
+        ["prompt", "--format", "-x"],
+        ["prompt", "--format", "a", "--format", "b"],
+        ["prompt", "--form", "x"],
+        ["prompt", "--shell", "zsh", "extra"],
+        ["prompt", "-h"],
+        ["list", "prompt"],
+    ],
+)
+def test_the_prompts_fast_grammar_reads_argv_as_the_parser_does(argv: list[str]) -> None:
+    """Whatever the prompt's fast path accepts, argparse (built from the same names) reads the same way."""
+    from stsui.cli.grammar import PROMPT_FORMAT, PROMPT_SHELL, plain_prompt
+    from stsui.cli.parser import build_parser
+    from stsui.domain.errors import UsageError
+
+    fast = plain_prompt(argv)
+    if fast is None:
+        return
+    try:
+        parsed = build_parser().parse_args(argv)
+    except (UsageError, SystemExit):
+        pytest.fail(f"the fast path accepted {argv}, which the parser rejects")
+    assert (parsed.command, parsed.format, parsed.shell) == (
+        "prompt",
+        fast.get(PROMPT_FORMAT),
+        fast.get(PROMPT_SHELL),
+    )
+
+
 def test_prompt_left() -> None:
     assert [prompt_left(s) for s in (-5, 0, 30, 60, 2519, 3600, 3661, 43200)] == [
         "expired", "expired", "30s", "1m", "41m", "1h00m", "1h01m", "12h00m",
