@@ -19,6 +19,7 @@ from stsui.cli.quick_shell import prompt_left
 from stsui.store import ini
 from stsui.store.keys import EXPIRES, MARKER
 from stsui.store.stamps import identity
+from tests.support.grammar import parsed_by_the_parser
 from tests.support.home import USER_CREDENTIALS, Home
 
 EXPIRED = f"""
@@ -135,16 +136,11 @@ def test_the_readme_prompt_shows_every_name_as_it_is(home: Home, shell: str) -> 
 def test_the_prompts_fast_grammar_reads_argv_as_the_parser_does(argv: list[str]) -> None:
     """Whatever the prompt's fast path accepts, argparse (built from the same names) reads the same way."""
     from stsui.cli.grammar import PROMPT_FORMAT, PROMPT_SHELL, plain_prompt
-    from stsui.cli.parser import build_parser
-    from stsui.domain.errors import UsageError
 
     fast = plain_prompt(argv)
     if fast is None:
         return
-    try:
-        parsed = build_parser().parse_args(argv)
-    except (UsageError, SystemExit):
-        pytest.fail(f"the fast path accepted {argv}, which the parser rejects")
+    parsed = parsed_by_the_parser(argv)
     assert (parsed.command, parsed.format, parsed.shell) == (
         "prompt",
         fast.get(PROMPT_FORMAT),
