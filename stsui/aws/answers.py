@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from stsui.aws.messages import expired_answer
 from stsui.domain.model import Credentials, Identity
 from stsui.domain.printable import printable
-from stsui.domain.times import utc_now
+from stsui.domain.times import as_utc, parse_rfc3339, utc_now
 
 ARN_LIMIT = 2048
 """STS's own bound on an ARN; anything longer is cut (and shown so)."""
@@ -17,14 +17,14 @@ def checked_credentials(
     action: str, key: str, secret: str, token: str, expiration: datetime | str, now: datetime | None = None
 ) -> Credentials:
     """Credentials that are still valid `now` (default: the wall clock); StsError (nothing is written) when
-    STS's Expiration is in the past or is no usable time (a year 9999 with an offset overflows)."""
-    try:
-        moment = datetime.fromisoformat(expiration) if isinstance(expiration, str) else expiration
-        if moment.tzinfo is None:
-            raise ValueError("no zone")
-        moment = moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise expired_answer(action, str(expiration)) from None
+    STS's Expiration is in the past or is no readable time (`stsui.domain.times`: a year 9999 with an
+    offset overflows)."""
+    if isinstance(expiration, str):
+        moment = parse_rfc3339(expiration)
+    else:
+        moment = None if expiration.tzinfo is None else as_utc(expiration)
+    if moment is None:
+        raise expired_answer(action, str(expiration))
     if moment <= (now or utc_now()):
         raise expired_answer(action, moment.isoformat())
     return Credentials(access_key_id=key, secret_access_key=secret, session_token=token, expiration=moment)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import boto3
@@ -25,7 +25,7 @@ from stsui.domain.errors import StsError
 from stsui.domain.model import Credentials
 from stsui.domain.printable import printable
 from stsui.domain.sso import ClientRegistration, DeviceAuthorization, Grant
-from stsui.domain.times import utc_now
+from stsui.domain.times import from_epoch, utc_now
 
 CLIENT_NAME = "stsui"
 PAGE_SIZE = 100
@@ -73,8 +73,21 @@ def _fail(action: str, error: Exception) -> StsError:
     return StsError(f"{action} failed: {type(error).__name__}.", type(error).__name__)
 
 
+def _seconds(value: Any) -> int:
+    """A duration IAM Identity Center gives (`expiresIn`); ValueError (a malformed answer) when it is none
+    or so long that adding it to a time would overflow."""
+    seconds = int(value)
+    if not 0 <= seconds < 10**9:
+        raise ValueError("no usable duration")
+    return seconds
+
+
 def _epoch(seconds: int | float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
+    """A time IAM Identity Center gives in epoch seconds; ValueError (a malformed answer) when unreadable."""
+    moment = from_epoch(seconds)
+    if moment is None:
+        raise ValueError("no readable time")
+    return moment
 
 
 class BotoSsoGateway:
@@ -140,7 +153,7 @@ class BotoSsoGateway:
                 verification_uri_complete=str(
                     answer.get("verificationUriComplete") or answer["verificationUri"]
                 ),
-                expires_in=int(answer["expiresIn"]),
+                expires_in=_seconds(answer["expiresIn"]),
                 interval=int(answer.get("interval", 5)),
             ),
         )
@@ -163,7 +176,7 @@ class BotoSsoGateway:
             "CreateToken with IAM Identity Center",
             lambda: oidc.create_token(**params),
             lambda answer: Grant(
-                str(answer["accessToken"]), int(answer["expiresIn"]), answer.get("refreshToken") or None
+                str(answer["accessToken"]), _seconds(answer["expiresIn"]), answer.get("refreshToken") or None
             ),
         )
 

@@ -40,15 +40,21 @@ def cmd_console(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(url: str, who: str) -> None:
-    """Open `url` in the user's browser (`BROWSER` is honoured); the URL never appears in an error."""
+def _open(link: str, who: str) -> None:
+    """Open the login `link` in the user's browser (`BROWSER` is honoured) through a private page
+    (`stsui.store.sign_in_page`): the browser's command line carries only the page's name, never the link,
+    and no error carries either."""
     import webbrowser
 
+    from stsui.store.sign_in_page import hand_over
+
+    page = hand_over(link)
     try:
-        opened = webbrowser.open(url, new=2)
+        opened = webbrowser.open(page.url, new=2)
     except webbrowser.Error:
         opened = False
     if not opened:
+        page.remove()
         raise StsuiError(
             f"No browser could be opened for the console of {who}; set BROWSER, or run "
             "'stsui console --print' and open the link yourself (it signs in for 15 minutes)."

@@ -1,8 +1,9 @@
-"""The names of the command line that the credential-process fast path shares with the parser.
+"""The names of the command line that the fast paths (credential-process, prompt) share with the parser.
 
 `parser.py` builds the full grammar (argparse) from these names; `plain_credential_process` recognises the
-one form botocore runs, `[--config PATH] credential-process NAME`, without loading argparse. Anything it does
-not recognise goes to the parser; a test holds it to reading argv exactly as the parser does.
+one form botocore runs, `[--config PATH] credential-process NAME`, and `plain_prompt` the prompt's options,
+without loading argparse. Anything they do not recognise goes to the parser; tests hold them to reading argv
+exactly as the parser does.
 """
 
 from __future__ import annotations
@@ -26,3 +27,34 @@ def plain_credential_process(argv: Sequence[str]) -> tuple[str | None, str] | No
     if len(args) != 2 or args[0] != CREDENTIAL_PROCESS or args[1].startswith("-") or not args[1]:
         return None
     return explicit, args[1]
+
+
+PROMPT = "prompt"
+PROMPT_FORMAT = "--format"
+PROMPT_SHELL = "--shell"
+PROMPT_SHELLS = ("bash", "zsh")
+"""`stsui prompt --shell`: the shell whose prompt shows the output, so that what the shell would expand in it
+is escaped (zsh: `%`). Without it, the output is plain text (starship, fish, tmux)."""
+PROMPT_OPTIONS = (PROMPT_FORMAT, PROMPT_SHELL)
+"""The prompt's options; each takes a value."""
+
+
+def plain_prompt(argv: Sequence[str]) -> dict[str, str] | None:
+    """The options given to exactly `prompt [--format F] [--shell bash|zsh]` (each at most once, in either
+    order, as `--opt V` or `--opt=V`), keyed by option; None for anything else, which the parser reads."""
+    if argv[:1] != [PROMPT]:
+        return None
+    given: dict[str, str] = {}
+    rest = list(argv[1:])
+    while rest:
+        name, equals, value = rest.pop(0).partition("=")
+        if name not in PROMPT_OPTIONS or name in given:
+            return None
+        if not equals:
+            if not rest or rest[0].startswith("-"):  # argparse takes `-x` for an option, not a value
+                return None
+            value = rest.pop(0)
+        given[name] = value
+    if given.get(PROMPT_SHELL, PROMPT_SHELLS[0]) not in PROMPT_SHELLS:
+        return None
+    return given

@@ -27,10 +27,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     return int(args.handler(args))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """The console script: errors become one line on stderr and an exit code, never a traceback."""
-    arguments = sys.argv[1:] if argv is None else list(argv)
-    from stsui.cli.grammar import CREDENTIAL_PROCESS
+def _answer_fast(arguments: list[str]) -> int | None:
+    """The fast paths (stdlib only, no argparse): what they answer, or None for the full parser."""
+    from stsui.cli.grammar import CREDENTIAL_PROCESS, PROMPT
 
     if CREDENTIAL_PROCESS in arguments:  # botocore runs it at every process start: answer fast if we can
         from stsui.cli.quick import credential_process
@@ -38,14 +37,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         answered = credential_process(arguments)
         if answered is not None:
             return answered
-    if arguments[:1] == ["prompt"] or "shell-roles" in arguments:  # every prompt, every Tab: stdlib only
+    if arguments[:1] == [PROMPT] or "shell-roles" in arguments:  # every prompt, every Tab: stdlib only
         from stsui.cli.quick_shell import answer
 
-        answered = answer(arguments)
-        if answered is not None:
-            return answered
+        return answer(arguments)
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console script: errors become one line on stderr and an exit code, never a traceback, on the
+    fast paths as on every other."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
     try:
-        return run(arguments)
+        answered = _answer_fast(arguments)
+        return run(arguments) if answered is None else answered
     except StsuiError as error:
         print(f"stsui: {error}", file=sys.stderr)
         return error.exit_code
@@ -57,9 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the last net: a sentence, not a traceback
         if os.environ.get("STSUI_DEBUG"):
             raise
+        from stsui.domain.printable import printable
+
         print(
-            f"stsui: unexpected {type(error).__name__}: {error}; set STSUI_DEBUG=1 to see details "
-            "and please report it.",
+            f"stsui: unexpected {type(error).__name__}: {printable(str(error), 200)}; set STSUI_DEBUG=1 "
+            "to see details and please report it.",
             file=sys.stderr,
         )
         return 1

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from stsui.agent.child import OVERRIDING, ROLE_VARIABLE
+from stsui.cli.grammar import PROMPT, PROMPT_FORMAT, PROMPT_SHELL, PROMPT_SHELLS
 from stsui.cli.shared import add_mfa_code_option, mfa_code, warn
 from stsui.domain.errors import UsageError
 from stsui.domain.exports import SHELLS, quote, session_variables, shell_variable_line, variable_lines
@@ -152,8 +153,16 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     cmd = commands.add_parser("shell-roles", help="every role's name, one a line (for completion)")
     cmd.set_defaults(handler=cmd_shell_roles)
 
-    cmd = commands.add_parser("prompt", help="the shell's role and time left, for a prompt: prod-admin 42m")
-    cmd.add_argument("--format", default=None, help="with {role}, {left}, {profile}; default '{role} {left}'")
+    cmd = commands.add_parser(PROMPT, help="the shell's role and time left, for a prompt: prod-admin 42m")
+    cmd.add_argument(
+        PROMPT_FORMAT, default=None, help="with {role}, {left}, {profile}; default '{role} {left}'"
+    )
+    cmd.add_argument(
+        PROMPT_SHELL,
+        choices=PROMPT_SHELLS,
+        default=None,
+        help="the shell whose prompt shows it, so what that shell expands is escaped (zsh: %%)",
+    )
     cmd.set_defaults(handler=cmd_prompt)
 
 
@@ -168,4 +177,4 @@ def cmd_prompt(args: argparse.Namespace) -> int:
     """Run by the full parser only when the fast path (`stsui.cli.quick_shell`) did not answer."""
     from stsui.cli.quick_shell import print_prompt
 
-    return print_prompt(args.format, os.environ)
+    return print_prompt(args.format, os.environ, args.shell)

@@ -2,7 +2,10 @@
 
 Completion is generated here from the argparse grammar itself (commands, their options, which of them take a
 role, and the function's options with their help from `shell-use`), so it never drifts from the parser; role
-names come at Tab time from `stsui shell-roles` (a cached read of the roles file, no validation). Everything
+names come at Tab time from `stsui shell-roles` (a cached read of the roles file, only names that pass the
+role-name rule). No shell expands a completion word: bash matches each line by prefix in a loop
+(`__stsui_reply`; `compgen -W` would expand `$(…)` in a word), zsh adds the lines of a quoted command
+substitution, fish the lines of its command substitution. Everything
 printed only defines functions and completions: evaluating it twice is harmless, and it never touches the
 variable that remembers the last switch. The grammar is the one `main` parsed the command with
 (`args.parser`): this module registers `shell-init` in it, so it cannot import the parser.
@@ -87,9 +90,14 @@ def _words(words: list[str]) -> str:
     return " ".join(words)
 
 
+def _print_lines(words: list[str]) -> str:
+    """A bash command printing `words` one a line (what `__stsui_reply` matches)."""
+    return "printf '%s\\n' " + " ".join(quote(word) for word in words)
+
+
 def _bash(name: str, g: Grammar) -> str:
     option_cases = "".join(
-        f"      {cmd}) words={quote(_words(opts))} ;;\n" for cmd, opts in g.commands.items()
+        f"      {cmd}) {_print_lines(opts)} ;;\n" for cmd, opts in g.commands.items() if opts
     )
     return f"""\
 {name}() {{
@@ -102,7 +110,7 @@ def _bash(name: str, g: Grammar) -> str:
 }}
 
 __stsui_words() {{
-  local cmd="" i=1 words=""
+  local cmd="" i=1
   while [ "$i" -lt "$1" ]; do
     case "${{COMP_WORDS[i]}}" in
       --config) i=$((i + 1)) ;;
@@ -112,29 +120,37 @@ __stsui_words() {{
     i=$((i + 1))
   done
   if [ -z "$cmd" ]; then
-    words={quote(_words([*g.commands, *g.options]))}
+    {_print_lines([*g.commands, *g.options])}
   elif [[ "$2" == -* ]]; then
     case "$cmd" in
 {option_cases}    esac
   else
     case "$cmd" in
-      {"|".join(g.role_commands)}) words="$(command stsui shell-roles 2>/dev/null)" ;;
+      {"|".join(g.role_commands)}) command stsui shell-roles 2>/dev/null ;;
     esac
   fi
-  printf '%s\\n' "$words"
+}}
+
+__stsui_reply() {{
+  # COMPREPLY: the lines of $1 that start with $2, as they are (never split, globbed or expanded)
+  local word
+  COMPREPLY=()
+  while IFS= read -r word; do
+    if [[ -n "$word" && "$word" == "$2"* ]]; then COMPREPLY+=("$word"); fi
+  done <<< "$1"
 }}
 
 __stsui_complete() {{
   local cur="${{COMP_WORDS[COMP_CWORD]}}"
-  COMPREPLY=($(compgen -W "$(__stsui_words "$COMP_CWORD" "$cur")" -- "$cur"))
+  __stsui_reply "$(__stsui_words "$COMP_CWORD" "$cur")" "$cur"
 }}
 
 __sts_complete() {{
   local cur="${{COMP_WORDS[COMP_CWORD]}}"
   if [[ "$cur" == -* ]]; then
-    COMPREPLY=($(compgen -W {quote(_words(g.function_words))} -- "$cur"))
+    __stsui_reply "$({_print_lines(g.function_words)})" "$cur"
   else
-    COMPREPLY=($(compgen -W "$(command stsui shell-roles 2>/dev/null)" -- "$cur"))
+    __stsui_reply "$(command stsui shell-roles 2>/dev/null)" "$cur"
   fi
 }}
 

@@ -25,6 +25,9 @@ CONSOLE_MAX_DURATION = 43200
 CHAINED_CONSOLE_LIMIT = CHAINED_MAX_DURATION
 """A console signed in with a chained role's session ends with that session: at most 1 h."""
 
+LOGIN_LINK_LIFETIME = 900
+"""Seconds a login link signs anyone in (AWS: 15 minutes); after that it is worthless."""
+
 ISSUER = "stsui"
 """The `Issuer` of the login link: what the console names when its session ends."""
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from stsui.domain.errors import UnsafeFileError
 from stsui.domain.model import Credentials, Session
 from stsui.domain.printable import printable
-from stsui.domain.times import parse_rfc3339, rfc3339
+from stsui.domain.times import parse_expiry, parse_rfc3339, rfc3339
 from stsui.store.atomic import exclusive, private_dir, read_regular, write_private
 
 ENTRY_LIMIT = 64 * 1024
@@ -36,7 +36,7 @@ def _credentials_to_json(credentials: Credentials) -> dict[str, str]:
 def _credentials_from_json(data: object) -> Credentials | None:
     if not isinstance(data, dict):
         return None
-    expiration = parse_rfc3339(str(data.get("Expiration", "")))
+    expiration = parse_expiry(str(data.get("Expiration", "")))
     fields = [data.get(k) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")]
     if expiration is None or not all(isinstance(f, str) and f for f in fields):
         return None

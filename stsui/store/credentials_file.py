@@ -16,7 +16,7 @@ from pathlib import Path
 from stsui.domain.errors import CredentialsFileError, UnsafeFileError, UsageError
 from stsui.domain.model import Credentials, ProfileEntry, Session
 from stsui.domain.rules import DEFAULT_SECTION, profile_name_problem
-from stsui.domain.times import parse_rfc3339, rfc3339
+from stsui.domain.times import own_expiry, parse_expiry, rfc3339
 from stsui.store import atomic, ini, ini_edits
 from stsui.store.keys import (
     ACCESS_KEY,
@@ -90,16 +90,20 @@ def _entry(section: ini.Section) -> ProfileEntry:
     keys = section.key_lines
     owner = section.get(MARKER) if MARKER in keys else None
     expires = section.get(EXPIRES) if EXPIRES in keys else None
+    if owner is not None:
+        expires_at = own_expiry(expires)
+    else:
+        expires_at = None if expires is None else parse_expiry(expires)
     return ProfileEntry(
         section.name,  # positional arguments: this runs once per section on every read
         owner,
-        None if expires is None else parse_rfc3339(expires),
+        expires_at,
         section.get(PRINCIPAL) if PRINCIPAL in keys else None,
     )
 
 
 def _session(section: ini.Section, role_name: str) -> Session | None:
-    expiration = parse_rfc3339(section.get(EXPIRES) or "")
+    expiration = own_expiry(section.get(EXPIRES))
     fields = [section.get(ACCESS_KEY), section.get(SECRET_KEY), section.get(SESSION_TOKEN)]
     if section.get(MARKER) != role_name or expiration is None or not all(fields):
         return None

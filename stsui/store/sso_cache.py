@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from stsui.domain.sso import DiscoveredRole, SsoToken
-from stsui.domain.times import parse_rfc3339, rfc3339
+from stsui.domain.times import parse_expiry, parse_rfc3339, rfc3339
 from stsui.store.cache import _JsonDir
 
 TOKEN_LIMIT = 256 * 1024
@@ -32,9 +32,10 @@ def token_file_name(session_name: str) -> str:
     return token_key(session_name) + ".json"
 
 
-def _time(data: dict[str, object], key: str) -> datetime | None:
+def _expiry(data: dict[str, object], key: str) -> datetime | None:
+    """An expiry of the token cache, written by botocore, the AWS CLI or stsui; None when unreadable."""
     value = data.get(key)
-    return parse_rfc3339(value) if isinstance(value, str) else None
+    return parse_expiry(value) if isinstance(value, str) else None
 
 
 def _text(data: dict[str, object], key: str) -> str | None:
@@ -58,7 +59,7 @@ class SsoTokenCache:
     def get(self, session_name: str) -> SsoToken | None:
         """The cached login, or None when there is none usable (missing, unreadable, another user's)."""
         data = self._load(session_name)
-        access_token, expires_at = _text(data, "accessToken"), _time(data, "expiresAt")
+        access_token, expires_at = _text(data, "accessToken"), _expiry(data, "expiresAt")
         start_url, region = _text(data, "startUrl"), _text(data, "region")
         if access_token is None or expires_at is None or start_url is None or region is None:
             return None
@@ -69,7 +70,7 @@ class SsoTokenCache:
             expires_at=expires_at,
             client_id=_text(data, "clientId"),
             client_secret=_text(data, "clientSecret"),
-            registration_expires_at=_time(data, "registrationExpiresAt"),
+            registration_expires_at=_expiry(data, "registrationExpiresAt"),
             refresh_token=_text(data, "refreshToken"),
         )
 

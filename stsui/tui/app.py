@@ -110,6 +110,7 @@ class StsuiApp(App[int]):
     @on(events.Unmount)
     def _unmounted(self) -> None:
         self.serving.stop()
+        self.roles.console.quitting()
 
     def tick(self) -> None:
         """One second passed: the roles the agent served show, and the roles screen polls the file, moves

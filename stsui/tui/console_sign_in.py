@@ -1,6 +1,8 @@
 """`o`: the AWS console for a role, in the browser. The role is assumed first when it has no live session; the
-login link is made in a worker and opened (through `App.open_url`, so it also works when the TUI is served
-to a browser), never shown: the notification says whose console, where and how long."""
+login link is made in a worker and opened through `App.open_url`, never shown: the notification says whose
+console, where and how long. In a terminal, `open_url` starts the browser with the URL on its command line,
+which every local user can read, so it gets the URL of a private page leading to the link
+(`stsui.store.sign_in_page`); served to a browser (`App.is_web`), the link goes to that browser itself."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from stsui.domain.errors import StsuiError
 from stsui.engine.console import role_target, sign_in_as_role
+from stsui.store.sign_in_page import hand_over, remove_expired
 from stsui.tui.display import LONG, Notice, failure, failure_title
 from stsui.tui.messages import ConsoleFailed, ConsoleNeedsMfa, ConsoleReady, Post, SessionStarted, aws_code
 
@@ -26,8 +29,9 @@ class ConsoleSignIn:
     def starting(self, role: Role) -> Notice:
         return Notice(f"Signing in to the AWS console as role '{role.name}'…", title="AWS console")
 
-    def sign_in(self, role: Role, *, mfa_code: str | None) -> None:
-        """Assume `role` if needed (a new session is reported as any other), then make its login link."""
+    def sign_in(self, role: Role, *, mfa_code: str | None, through_page: bool = True) -> None:
+        """Assume `role` if needed (a new session is reported as any other), then make its login link and,
+        with `through_page` (a terminal, not a browser), the private page that leads to it."""
         engine, post = self.engine, self._post
         try:
             target = role_target(role)
@@ -43,10 +47,16 @@ class ConsoleSignIn:
                     )
                 )
             login = sign_in_as_role(engine, role, session, target)
+            url = hand_over(login.url).url if through_page else login.url
         except StsuiError as error:
             post(ConsoleFailed(role.name, error.message, aws_code(error)))
             return
-        post(ConsoleReady(role.name, login.url, login.summary()))
+        post(ConsoleReady(role.name, url, login.summary()))
+
+    def quitting(self) -> None:
+        """The TUI is closing: remove the sign-in pages whose link has expired (younger ones stay for a
+        browser that has yet to read them)."""
+        remove_expired()
 
     def ready(self, fact: ConsoleReady) -> Notice:
         """Said once the link is opened: whose console, where and for how long (never the link)."""

@@ -220,7 +220,8 @@ class RolesIndexed(Fact):
 @dataclass
 class ConsoleReady(Fact):
     """A login link for the role's console is ready to open; `summary` says for whom, where and how long.
-    `url` is a bearer secret: it is opened, never shown."""
+    `url` is the private page leading to the link, or (served to a browser) the link itself, a bearer
+    secret: it is opened, never shown."""
 
     role: str
     url: str = field(repr=False)

@@ -4,12 +4,12 @@ screen never shows it."""
 from __future__ import annotations
 
 import shutil
-import stat
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.fake_browser import FakeBrowser, page_destination
 from tests.support.fake_signin import TOKEN, fake_signin
 from tests.support.home import Home
 from tests.support.tmux import Terminal
@@ -21,24 +21,26 @@ pytestmark = [
 
 
 def test_o_opens_the_console_in_the_browser_and_never_shows_the_link(home: Home, tmp_path: Path) -> None:
-    seen = tmp_path / "seen.txt"
-    browser = tmp_path / "browser"
-    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {seen}.part && mv {seen}.part {seen}\n')
-    browser.chmod(browser.stat().st_mode | stat.S_IXUSR)
+    """The browser is started with a private page's URL, never the link (its command line is public), and
+    the page leads to the link; the screen shows neither."""
+    browser = FakeBrowser(tmp_path)
     with fake_signin() as fake:
         terminal = Terminal(home.root)
         try:
             terminal.start(
                 [sys.executable, "-m", "stsui"],
-                {**home.env, "STSUI_SIGNIN_URL": fake.url, "BROWSER": str(browser)},
+                {**home.env, "STSUI_SIGNIN_URL": fake.url, "BROWSER": str(browser.path)},
             )
             terminal.wait_for_text("prod-admin")
             terminal.send("o")  # the first row, prod-admin, is highlighted
             screen = terminal.wait_for_text("AWS console for role 'prod-admin'")
             assert "eu-west-1" in screen
-            terminal.wait_for(lambda _: seen.exists(), "the browser to be given the link")
-            assert seen.read_text().startswith(fake.url + "?Action=login")
-            assert TOKEN in seen.read_text()
+            terminal.wait_for(lambda _: browser.ran(), "the browser to be started")
+            opened = browser.opened()
+            assert TOKEN not in opened.public and "SigninToken" not in opened.public
+            assert opened.page is not None and opened.argv[1].startswith("file://")
+            link = page_destination(str(opened.page["text"]))
+            assert link.startswith(fake.url + "?Action=login") and TOKEN in link
             for shown in (screen, terminal.screen()):
                 assert TOKEN not in shown and "SigninToken" not in shown and "federation?" not in shown
             (asked,) = fake.asked

@@ -222,3 +222,30 @@ def test_an_mfa_role_asks_for_its_code_on_the_terminal(home: Home) -> None:
         shell.term.send("-l", "123456")
         shell.term.send("Enter")
         assert shell.state().startswith("profile=mfa-ops role=mfa-ops keys=no")
+
+
+@pytest.mark.parametrize("kind", ["bash", "zsh", "fish"])
+def test_tab_never_runs_a_role_name(home: Home, kind: str) -> None:
+    """A roles file with keys a shell would run: Tab after `sts ` and `stsui assume ` lists the valid
+    names and runs nothing; a normal name still completes."""
+    from tests.integration.test_prompt_and_completion import hostile_roles
+
+    ran = hostile_roles(home)
+    with start_shell(home, kind) as shell:
+        for line in ("sts ", "stsui assume "):
+            shell.term.wait_for(at_prompt, "the prompt")
+            shell.term.send("C-l")  # a clear screen: the names shown next are this Tab's
+            shell.term.wait_for(lambda s: at_prompt(s) and "staging-ro" not in s, "a clear screen")
+            shell.term.send("-l", line)
+            # bash lists the candidates on the second Tab, zsh and fish on the first; the list shows once
+            # the completion has run (a Ctrl-C sent while it runs would kill it, and the test would wait)
+            shell.term.send(*(["Tab", "Tab"] if kind == "bash" else ["Tab"]))
+            shell.term.wait_for(lambda s: "staging-ro" in s and "mfa-audit" in s, "the role names")
+            assert list(ran.iterdir()) == []
+            shell.term.send("C-c")
+        shell.term.wait_for(at_prompt, "the prompt")
+        shell.term.send("-l", "sts pro")
+        shell.term.send("Tab")
+        shell.term.wait_for(lambda s: "sts prod-admin" in s, "the completed role name")
+        shell.term.send("C-c")
+        assert "touch" not in shell.term.screen() and list(ran.iterdir()) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import urllib.parse
 from collections.abc import Iterator
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clock import real_ns
+from tests.support.fake_browser import FakeBrowser, page_destination
 from tests.support.fake_signin import TOKEN, FakeSignin, fake_signin
 from tests.support.home import BASE_SECRET, Home, write_roles
 
@@ -182,18 +185,62 @@ def test_a_bad_destination_or_region_is_exit_2_before_any_request(
     assert not (home.cache / "sessions" / "prod-admin.json").exists()  # STS was not asked either
 
 
-def test_the_browser_gets_the_link_through_BROWSER(home: Home, signin: FakeSignin, tmp_path: Path) -> None:
-    seen = tmp_path / "seen.txt"
-    browser = tmp_path / "browser"
-    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {seen}\n')
-    browser.chmod(browser.stat().st_mode | stat.S_IXUSR)
-    result = _console(home, signin, "prod-admin", env={"BROWSER": str(browser)})
+def test_the_browser_gets_a_private_page_and_never_the_link(
+    home: Home, signin: FakeSignin, tmp_path: Path
+) -> None:
+    """`/proc/PID/cmdline` is readable by every local user: the browser is started with the URL of a 0600
+    page in stsui's 0700 runtime directory, which leads to the link; the link is in no argv, no
+    environment, no output."""
+    browser = FakeBrowser(tmp_path)
+    result = _console(home, signin, "prod-admin", env={"BROWSER": str(browser.path)})
     assert result.returncode == 0, result.stderr
-    where, fields = _login(seen.read_text())
+    opened = browser.opened()
+    for seen in (opened.public, result.stdout, result.stderr):
+        assert TOKEN not in seen and "SigninToken" not in seen and "Action=login" not in seen
+    (url,) = opened.argv[1:]
+    page = opened.page
+    assert page is not None and url == Path(str(page["path"])).as_uri()
+    assert Path(str(page["path"])).parent == home.cache  # no XDG_RUNTIME_DIR here: the cache directory
+    assert stat.S_ISREG(int(page["mode"])) and stat.S_IMODE(int(page["mode"])) == 0o600
+    assert stat.S_IMODE(int(page["folder_mode"])) == 0o700 and page["uid"] == page["folder_uid"]
+    where, fields = _login(page_destination(str(page["text"])))
     assert where == signin.url and fields["SigninToken"] == TOKEN
     assert result.stdout == ""
     assert "opened the AWS console for role 'prod-admin' in eu-west-1" in result.stderr
-    assert TOKEN not in result.stderr
+
+
+def test_the_page_is_in_the_runtime_directory_and_expired_pages_go(
+    home: Home, signin: FakeSignin, tmp_path: Path
+) -> None:
+    """Each console open removes the pages whose link has expired (15 minutes), and only those."""
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    (runtime / "stsui").mkdir(mode=0o700)
+    old, young, other = (
+        runtime / "stsui" / name for name in ("sign-in-old.html", "sign-in-young.html", "x.html")
+    )
+    for path, age in ((old, 16 * 60), (young, 10 * 60), (other, 3600)):
+        path.write_text("page")
+        then = real_ns() / 1e9 - age  # file times are on the wall clock
+        os.utime(path, (then, then))
+    browser = FakeBrowser(tmp_path)
+    result = _console(
+        home, signin, "prod-admin", env={"BROWSER": str(browser.path), "XDG_RUNTIME_DIR": str(runtime)}
+    )
+    assert result.returncode == 0, result.stderr
+    page = Path(str(browser.opened().page["path"]))  # type: ignore[index]
+    assert page.parent == runtime / "stsui" and page.name.startswith("sign-in-")
+    assert sorted(path.name for path in (runtime / "stsui").iterdir()) == sorted(
+        [page.name, young.name, other.name]
+    )
+
+
+def test_a_browser_that_fails_leaves_no_page(home: Home, signin: FakeSignin) -> None:
+    missing = str(home.root / "no-such-browser")  # and no other browser on PATH to fall back on
+    result = _console(home, signin, "prod-admin", env={"BROWSER": missing, "PATH": missing})
+    assert result.returncode == 1 and "No browser could be opened" in result.stderr
+    assert TOKEN not in result.stderr and result.stderr.count("\n") == 1
+    assert list(home.cache.glob("sign-in-*")) == []
 
 
 @pytest.mark.parametrize("status", [400, 403, 500, 503])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,9 @@ from hypothesis import strategies as st
 from stsui.cli.quick_shell import prompt_left
 from stsui.store import ini
 from stsui.store.keys import EXPIRES, MARKER
+from stsui.store.stamps import identity
 from tests.support.clock import real_now
+from tests.support.grammar import parsed_by_the_parser
 from tests.support.home import USER_CREDENTIALS, Home
 
 EXPIRED = f"""
@@ -65,6 +68,85 @@ def test_prompt_reads_the_keys_of_sts_env(home: Home) -> None:
 def test_prompt_escapes_what_the_file_says(home: Home) -> None:
     home.credentials.write_text(USER_CREDENTIALS + EXPIRED.replace("= old-role", "= evil\x1b]0;title\x07"))
     assert prompt(home, AWS_PROFILE="old") == "evil\\x1b]0;title\\x07 expired\n"
+
+
+def readme_prompt_line(shell: str) -> str:
+    """The README's prompt line for `shell`, as a user copies it into an rc file."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    (line,) = [
+        line for line in readme.splitlines() if line.startswith(("PS1=", "setopt")) and f"# {shell}" in line
+    ]
+    return line
+
+
+SHOWN_LITERALLY = ["a%nb", "x%F{red}y%f", "100%", "a\\ub", "$(touch ran)", "`touch ran`", "{left}"]
+"""Profile names a prompt must show as they are: zsh prompt escapes, bash prompt escapes, substitutions,
+and a field of `--format`."""
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_the_readme_prompt_shows_every_name_as_it_is(home: Home, shell: str) -> None:
+    """The README's PS1/PROMPT line, expanded by the real shell as it expands its prompt (bash `${PS1@P}`,
+    zsh `${(%%)PROMPT}`: full prompt expansion with PROMPT_SUBST): the profile's name appears literally and
+    nothing in it runs."""
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed")
+    sections = "".join(
+        f"\n[{name}]\naws_session_token = t\n{EXPIRES} = 2099-01-01T00:00:00Z\n" for name in SHOWN_LITERALLY
+    )
+    home.credentials.write_text(USER_CREDENTIALS + sections)
+    start, expand = {
+        "bash": ("PS1='$ '", "printf '%s' \"${PS1@P}\""),
+        "zsh": ("PROMPT='$ '", "print -rn -- ${(%%)PROMPT}"),
+    }[shell]
+    command = [shell, "--norc", "-c"] if shell == "bash" else [shell, "-f", "-c"]
+    for name in SHOWN_LITERALLY:
+        done = subprocess.run(
+            [*command, f"{start}\n{readme_prompt_line(shell)}\n{expand}"],
+            capture_output=True,
+            text=True,
+            env=shell_env(home) | {"AWS_PROFILE": name},
+            cwd=home.root,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert re.fullmatch(rf"\({re.escape(name)} \d+h\d\dm\) \$ ", done.stdout), (name, done.stdout)
+        assert not (home.root / "ran").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["prompt"],
+        ["prompt", "--format", "{role}"],
+        ["prompt", "--format={role} %F{red}"],
+        ["prompt", "--shell", "zsh"],
+        ["prompt", "--shell=bash", "--format", "x"],
+        ["prompt", "--format", "x", "--shell", "zsh"],
+        ["prompt", "--format="],
+        ["prompt", "--shell", "fish"],
+        ["prompt", "--shell"],
+        ["prompt", "--format", "-x"],
+        ["prompt", "--format", "a", "--format", "b"],
+        ["prompt", "--form", "x"],
+        ["prompt", "--shell", "zsh", "extra"],
+        ["prompt", "-h"],
+        ["list", "prompt"],
+    ],
+)
+def test_the_prompts_fast_grammar_reads_argv_as_the_parser_does(argv: list[str]) -> None:
+    """Whatever the prompt's fast path accepts, argparse (built from the same names) reads the same way."""
+    from stsui.cli.grammar import PROMPT_FORMAT, PROMPT_SHELL, plain_prompt
+
+    fast = plain_prompt(argv)
+    if fast is None:
+        return
+    parsed = parsed_by_the_parser(argv)
+    assert (parsed.command, parsed.format, parsed.shell) == (
+        "prompt",
+        fast.get(PROMPT_FORMAT),
+        fast.get(PROMPT_SHELL),
+    )
 
 
 def test_prompt_left() -> None:
@@ -178,6 +260,97 @@ def test_bash_completes_commands_options_and_roles(home: Home) -> None:
     assert "--mfa-code" in words("stsui", "assume", "--m")
     assert "prod-admin" in words("stsui", "--config", str(home.roles), "assume", "pro")
     assert words("stsui", "list", "pro") == []
+
+
+def hostile_roles(home: Home) -> Path:
+    """Add roles whose keys a shell would run, split or glob (a shared or synced roles file could hold
+    them; validation refuses them, but completion reads the file without validating); each would leave a
+    file in the returned directory."""
+    ran = home.root / "ran"
+    ran.mkdir()
+    touch = f"touch${{IFS}}{ran}"
+    keys = [f"$({touch}/1)", f"`{touch}/2`", f"x;{touch}/3", "p*", "a b", "-rf"]
+    tables = "".join(f"\n[roles.'{key}']\nrole_arn = \"arn:aws:iam::111111111111:role/X\"\n" for key in keys)
+    home.roles.write_text(home.roles.read_text() + tables)
+    return ran
+
+
+VALID = ["prod-admin", "staging-ro", "mfa-ops", "mfa-audit", "chained"]
+
+
+def test_role_names_are_only_those_the_roles_file_allows(home: Home) -> None:
+    hostile_roles(home)
+    assert home.run("shell-roles").stdout.split("\n") == [*VALID, ""]
+    assert home.run("shell-roles").stdout.split("\n") == [*VALID, ""]  # from the names cache
+
+
+def test_an_older_names_cache_is_not_used(home: Home) -> None:
+    """A cache stsui wrote before names were checked would still hold the hostile ones."""
+    ran = hostile_roles(home)
+    home.wait_until_settled()
+    stamp = " ".join(map(str, identity(home.roles.stat())))  # format 1: no format field
+    cache = home.cache / "role-names.txt"
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(f"{stamp} {home.roles}\n$(touch${{IFS}}{ran}/old)\nprod-admin\n")
+    cache.chmod(0o600)
+    assert home.run("shell-roles").stdout.split("\n") == [*VALID, ""]
+
+
+def test_bash_completion_never_expands_a_role_name(home: Home) -> None:
+    """`sts <Tab>` and `stsui assume <Tab>` in real bash, with hostile keys in the roles file: nothing runs,
+    only valid names are offered, and a normal name still completes."""
+    ran = hostile_roles(home)
+    script = 'eval "$(stsui shell-init bash)"\n' + "".join(
+        f"COMP_WORDS=({words}); COMP_CWORD={cword}; {function}; printf '%s|' \"${{COMPREPLY[@]}}\"; echo\n"
+        for words, cword, function in [
+            ("sts ''", 1, "__sts_complete"),
+            ("stsui assume ''", 2, "__stsui_complete"),
+            ("stsui --config " + shlex.quote(str(home.roles)) + " env ''", 4, "__stsui_complete"),
+            ("sts pro", 1, "__sts_complete"),
+            ("sts --o", 1, "__sts_complete"),
+        ]
+    )
+    done = subprocess.run(
+        ["bash", "--norc", "-c", script], capture_output=True, text=True, env=shell_env(home)
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(path.name for path in ran.iterdir()) == []  # before the fix: ['1', '2']
+    every = "|".join(VALID) + "|"
+    assert done.stdout.splitlines() == [every, every, every, "prod-admin|", "--off|"]
+
+
+def test_bash_takes_each_completion_word_as_it_is(home: Home) -> None:
+    """`__stsui_reply`, even given words that the names rule would have kept out: no command runs, no
+    glob or split, prefix matching is literal."""
+    ran = home.root / "ran"
+    ran.mkdir()
+    (home.root / "prod-admin-file").touch()  # a glob that matched would find it
+    words = [f"$(touch {ran}/1)", f"`touch {ran}/2`", "p*", "a b", "prod-admin", "[p]"]
+    script = (
+        'eval "$(stsui shell-init bash)"\n'
+        f"__stsui_reply {shlex.quote(chr(10).join(words))} ''; printf '%s|' \"${{COMPREPLY[@]}}\"; echo\n"
+        f"__stsui_reply {shlex.quote(chr(10).join(words))} 'p*'; printf '%s|' \"${{COMPREPLY[@]}}\"; echo\n"
+    )
+    done = subprocess.run(
+        ["bash", "--norc", "-c", script], capture_output=True, text=True, env=shell_env(home), cwd=home.root
+    )
+    assert done.returncode == 0, done.stderr
+    assert list(ran.iterdir()) == []
+    assert done.stdout.splitlines() == ["|".join(words) + "|", "p*|"]
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
+def test_fish_completion_never_runs_a_role_name(home: Home) -> None:
+    ran = hostile_roles(home)
+    script = "stsui shell-init fish | source; complete -C 'sts '; complete -C 'stsui assume '"
+    done = subprocess.run(
+        ["fish", "--no-config", "-c", script], capture_output=True, text=True, env=shell_env(home)
+    )
+    assert done.returncode == 0, done.stderr
+    offered = [row.split("\t")[0] for row in done.stdout.splitlines()]
+    assert set(offered) >= set(VALID) and not {"p*", "a b", "-rf"} & set(offered)
+    assert not any("touch" in word for word in offered)
+    assert list(ran.iterdir()) == []
 
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")

@@ -307,3 +307,32 @@ def test_exec_runs_a_command_as_a_discovered_role(user: Home, sso_fake: SsoFake)
     )
     assert ran.returncode == 0, ran.stderr
     assert sso_fake.count("GetRoleCredentials") == 1  # the region came from the Identity Center instance
+
+
+@pytest.mark.parametrize("expires_at", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
+def test_a_token_cache_with_an_extreme_expiry_is_logged_in_again_and_out(
+    user: Home, sso_fake: SsoFake, expires_at: str
+) -> None:
+    """A login whose `expiresAt` overflows when converted to UTC is one no reader can use: `sso login`
+    makes a new one and `sso logout` removes it, instead of both failing."""
+    token_file = _token_file(user)
+    token_file.parent.mkdir(parents=True)
+    token_file.write_text(
+        json.dumps(
+            {
+                "startUrl": "https://my-org.awsapps.com/start",
+                "region": "eu-west-1",
+                "accessToken": sso_fake.issue_token(),
+                "expiresAt": expires_at,
+                "registrationExpiresAt": expires_at,
+            }
+        )
+    )
+    os.chmod(token_file, 0o600)
+    logout = user.run("sso", "logout")
+    assert logout.returncode == 0 and "Traceback" not in logout.stderr, logout.stderr
+    login = user.run("sso", "login", "--no-sync")
+    assert login.returncode == 0, login.stderr
+    assert json.loads(token_file.read_text())["expiresAt"] > "2026"
+    assert user.run("sso", "logout").returncode == 0
+    _clean(sso_fake, logout, login)

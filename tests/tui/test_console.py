@@ -3,12 +3,17 @@ SessionDuration rule; the notification says whose, where and how long; the link 
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from stsui.domain.errors import StsError
+from stsui.domain.paths import runtime_dir
 from stsui.tui.app import StsuiApp
 from stsui.tui.messages import ConsoleReady
 from stsui.tui.screens.mfa import MfaScreen
+from tests.support.clock import real_ns
+from tests.support.fake_browser import page_url_destination
 from tests.tui.conftest import SECRET_MARK, Recorder, Rig, wait_until
 
 SIZE = (120, 34)
@@ -35,13 +40,47 @@ async def test_o_assumes_then_opens_the_console_and_says_for_how_long(rig: Rig) 
         await pilot.press("o")  # prod-admin is highlighted, and has no session yet
         await wait_until(pilot, lambda: opened)
         assert rig.gateway.count("assume_role", "prod-admin") == 1
-        (url,) = opened
-        assert url.startswith("https://signin.aws.amazon.com/federation?Action=login")
-        assert "region%3Deu-west-1" in url and f"{SECRET_MARK}-signin" in url
+        (url,) = opened  # a terminal's browser gets a private page: its command line is public
+        assert url.startswith("file://") and SECRET_MARK not in url
+        link = page_url_destination(url)
+        assert link.startswith("https://signin.aws.amazon.com/federation?Action=login")
+        assert "region%3Deu-west-1" in link and f"{SECRET_MARK}-signin" in link
         assert rig.gateway.console_durations == [3600]  # long-term source keys: sent, capped by the session
         assert recorder.notified("AWS console for role 'prod-admin' in eu-west-1: signed in for 1h")
         assert rig.credentials.read()["prod-admin"].owner_role == "prod-admin"
         assert_never_shown(app, recorder)
+
+
+async def test_served_to_a_browser_the_link_goes_to_that_browser(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`stsui serve`-style web mode: `open_url` hands the link to the user's browser over the connection,
+    no program is started here, so no page is written."""
+    monkeypatch.setattr(StsuiApp, "is_web", property(lambda self: True))
+    app = rig.app()
+    opened = opener(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await wait_until(pilot, lambda: opened)
+        (url,) = opened
+        assert url.startswith("https://signin.aws.amazon.com/federation?Action=login")
+        assert list(runtime_dir().glob("sign-in-*")) == []
+
+
+async def test_quitting_removes_the_pages_whose_link_expired(rig: Rig) -> None:
+    """A page older than the link's 15 minutes goes when the TUI quits; a younger one stays for a browser
+    that may not have read it yet."""
+    app = rig.app()
+    opened = opener(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await wait_until(pilot, lambda: opened)
+        (young,) = runtime_dir().glob("sign-in-*")
+        old = young.with_name("sign-in-0ld.html")
+        old.write_text("expired")
+        then = real_ns() / 1e9 - 16 * 60  # file times are on the wall clock
+        os.utime(old, (then, then))
+    assert list(runtime_dir().glob("sign-in-*")) == [young]
 
 
 async def test_o_reuses_a_live_session(rig: Rig) -> None:

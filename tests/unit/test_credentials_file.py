@@ -16,6 +16,7 @@ import pytest
 from stsui.domain.errors import CredentialsFileError
 from stsui.domain.model import Credentials, Session
 from stsui.domain.paths import credentials_path
+from stsui.domain.times import READABLE
 from stsui.store import atomic
 from stsui.store.credentials_file import CredentialsFile
 
@@ -147,11 +148,16 @@ def test_reads_see_every_change_even_of_the_same_size(path: Path, store: Credent
     assert store.read_session("dev", "ops") is not None
 
 
-def test_read_session_needs_a_valid_expiry(path: Path, store: CredentialsFile) -> None:
-    block = session_block().replace("2026-11-30T03:48:40Z", "tomorrow")
+@pytest.mark.parametrize("expiry", ["tomorrow", "9999-12-31T23:59:59-23:59"])
+def test_a_session_with_an_unreadable_expiry_is_long_expired(
+    path: Path, store: CredentialsFile, expiry: str
+) -> None:
+    """So that every command shows it expired and renews it (`stsui.domain.times.own_expiry`)."""
+    block = session_block().replace("2026-11-30T03:48:40Z", expiry)
     put(path, f"[dev]\n{block}".encode())
-    assert store.read()["dev"].expires_at is None
-    assert store.read_session("dev", "dev") is None
+    assert store.read()["dev"].expires_at == READABLE[0]
+    session = store.read_session("dev", "dev")
+    assert session is not None and session.credentials.expiration == READABLE[0]
 
 
 @pytest.mark.parametrize(

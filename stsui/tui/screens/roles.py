@@ -229,7 +229,7 @@ class RolesScreen(Screen[None]):
         """Sign in to the AWS console as the role named `name` and open it in the browser."""
         if (role := self._known(name)) is not None:
             self._tell(self.console.starting(role))
-            job = partial(self.console.sign_in, role, mfa_code=mfa_code)
+            job = partial(self.console.sign_in, role, mfa_code=mfa_code, through_page=not self.app.is_web)
             self._run(job, group="console", description="open the AWS console")
 
     def find_roles(self, query: str) -> list[Role]:
