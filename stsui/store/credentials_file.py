@@ -161,6 +161,14 @@ class CredentialsFile:
                 )
         return found
 
+    def profiles_with_keys(self) -> set[str]:
+        """The sections that hold an access key (stsui's sessions, long-term keys, other tools' sessions):
+        botocore reads these before a profile's `credential_process`."""
+        parsed = self.file.load()
+        if parsed is None:
+            return set()
+        return {name for name, section in parsed.doc.sections.items() if ACCESS_KEY in section.key_lines}
+
     def entry(self, profile: str) -> ProfileEntry | None:
         """What the file says about `[profile]` alone (None when it has no such section)."""
         parsed = self.file.load()

@@ -138,9 +138,17 @@ def set_options(doc: Document, name: str, values: Mapping[str, str], drop: Itera
 def append_section(doc: Document, name: str, values: Mapping[str, str]) -> Splice:
     """The edit that appends `[name]`, after one empty line when the text ends with a line ending (a missing
     final newline is added instead, so that `remove_section` can restore the text exactly)."""
-    separator = [""] if doc.lines and doc.endings[-1] else []
-    body = [f"{key} = {value}" for key, value in values.items()]
-    return _render(doc, {}, len(doc.lines) - 1, [*separator, f"[{name}]", *body])
+    return append_sections(doc, {name: values})
+
+
+def append_sections(doc: Document, sections: Mapping[str, Mapping[str, str]]) -> Splice:
+    """The edit that appends each of `sections` as `append_section` would, one after the other."""
+    new: list[str] = []
+    for name, values in sections.items():
+        if new or (doc.lines and doc.endings[-1]):
+            new.append("")
+        new += [f"[{name}]", *(f"{key} = {value}" for key, value in values.items())]
+    return _render(doc, {}, len(doc.lines) - 1, new)
 
 
 def remove_section(doc: Document, name: str) -> Splice:
