@@ -368,3 +368,17 @@ def test_its_session_is_the_agents_own_lease(imds: Imds) -> None:
     answer = json.loads(imds.get(CREDENTIALS + "prod-admin")[1])
     cached = imds.engine.sessions.get("prod-admin")
     assert cached is not None and cached.credentials.access_key_id == answer["AccessKeyId"]
+
+
+def test_a_port_the_agent_holds_is_named_as_the_agents(imds: Imds) -> None:
+    from stsui.agent.registry import port_holder
+    from stsui.agent.runtime import Agent
+
+    agent = Agent(imds.engine)
+    agent.start()
+    try:
+        port = int(agent.url.rsplit(":", 1)[1])
+        assert port_holder(port) == f"the stsui agent (process {os.getpid()} at {agent.url})"
+    finally:
+        agent.stop()
+    assert port_holder(port) is None
