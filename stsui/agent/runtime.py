@@ -4,7 +4,8 @@ together.
 
 `stsui serve` runs the user's agent headless; the TUI runs it while it is open. Only one per user: `start`
 raises `AgentRunning` (naming the process that serves) when another agent holds the lock. `stsui exec` runs
-one of its own for its child, unregistered: one role, its own port and token, for as long as the child runs.
+one of its own for its child, unregistered: one role, its own port and token, for as long as the child runs;
+`stsui imds` one for one role with the instance-metadata server instead.
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ def _plan(doc: ini.Document, wanted: Sequence[Wanted], report: SyncReport, path:
         if defined is not None:
             sections.setdefault(defined, []).append(section_name)
     kept: set[str] = set()
-    edits: list[Edit] = []
+    updates: dict[str, dict[str, str]] = {}
     added: dict[str, dict[str, str]] = {}
     for profile in wanted:
         defining = sections.get(profile.name, [])
@@ -128,42 +128,51 @@ def _plan(doc: ini.Document, wanted: Sequence[Wanted], report: SyncReport, path:
         if _current(doc.sections[mine[0]]) == values:
             report.unchanged.append(profile.name)
         else:
-            edits.append(_update(mine[0], values))
+            updates[mine[0]] = values
             report.updated.append(profile.name)
+    removed: list[str] = []
     for name, defining in sections.items():
         for section_name in defining:
             if section_name not in kept and MARKER in doc.sections[section_name].key_lines:
-                edits.append(_removal(section_name))
+                removed.append(section_name)
                 if name not in report.removed:
                     report.removed.append(name)
+    edits = [_updates(updates)] if updates else []
+    if removed:
+        edits.append(_removals(removed))
     if added:
         edits.append(_addition(added))
-    return edits
+    return edits  # three at most, each checked once: as many parses of the file, whatever the profiles
 
 
 def _current(section: ini.Section) -> dict[str, str]:
     return {key: section.get(key) or "" for key in OURS if key in section.key_lines}
 
 
-def _update(section_name: str, values: dict[str, str]) -> Edit:
-    dropped = [key for key in OURS if key not in values]
+def _updates(updates: dict[str, dict[str, str]]) -> Edit:
+    """Each section of `updates` given its values in place (stsui's keys it no longer wants dropped)."""
+    dropped = {name: [key for key in OURS if key not in values] for name, values in updates.items()}
 
     def change(doc: ini.Document) -> ini_edits.Splice:
-        return ini_edits.set_options(doc, section_name, values, drop=dropped)
+        return ini_edits.set_many(doc, {name: (values, dropped[name]) for name, values in updates.items()})
 
     def expected(before: Items) -> Items:
-        merged = {key: value for key, value in before[section_name].items() if key not in dropped}
-        return {**before, section_name: {**merged, **values}}
+        after = dict(before)
+        for name, values in updates.items():
+            kept = {key: value for key, value in before[name].items() if key not in dropped[name]}
+            after[name] = {**kept, **values}
+        return after
 
     return Edit(change, expected)
 
 
-def _removal(section_name: str) -> Edit:
+def _removals(names: list[str]) -> Edit:
     def change(doc: ini.Document) -> ini_edits.Splice:
-        return ini_edits.remove_section(doc, section_name)
+        return ini_edits.remove_sections(doc, names)
 
     def expected(before: Items) -> Items:
-        return {name: values for name, values in before.items() if name != section_name}
+        gone = set(names)
+        return {name: values for name, values in before.items() if name not in gone}
 
     return Edit(change, expected)
 
