@@ -1,5 +1,5 @@
 """The agent file: how other programs (an IDE, a container's launcher) find the user's agent, and one agent
-per user.
+per user; and the port files, which name the stsui process that serves on a port (`stsui imds`).
 
 `agent.json` (0600, in a 0700 directory: `$XDG_RUNTIME_DIR/stsui`, else the cache directory) holds the
 server's `url`, its `token` and the agent's `pid`. The agent holds an exclusive lock on `agent.lock` beside it
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from stsui.domain.errors import StsuiError
 from stsui.domain.paths import runtime_dir
+from stsui.domain.printable import printable
 from stsui.store.atomic import private_dir, write_private
 
 AGENT_FILE = "agent.json"
@@ -44,6 +45,10 @@ class AgentAddress:
 
     def __repr__(self) -> str:
         return f"AgentAddress(url={self.url!r}, pid={self.pid})"
+
+
+class PortTaken(StsuiError):
+    """Another stsui process serves on the port."""
 
 
 def _directory() -> Path:
@@ -81,11 +86,18 @@ def _lock_held(directory: Path) -> bool:
     except OSError:
         return False
     try:
+        return _held(fd)
+    finally:
+        os.close(fd)
+
+
+def _held(fd: int) -> bool:
+    """Whether another process holds the lock file open as `fd` exclusively."""
+    try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
         return True
-    finally:
-        os.close(fd)
+    fcntl.flock(fd, fcntl.LOCK_UN)
     return False
 
 
@@ -160,3 +172,80 @@ class AgentRegistration:
                 self.path.unlink()
         os.close(self._lock_fd)
         self._lock_fd = None
+
+
+PORT_FILE = "port-{port}.lock"
+"""Beside the agent file: held (locked exclusively) by the stsui process serving on the port, and holding its
+pid, URL and what it serves. Never removed (removing a lock file races with the next process to take it)."""
+
+
+def port_holder(port: int) -> str | None:
+    """Which stsui process serves on `port`, in words ("process 123 (stsui imds prod at http://…)", "the
+    stsui agent (process 123 at http://…)"); None when no stsui process says so."""
+    try:
+        fd = os.open(_directory() / PORT_FILE.format(port=port), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        fd = -1
+    if fd >= 0:
+        try:
+            claim = _read_claim(fd) if _held(fd) else None
+        finally:
+            os.close(fd)
+        if claim is not None:
+            return claim
+    agent = find_agent()
+    if agent is not None and agent.url.rsplit(":", 1)[-1] == str(port):
+        return f"the stsui agent (process {agent.pid} at {agent.url})"
+    return None
+
+
+def _read_claim(fd: int) -> str:
+    import stat
+
+    fallback = "another stsui process"
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_size > 4096:
+        return fallback
+    try:
+        data = json.loads(os.pread(fd, 4096, 0))
+    except (OSError, ValueError):
+        return fallback
+    if not isinstance(data, dict) or not isinstance(data.get("pid"), int):
+        return fallback
+    what, url = data.get("what"), data.get("url")
+    if not (isinstance(what, str) and isinstance(url, str)):
+        return fallback
+    return f"process {data['pid']} ({printable(what)} at {printable(url)})"
+
+
+class PortClaim:
+    """Held by a stsui process while it serves on `port` (`PORT_FILE`), so that another one asked to serve
+    there says which process does."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.path = _directory() / PORT_FILE.format(port=port)
+        self._fd: int | None = None
+
+    def acquire(self, url: str, what: str) -> None:
+        """Claim the port for `what` served at `url`, or raise PortTaken naming the process that has it."""
+        private_dir(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        if not _take(fd):
+            holder = _read_claim(fd)
+            os.close(fd)
+            raise PortTaken(
+                f"Port {self.port} is already served by {holder}; stop it or choose another --port."
+            )
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "url": url, "what": what}).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        """Let go of the port (idempotent)."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, 0)
+        os.close(self._fd)
+        self._fd = None

@@ -4,7 +4,8 @@ together.
 
 `stsui serve` runs the user's agent headless; the TUI runs it while it is open. Only one per user: `start`
 raises `AgentRunning` (naming the process that serves) when another agent holds the lock. `stsui exec` runs
-one of its own for its child, unregistered: one role, its own port and token, for as long as the child runs.
+one of its own for its child, unregistered: one role, its own port and token, for as long as the child runs;
+`stsui imds` one for one role with the instance-metadata server instead.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from stsui.agent.child import new_token
+from stsui.agent.http_server import HttpServer
 from stsui.agent.mfa_relay import Answer, MfaRelay
 from stsui.agent.registry import AgentRegistration
 from stsui.agent.server import CredentialsServer, route
@@ -25,7 +27,10 @@ from stsui.engine.engine import Engine
 
 class Agent:
     """Serves the roles of `engine` (every one, or only `roles`) on 127.0.0.1 while started. With
-    `register`, it is the user's agent: the one that `agent.json` names. `repr` never shows the token."""
+    `register`, it is the user's agent: the one that `agent.json` names. `repr` never shows the token.
+
+    `server` makes another server on the same sessions instead of the container-credentials one (`stsui
+    imds`: EC2's instance metadata), unregistered only."""
 
     def __init__(
         self,
@@ -37,18 +42,21 @@ class Agent:
         on_event: Callable[[Event], None] = lambda event: None,
         mfa_answer: Answer | None = None,
         needs_you: Callable[[Role, str | None, str], object] | None = None,
+        server: Callable[[SessionSource], HttpServer] | None = None,
     ) -> None:
         if mfa_answer is not None and not register:
             raise ValueError("only the user's agent (registered) answers MFA questions")
+        if server is not None and register:
+            raise ValueError("the user's agent serves the container-credentials protocol")
         self.engine = engine
-        self._port = port
         self._mfa_answer = mfa_answer
         self.sessions = SessionSource(
             engine, roles=None if roles is None else set(roles), on_event=on_event, needs_you=needs_you
         )
         self.registration = AgentRegistration() if register else None
         self.token = new_token()
-        self._server: CredentialsServer | None = None
+        self._make_server = server or (lambda sessions: CredentialsServer(sessions, self.token, port=port))
+        self._server: HttpServer | None = None
         self._stack = contextlib.ExitStack()
 
     def __repr__(self) -> str:
@@ -79,7 +87,7 @@ class Agent:
             if self.registration is not None:
                 self.registration.acquire()
                 stack.callback(self.registration.release)
-            server = CredentialsServer(self.sessions, self.token, port=self._port)
+            server = self._make_server(self.sessions)
             server.start()
             stack.callback(server.stop)
             renewer = Renewer(self.sessions)

@@ -50,6 +50,10 @@ class Event:
     role: str
     detail: str = ""
 
+    def line(self) -> str:
+        """The event as a log line says it: `renewed role 'prod'`, `failed role 'prod': <sentence>`."""
+        return f"{self.kind} role '{self.role}'" + (f": {self.detail}" if self.detail else "")
+
 
 @dataclass
 class _Served:
@@ -95,6 +99,12 @@ class SessionSource:
         """Each role served so far, with when it was last handed out."""
         with self._guard:
             return {name: s.last_served for name, s in self._served.items() if s.last_served is not None}
+
+    def obtained_at(self, name: str) -> datetime | None:
+        """When the session now served for role `name` was obtained (or taken from the cache)."""
+        with self._guard:
+            state = self._served.get(name)
+            return None if state is None else state.obtained_at
 
     def _state(self, name: str) -> tuple[_Served, threading.Lock]:
         with self._guard:

@@ -66,7 +66,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     engine.codes.tell = _log
 
     def on_event(event: Event) -> None:
-        _log(f"{event.kind} role '{event.role}'" + (f": {event.detail}" if event.detail else ""))
+        _log(event.line())
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

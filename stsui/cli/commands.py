@@ -150,6 +150,10 @@ def cmd_assume(args: argparse.Namespace) -> int:
                 f"--duration must be between {format_duration(MIN_DURATION)} and "
                 f"{format_duration(MAX_DURATION)} ({MIN_DURATION}-{MAX_DURATION} s), not {duration} s."
             )
+    if args.profile is not None and not args.force:
+        from stsui.cli.profiles import refuse_a_synced_profile
+
+        refuse_a_synced_profile(args.profile)
     engine.check_profile(role, role.profile if args.profile is None else args.profile, force=args.force)
     code = mfa_code(engine, role, args.mfa_code, fresh=duration is not None)
     outcome = engine.assume(role, mfa_code=code, duration=duration, profile=args.profile, force=args.force)

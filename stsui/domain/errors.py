@@ -35,6 +35,10 @@ class CredentialsFileError(StsuiError):
     """The shared credentials file cannot be read or safely changed (exit 1)."""
 
 
+class AwsConfigError(StsuiError):
+    """The AWS config file cannot be read or safely changed (exit 1)."""
+
+
 class StsError(StsuiError):
     """STS refused or could not be reached; keeps the AWS error code (exit 1)."""
 

@@ -49,3 +49,11 @@ PORT_RULE = f"a TCP port number, 0 to {MAX_PORT}"
 
 DEFAULT_CONSOLE_DURATION = 43200
 """How long a console session lasts when the role does not say (`console_duration`): 12 h."""
+
+IMDS_TOKEN_TTL = range(1, 21601)
+"""The seconds an instance-metadata token may be asked to last (`X-aws-ec2-metadata-token-ttl-seconds`), as
+on EC2: 1 to 21,600 (6 h)."""
+IMDS_LEAST_LEFT = 20 * 60
+"""What a session served as instance metadata (`stsui imds`) has left at least. botocore's instance-metadata
+provider takes credentials with less than 10 minutes plus 2 to 10 minutes of jitter left for a metadata
+service in trouble, and pushes their expiry out instead of using them as they are; the SDKs renew at 15."""

@@ -58,11 +58,13 @@ def apply(doc: Document, raw: bytes, splice: Splice) -> bytes:
 
 
 def _render(
-    doc: Document, changes: Mapping[int, _Change], after: int = -1, new: Sequence[str] = ()
+    doc: Document, changes: Mapping[int, _Change], inserts: Mapping[int, Sequence[str]] = {}
 ) -> Splice:
-    """The edit that applies `changes` and puts `new` lines (ending in the dominant newline) after line
-    `after`. A line without an ending (the old last line) gets one when something follows it."""
-    touched = [*changes, after, after + 1] if new else list(changes)
+    """The edit that applies `changes` and puts each of `inserts`' lines (ending in the dominant newline)
+    after the line its key names (-1: before the first). A line without an ending (the old last line) gets
+    one when something follows it."""
+    inserts = inserts or {}
+    touched = [*changes, *inserts, *(after + 1 for after in inserts)]
     first, stop = _window(doc, min(touched, default=0), max(touched, default=0))
     newline = doc.newline()
     out: list[str] = []
@@ -74,18 +76,18 @@ def _render(
             chunk = "\r"  # an empty line must not fuse with a "\r" ending into one "\r\n"
         out.append(chunk)
 
-    def emit_new() -> None:
-        for line in new:
+    def emit_new(after: int) -> None:
+        for line in inserts.get(after, ()):
             emit(line + newline)
 
-    if after < first:
-        emit_new()
+    for after in sorted(inserts):
+        if after < first:
+            emit_new(after)
     for number in range(first, stop):
         change = changes.get(number, (doc.lines[number], doc.endings[number]))
         if change is not None:
             emit(change[0] + change[1])
-        if number == after:
-            emit_new()
+        emit_new(number)
     return Splice(first, stop, "".join(out))
 
 
@@ -117,9 +119,10 @@ def _insertindent_of(doc: Document, section: Section, dropped: set[str]) -> str:
     return ""
 
 
-def set_options(doc: Document, name: str, values: Mapping[str, str], drop: Iterable[str] = ()) -> Splice:
-    """The edit that updates section `name` in place: known keys rewritten where they are, missing ones added
-    after the section's last key line, `drop` keys removed; every other line kept as it is."""
+def _set(
+    doc: Document, name: str, values: Mapping[str, str], drop: Iterable[str]
+) -> tuple[dict[int, _Change], int, list[str]]:
+    """`set_options`' changes of lines, and the new lines to put after which line."""
     section = doc.sections[name]
     changes: dict[int, _Change] = {}
     for key, value in values.items():
@@ -132,29 +135,79 @@ def set_options(doc: Document, name: str, values: Mapping[str, str], drop: Itera
         changes.update(dict.fromkeys(_key_lines(doc, section, key)))
     indent = _insertindent_of(doc, section, dropped)
     new = [f"{indent}{key} = {value}" for key, value in values.items() if key not in section.key_lines]
-    return _render(doc, changes, section.last_key, new)
+    return changes, section.last_key, new
+
+
+def set_options(doc: Document, name: str, values: Mapping[str, str], drop: Iterable[str] = ()) -> Splice:
+    """The edit that updates section `name` in place: known keys rewritten where they are, missing ones added
+    after the section's last key line, `drop` keys removed; every other line kept as it is."""
+    return set_many(doc, {name: (values, tuple(drop))})
+
+
+def set_many(doc: Document, updates: Mapping[str, tuple[Mapping[str, str], Iterable[str]]]) -> Splice:
+    """The edit that makes `set_options`' change of each section named in `updates` (its values and the keys
+    to drop), all at once: the sections are distinct, so their changes are too."""
+    changes: dict[int, _Change] = {}
+    inserts: dict[int, list[str]] = {}
+    for name, (values, drop) in updates.items():
+        lines, after, new = _set(doc, name, values, drop)
+        changes.update(lines)
+        if new:
+            inserts[after] = new
+    return _render(doc, changes, inserts)
 
 
 def append_section(doc: Document, name: str, values: Mapping[str, str]) -> Splice:
     """The edit that appends `[name]`, after one empty line when the text ends with a line ending (a missing
     final newline is added instead, so that `remove_section` can restore the text exactly)."""
-    separator = [""] if doc.lines and doc.endings[-1] else []
-    body = [f"{key} = {value}" for key, value in values.items()]
-    return _render(doc, {}, len(doc.lines) - 1, [*separator, f"[{name}]", *body])
+    return append_sections(doc, {name: values})
+
+
+def append_sections(doc: Document, sections: Mapping[str, Mapping[str, str]]) -> Splice:
+    """The edit that appends each of `sections` as `append_section` would, one after the other (so that
+    `remove_sections` of them all restores the text exactly)."""
+    new: list[str] = []
+    for name, values in sections.items():
+        if new or (doc.lines and doc.endings[-1]):
+            new.append("")
+        new += [f"[{name}]", *(f"{key} = {value}" for key, value in values.items())]
+    return _render(doc, {}, {len(doc.lines) - 1: new})
 
 
 def remove_section(doc: Document, name: str) -> Splice:
     """The edit that removes section `name` (header to last key line) and one empty line next to it (the one
     before it, else the one after it); at the end of the text, without an empty line before it, the line
     before loses its ending instead. This undoes `append_section` byte for byte, in any order of removal."""
-    section = doc.sections[name]
-    last = section.last_key
-    changes: dict[int, _Change] = dict.fromkeys(range(section.header, last + 1))
-    before, after = section.header - 1, last + 1
+    return remove_sections(doc, [name])
+
+
+def remove_sections(doc: Document, names: Iterable[str]) -> Splice:
+    """The edit that removes every section of `names` as `remove_section` would, all at once: sections with
+    only empty lines between them go as one run, with one empty line next to the run (so that the sections
+    `append_sections` added go byte for byte). Runs have other lines between them, so their changes are
+    distinct."""
+    sections = sorted((doc.sections[name] for name in names), key=lambda section: section.header)
+    changes: dict[int, _Change] = {}
+    run: list[Section] = []
+    for section in sections:
+        if run and any(line != "" for line in doc.lines[run[-1].last_key + 1 : section.header]):
+            changes.update(_removal(doc, run[0].header, run[-1].last_key))
+            run = []
+        run.append(section)
+    if run:
+        changes.update(_removal(doc, run[0].header, run[-1].last_key))
+    return _render(doc, changes)
+
+
+def _removal(doc: Document, header: int, last: int) -> dict[int, _Change]:
+    """The changes that remove lines `header` to `last` and one empty line next to them (see
+    `remove_section`)."""
+    changes: dict[int, _Change] = dict.fromkeys(range(header, last + 1))
+    before, after = header - 1, last + 1
     if before >= 0 and doc.lines[before] == "":
         changes[before] = None
     elif after < len(doc.lines) and doc.lines[after] == "":
         changes[after] = None
     elif before >= 0 and after == len(doc.lines):
         changes[before] = (doc.lines[before], "")
-    return _render(doc, changes)
+    return changes

@@ -11,7 +11,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -69,8 +69,8 @@ class Agent:
         return route(self.server.url, role)
 
 
-@pytest.fixture
-def agent(home: Home, monkeypatch: pytest.MonkeyPatch) -> Iterator[Agent]:
+def counted_engine(home: Home, monkeypatch: pytest.MonkeyPatch) -> tuple[Engine, Counting, Clock]:
+    """The home's engine with STS at moto, its AssumeRole calls counted, on a clock a test can move."""
     for key, value in home.env.items():
         monkeypatch.setenv(key, value)
     from stsui.cli.wiring import load_engine, sts_gateway
@@ -80,6 +80,12 @@ def agent(home: Home, monkeypatch: pytest.MonkeyPatch) -> Iterator[Agent]:
     clock = Clock()
     engine._gateway = gateway  # type: ignore[assignment]
     engine.clock = clock
+    return engine, gateway, clock
+
+
+@pytest.fixture
+def agent(home: Home, monkeypatch: pytest.MonkeyPatch) -> Iterator[Agent]:
+    engine, gateway, clock = counted_engine(home, monkeypatch)
     sessions = SessionSource(engine)
     server = CredentialsServer(sessions, TOKEN)
     server.start()
@@ -141,19 +147,26 @@ def test_non_loopback_bind_is_refused(agent: Agent) -> None:
         CredentialsServer(agent.sessions, TOKEN, host="0.0.0.0")
 
 
-def test_hundred_parallel_requests_make_one_sts_call(agent: Agent) -> None:
+def all_at_once(count: int, ready: Callable[[], object], call: Callable[[object], int]) -> list[int]:
+    """`call(ready())` in `count` threads, every call made once all are ready; their results."""
     results: list[int] = []
-    barrier = threading.Barrier(100)
+    barrier = threading.Barrier(count)
 
-    def fetch() -> None:
+    def one() -> None:
+        prepared = ready()
         barrier.wait()
-        results.append(_get(agent.url("staging-ro"))[0])
+        results.append(call(prepared))
 
-    threads = [threading.Thread(target=fetch) for _ in range(100)]
+    threads = [threading.Thread(target=one) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return results
+
+
+def test_hundred_parallel_requests_make_one_sts_call(agent: Agent) -> None:
+    results = all_at_once(100, lambda: None, lambda _: _get(agent.url("staging-ro"))[0])
     assert results == [200] * 100
     assert agent.gateway.assumed == ["staging-ro"]
 

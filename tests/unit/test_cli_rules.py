@@ -38,6 +38,7 @@ MFA_COMMANDS = {
     "exec": ["exec", "r"],
     "console": ["console", "r"],
     "shell-use": ["shell-use", "r"],
+    "imds": ["imds", "r"],
 }
 """Every command that may assume through an MFA device, with its arguments before `--mfa-code`."""
 
@@ -79,7 +80,7 @@ def test_anything_else_is_refused_before_sts(command: str, code: str) -> None:
         build_parser().parse_args([*MFA_COMMANDS[command], "--mfa-code", code])
 
 
-PORT_COMMANDS = {"serve": ["serve"]}
+PORT_COMMANDS = {"serve": ["serve"], "imds": ["imds", "r"]}
 """Every command with a `--port`, with its arguments before it."""
 
 
