@@ -29,6 +29,13 @@ STARTER_CONFIG = """\
 # console_duration = "12h"        # 'stsui console': the console session's length, 15m-12h (see README)
 # console_policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 #                                 # 'stsui console --base' only ([defaults] only): the federated user's policy
+# color = "blue"                  # the role's colour in the TUI and the prompt: a name or "#rrggbb"
+# confirm = false                 # ask before a role is assumed, used in a shell, run with or opened
+
+# Settings for every role of a group (a role's own settings win; these win over [defaults]):
+# [groups.prod]
+#   color = "red"
+#   confirm = true                # production asks "Assume prod-admin (123456789012)? [y/N]" first
 
 # An example role: replace the account and role name with yours.
 [roles.example-readonly]
@@ -55,6 +62,8 @@ group = "example"
 # transitive_tag_keys = ["team"]  # session tags that pass on through role chaining
 # policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]   # managed session policies (at most 10)
 # policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:List*","Resource":"*"}]}'
+# color = "green"
+# confirm = true
 
 # A second role, assumed through the first one (role chaining):
 # [roles.example-chained]
