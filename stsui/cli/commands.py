@@ -5,24 +5,17 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-from datetime import datetime
 from pathlib import Path
 
-from stsui.cli.shared import mfa_code, obtain, print_json, role_rows, warn
+from stsui.cli.confirm import confirm
+from stsui.cli.shared import mfa_code, obtain, print_json, role_rows, time_left, took, warn
 from stsui.cli.wiring import load_engine, load_roles_file
 from stsui.domain.collector import building
-from stsui.domain.errors import NeedsLogin, NeedsMfa, UsageError
-from stsui.domain.limits import CHAINED_MAX_DURATION, MAX_DURATION, MIN_DURATION
+from stsui.domain.errors import UsageError
+from stsui.domain.limits import CHAINED_MAX_DURATION
 from stsui.domain.model import Role, Status
 from stsui.domain.times import rfc3339
-from stsui.engine.engine import Assumed, Engine, Failed
-
-
-def _time_left(expires_at: datetime | None, now: datetime) -> str:
-    from stsui.domain.durations import format_time_left
-
-    return "" if expires_at is None else format_time_left((expires_at - now).total_seconds())
-
+from stsui.engine.engine import Engine
 
 # -- commands --------------------------------------------------------------------------------------------
 
@@ -47,11 +40,23 @@ def cmd_list(args: argparse.Namespace) -> int:
 
         return print_all(engine, as_json=args.json)
     with building():
-        return _print_list(engine, as_json=args.json)
+        return _print_list(engine, as_json=args.json, recent=args.sort == "recent")
 
 
-def _print_list(engine: Engine, *, as_json: bool) -> int:
-    rows = role_rows(engine)
+def _recent_order(engine: Engine) -> list[str]:
+    """The roles' names as `--sort recent` (and the TUI's "recent first") lists them."""
+    from stsui.domain.frecency import recent_order
+    from stsui.domain.roster import Roster
+
+    recents, warning = engine.recents.read()
+    if warning:
+        print(f"stsui: warning: {warning}", file=sys.stderr)
+    roster = Roster.of(engine.config.roles)
+    return recent_order(roster.names, recents, engine.clock(), roster.position, roster)
+
+
+def _print_list(engine: Engine, *, as_json: bool, recent: bool = False) -> int:
+    rows = role_rows(engine, _recent_order(engine) if recent else None)
     now = engine.clock()
     if as_json:
         print_json(
@@ -77,7 +82,7 @@ def _print_list(engine: Engine, *, as_json: bool) -> int:
         return 0
     table = [("NAME", "ACCOUNT", "ROLE", "PROFILE", "STATUS", "LEFT")]
     table += [
-        (r.name, r.account, r.role_short_name, r.profile, _status_text(r, s), _time_left(e, now) if e else "")
+        (r.name, r.account, r.role_short_name, r.profile, _status_text(r, s), time_left(e, now))
         for r, s, e in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
@@ -134,47 +139,6 @@ def _source(role: Role) -> dict[str, object]:
     }
 
 
-def cmd_assume(args: argparse.Namespace) -> int:
-    engine = load_engine(args.config)
-    role = engine.config.role(args.name)
-    duration = None
-    if args.duration is not None:
-        from stsui.domain.durations import format_duration, parse_duration
-
-        try:
-            duration = parse_duration(args.duration)
-        except ValueError as error:
-            raise UsageError(f"--duration {args.duration!r} is not a duration: {error}") from None
-        if not MIN_DURATION <= duration <= MAX_DURATION:
-            raise UsageError(
-                f"--duration must be between {format_duration(MIN_DURATION)} and "
-                f"{format_duration(MAX_DURATION)} ({MIN_DURATION}-{MAX_DURATION} s), not {duration} s."
-            )
-    engine.check_profile(role, role.profile if args.profile is None else args.profile, force=args.force)
-    code = mfa_code(engine, role, args.mfa_code, fresh=duration is not None)
-    outcome = engine.assume(role, mfa_code=code, duration=duration, profile=args.profile, force=args.force)
-    warn(outcome)
-    session = outcome.session
-    if args.json:
-        print_json(
-            {
-                "name": role.name,
-                "profile": outcome.profile,
-                "assumed_role_arn": session.assumed_role_arn,
-                "expires_at": rfc3339(session.expiration),
-                "reused": outcome.reused,
-            }
-        )
-        return 0
-    left = _time_left(session.expiration, engine.clock())
-    how = "reused a session with" if outcome.reused else "new session,"
-    print(
-        f"{role.name}: wrote profile '{outcome.profile}' as {session.assumed_role_arn} "
-        f"({how} {left} left, until {rfc3339(session.expiration)})"
-    )
-    return 0
-
-
 def cmd_whoami(args: argparse.Namespace) -> int:
     engine = load_engine(args.config, required=False)
     identity = engine.base_identity(args.profile)
@@ -190,8 +154,11 @@ def cmd_env(args: argparse.Namespace) -> int:
 
     engine = load_engine(args.config)
     role = engine.config.role(args.name)
-    outcome = engine.obtain(role, mfa_code=mfa_code(engine, role, args.mfa_code))
+    region = None if args.region is None else engine.check_region(role, args.region)
+    confirm([role], verb="export the keys of", yes=args.yes)
+    outcome = engine.obtain(role, mfa_code=mfa_code(engine, role, args.mfa_code), region=region)
     warn(outcome)
+    took(engine, [role])
     sys.stdout.write(env_lines(outcome.session, args.shell))
     return 0
 
@@ -204,65 +171,6 @@ def cmd_credential_process(args: argparse.Namespace) -> int:
     outcome = obtain(engine, role, None, may_prompt=False)
     warn(outcome)
     print(credential_process_json(outcome.session))
-    return 0
-
-
-def cmd_refresh(args: argparse.Namespace) -> int:
-    engine = load_engine(args.config)
-    roles = [engine.config.role(name) for name in args.names] if args.names else None
-    outcomes = engine.refresh(roles)
-    for outcome in outcomes:
-        if isinstance(outcome, Assumed):
-            warn(outcome)
-    if args.json:
-        print_json([_renewal_json(o) for o in outcomes])
-    else:
-        if not outcomes:
-            print("Nothing is due: every session stsui holds has more than its renewal window left.")
-        for o in outcomes:
-            if isinstance(o, Assumed):
-                left = _time_left(o.session.expiration, engine.clock())
-                print(f"{o.role.name}: renewed profile '{o.profile}' ({left} left)")
-            else:
-                print(f"stsui: {o.error}", file=sys.stderr)
-    return 1 if any(isinstance(o, Failed) for o in outcomes) else 0
-
-
-def _renewal_json(outcome: Assumed | Failed) -> dict[str, object]:
-    if isinstance(outcome, Assumed):
-        return {
-            "name": outcome.role.name,
-            "ok": True,
-            "profile": outcome.profile,
-            "expires_at": rfc3339(outcome.session.expiration),
-            "error": None,
-            "needs_mfa": False,
-            "needs_login": False,
-        }
-    return {
-        "name": outcome.role.name,
-        "ok": False,
-        "profile": None,
-        "expires_at": None,
-        "error": str(outcome.error),
-        "needs_mfa": isinstance(outcome.error, NeedsMfa),
-        "needs_login": isinstance(outcome.error, NeedsLogin),
-    }
-
-
-def cmd_forget(args: argparse.Namespace) -> int:
-    if args.name is None and not args.mfa:
-        raise UsageError("forget needs a role NAME, or --mfa to drop the cached MFA sessions.")
-    engine = load_engine(args.config, required=args.name is not None)
-    if args.mfa:
-        count = engine.forget_mfa()
-        print(f"Dropped {count} cached MFA session{'s' if count != 1 else ''}.")
-    if args.name is not None:
-        role = engine.config.role(args.name)
-        if engine.forget(role):
-            print(f"{role.name}: removed profile '{role.profile}' from {engine.store.path}.")
-        else:
-            print(f"{role.name}: profile '{role.profile}' is not in {engine.store.path}; nothing to remove.")
     return 0
 
 

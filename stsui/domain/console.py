@@ -15,6 +15,7 @@ from stsui.domain.errors import UsageError
 from stsui.domain.limits import CHAINED_MAX_DURATION
 from stsui.domain.model import Credentials
 from stsui.domain.printable import printable
+from stsui.domain.regions import partition_of
 
 CONSOLE_MIN_DURATION = 900
 CONSOLE_MAX_DURATION = 43200
@@ -70,23 +71,6 @@ _SERVICE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}", re.ASCII)
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
 
 
-def partition_of_arn(arn: str) -> str:
-    """`aws-us-gov` of `arn:aws-us-gov:iam::…`."""
-    parts = arn.split(":", 2)
-    return parts[1] if len(parts) == 3 and parts[0] == "arn" else "aws"
-
-
-def partition_of_region(region: str) -> str:
-    """The partition a region name belongs to (`cn-north-1` → aws-cn, `us-gov-west-1` → aws-us-gov)."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith(("us-iso", "eu-isoe-")):
-        return "aws-iso"
-    return "aws"
-
-
 def partition(name: str, who: str) -> Partition:
     """The partition called `name`; UsageError for one without a public console (the ISO partitions)."""
     found = PARTITIONS.get(name)
@@ -101,7 +85,7 @@ def partition(name: str, who: str) -> Partition:
 def destination_url(where: Partition, region: str, destination: str | None, who: str) -> str:
     """The console page to open: the region's console home, a service's home (`s3`, `ec2`), or a full
     console URL of `where`'s partition. UsageError (nothing sent) for anything else."""
-    if partition_of_region(region) != where.name:
+    if partition_of(region) != where.name:
         raise UsageError(
             f"Region {printable(region, 40)} is not in the {where.name} partition of {who}; "
             f"pick a region of that partition (e.g. {where.default_region})."

@@ -209,6 +209,7 @@ class ProfileEntry:
     owner_role: str | None
     expires_at: datetime | None
     principal_arn: str | None
+    region: str | None = None
 
     @property
     def owned(self) -> bool:

@@ -95,6 +95,7 @@ def _entry(section: ini.Section) -> ProfileEntry:
         owner,
         None if expires is None else parse_rfc3339(expires),
         section.get(PRINCIPAL) if PRINCIPAL in keys else None,
+        section.get(REGION) if REGION in keys else None,
     )
 
 

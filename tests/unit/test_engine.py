@@ -9,7 +9,8 @@ import pytest
 
 from stsui.domain.errors import NeedsMfa
 from stsui.domain.model import ProfileEntry, Status, status_of
-from stsui.engine.engine import MFA_MARGIN, Assumed, Failed
+from stsui.engine.bulk import Bulk, renew
+from stsui.engine.engine import MFA_MARGIN, Assumed
 from tests.support.fakes import START, make_engine
 
 SERIAL = "arn:aws:iam::999999999999:mfa/tester"
@@ -145,10 +146,11 @@ def test_refresh_reports_distinct_results(rig) -> None:  # type: ignore[no-untyp
     engine.assume(engine.config.roles["mfa"], mfa_code="123456")
     engine.forget_mfa()
     clock.step(3600 - 60)
-    results = {r.role.name: r for r in engine.refresh()}
-    assert isinstance(results["plain"], Assumed) and results["plain"].profile == "plain"
+    summary = Bulk(engine).run(engine.due(), lambda role: renew(engine, role), verb="Renewing")
+    results = {r.role.name: r for r in summary.outcomes}
+    assert isinstance(results["plain"].value, Assumed) and results["plain"].value.profile == "plain"
     failed = results["mfa"]
-    assert isinstance(failed, Failed) and isinstance(failed.error, NeedsMfa)
+    assert not failed.ok and isinstance(failed.error, NeedsMfa)
 
 
 # --- one status rule (bug: the TUI said "due" forever where the CLI said "needs MFA") ----------------
