@@ -11,7 +11,7 @@ argument, and the order sorts names, never role records (100,000 roles cost a pa
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 MAX_PINS = 1_000
@@ -42,6 +42,8 @@ class Recents:
     pins: tuple[str, ...] = ()
     takes: tuple[Take, ...] = ()
     regions: tuple[Take, ...] = ()
+    file_order: bool = False
+    """The TUI shows file order rather than recent first (the user's last choice, kept across runs)."""
 
     def pinned(self, name: str) -> bool:
         return name in self.pins
@@ -49,20 +51,23 @@ class Recents:
     def toggled(self, name: str) -> Recents:
         """With `name` pinned, or unpinned when it was (the newest pin last; at most MAX_PINS)."""
         if name in self.pins:
-            return Recents(tuple(pin for pin in self.pins if pin != name), self.takes, self.regions)
-        return Recents((*self.pins, name)[-MAX_PINS:], self.takes, self.regions)
+            return replace(self, pins=tuple(pin for pin in self.pins if pin != name))
+        return replace(self, pins=(*self.pins, name)[-MAX_PINS:])
 
     def took(self, names: Iterable[str], when: datetime) -> Recents:
         """With a take of each of `names` at `when` (the oldest dropped beyond MAX_TAKES)."""
         stamp = int(when.timestamp())
         added = tuple((name, stamp) for name in names)
-        return Recents(self.pins, (*self.takes, *added)[-MAX_TAKES:], self.regions)
+        return replace(self, takes=(*self.takes, *added)[-MAX_TAKES:])
 
     def used_region(self, region: str, when: datetime) -> Recents:
         """With `region` used at `when` (each region once, at its last use)."""
         kept = tuple(entry for entry in self.regions if entry[0] != region)
         entry = (region, int(when.timestamp()))
-        return Recents(self.pins, self.takes, (*kept, entry)[-MAX_REGIONS:])
+        return replace(self, regions=(*kept, entry)[-MAX_REGIONS:])
+
+    def ordered(self, *, file_order: bool) -> Recents:
+        return replace(self, file_order=file_order)
 
 
 def weight(age: float) -> int:

@@ -201,9 +201,9 @@ class Engine:
     ) -> Obtained:
         """A session for `role`: a reusable one, or a new one from STS (cached). Raises StsuiError.
 
-        Its region (`session_region`): `region` (checked first: `check_region`), else the region of the
-        session it reuses or renews (`fresh`), else the role's. A reused session given another region keeps
-        its keys: no STS call."""
+        Its region: `region` (checked first: `check_region`), else the region of the session it reuses or
+        renews (one still live: a session that ended starts again in the role's region), else the role's. A
+        reused session given another region keeps its keys: no STS call."""
         if region is not None:
             self.check_region(role, region)
         work = _Work()
@@ -216,9 +216,10 @@ class Engine:
                 elif self.sessions.get(role.name) != reused:  # found only in the profile: cache it, so
                     self._cache(reused, work)  # the next credential-process takes the fast path
                 return Obtained(role, reused, reused=True, warnings=tuple(work.warnings))
-        if region is None and fresh:
+        if region is None:  # a renewal keeps the region of the session it replaces, while that one lives
             current = self.session(role)
-            region = None if current is None else current.region
+            if current is not None and current.credentials.seconds_left(self.clock()) > 0:
+                region = current.region
         session = self._assume(role, mfa_code=mfa_code, duration=duration, work=work, region=region)
         return Obtained(role, session, warnings=tuple(work.warnings))
 

@@ -9,7 +9,7 @@ or not the user's is ignored with one warning and rebuilt, never a crash; so is 
 is a convenience: it never fails the command that took the role).
 
 Layout: `{"format": 1, "pins": [NAME, ...], "takes": [[NAME, EPOCH], ...], "regions": [[REGION, EPOCH],
-...]}`, oldest first.
+...], "order": "recent" | "file"}`, oldest first.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from stsui.store.atomic import LockTimeout, locked_file, read_regular
 
 FORMAT = 1
 FILE_NAME = "recents.json"
+ORDERS = ("recent", "file")
+"""The TUI's orders, as the file names them (the first is the default)."""
 SIZE_LIMIT = 4 * 1024 * 1024
 MAX_NAME = 256
 LOCK_TIMEOUT = 5.0
@@ -68,10 +70,14 @@ def decode(raw: bytes) -> Recents:
         raise NotRecents("not JSON") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise NotRecents("another format")
+    order = data.get("order", ORDERS[0])
+    if order not in ORDERS:
+        raise NotRecents("an order")
     return Recents(
         _names(data.get("pins", []), MAX_PINS),
         _takes(data.get("takes", []), MAX_TAKES),
         _takes(data.get("regions", []), MAX_REGIONS),
+        file_order=order == ORDERS[1],
     )
 
 
@@ -81,6 +87,7 @@ def encode(recents: Recents) -> bytes:
         "pins": list(recents.pins),
         "takes": [list(take) for take in recents.takes],
         "regions": [list(entry) for entry in recents.regions],
+        "order": ORDERS[1] if recents.file_order else ORDERS[0],
     }
     return json.dumps(data, separators=(",", ":")).encode() + b"\n"
 

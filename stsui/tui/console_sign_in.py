@@ -19,34 +19,46 @@ if TYPE_CHECKING:
 class ConsoleSignIn:
     """Signs in to the console as a role (`sign_in`, a worker's body) and words what came of it."""
 
-    def __init__(self, engine: Engine, post: Post) -> None:
+    def __init__(self, engine: Engine, post: Post, post_link: Post) -> None:
+        """`post`: where a session it started is reported (the roles screen); `post_link`: where the link,
+        or why there is none, is (the App, which opens it)."""
         self.engine = engine
         self._post = post
+        self._post_link = post_link
 
     def starting(self, role: Role) -> Notice:
         return Notice(f"Signing in to the AWS console as role '{role.name}'…", title="AWS console")
 
     def sign_in(self, role: Role, *, mfa_code: str | None) -> None:
         """Assume `role` if needed (a new session is reported as any other), then make its login link."""
-        engine, post = self.engine, self._post
+        engine, post, post_link = self.engine, self._post, self._post_link
         try:
             target = role_target(role)
             if mfa_code is None and engine.needs_mfa_code(role):
-                post(ConsoleNeedsMfa(role.name, engine.mfa_root(role).mfa_serial or ""))
+                post_link(ConsoleNeedsMfa(role.name, engine.mfa_root(role).mfa_serial or ""))
                 return
             outcome = engine.assume(role, mfa_code=mfa_code)
             session = outcome.session
-            if not outcome.reused:
+            kept = engine.took([role])
+            warnings = (*outcome.warnings, *([kept] if kept else []))
+            if not outcome.reused or kept:
                 post(
                     SessionStarted(
-                        role.name, session.expiration, session.assumed_role_arn, warnings=outcome.warnings
+                        role.name,
+                        session.expiration,
+                        session.assumed_role_arn,
+                        reused=outcome.reused,
+                        warnings=warnings,
+                        region=session.region,
                     )
                 )
+            if session.region and session.region != target.region:  # the session's own region
+                target = role_target(role, region=session.region)
             login = sign_in_as_role(engine, role, session, target)
         except StsuiError as error:
-            post(ConsoleFailed(role.name, error.message, aws_code(error)))
+            post_link(ConsoleFailed(role.name, error.message, aws_code(error)))
             return
-        post(ConsoleReady(role.name, login.url, login.summary()))
+        post_link(ConsoleReady(role.name, login.url, login.summary()))
 
     def ready(self, fact: ConsoleReady) -> Notice:
         """Said once the link is opened: whose console, where and for how long (never the link)."""
