@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         answered = credential_process(arguments)
         if answered is not None:
             return answered
-    if arguments[:1] == ["prompt"] or "shell-roles" in arguments:  # every prompt, every Tab: stdlib only
+    if "prompt" in arguments[:3] or "shell-roles" in arguments:  # every prompt, every Tab: stdlib only
         from stsui.cli.quick_shell import answer
 
         answered = answer(arguments)

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 
 from stsui.agent.child import OVERRIDING, ROLE_VARIABLE
 from stsui.cli.confirm import add_yes_option, confirm
+from stsui.cli.quick_shell import COLORS as PROMPT_COLORS
+from stsui.cli.quick_shell import SHELLS as PROMPT_SHELLS
 from stsui.cli.shared import add_mfa_code_option, add_region_option, mfa_code, took, warn
 from stsui.domain.errors import UsageError
 from stsui.domain.exports import SHELLS, quote, session_variables, shell_variable_line, variable_lines
@@ -163,6 +165,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
     cmd = commands.add_parser("prompt", help="the shell's role and time left, for a prompt: prod-admin 42m")
     cmd.add_argument("--format", default=None, help="with {role}, {left}, {profile}; default '{role} {left}'")
+    cmd.add_argument(
+        "--color", choices=PROMPT_COLORS, default="auto", help="in the role's colour (auto: on a terminal)"
+    )
+    cmd.add_argument("--shell", choices=PROMPT_SHELLS, help="wrap the colour escapes for this shell's prompt")
     cmd.set_defaults(handler=cmd_prompt)
 
 
@@ -177,4 +183,4 @@ def cmd_prompt(args: argparse.Namespace) -> int:
     """Run by the full parser only when the fast path (`stsui.cli.quick_shell`) did not answer."""
     from stsui.cli.quick_shell import print_prompt
 
-    return print_prompt(args.format, os.environ)
+    return print_prompt(args.format, os.environ, color=args.color, shell=args.shell, explicit=args.config)

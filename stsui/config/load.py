@@ -30,8 +30,9 @@ from stsui.config.schema import (
 )
 from stsui.domain.durations import format_duration
 from stsui.domain.errors import ConfigError
+from stsui.domain.groups import group_defaults
 from stsui.domain.limits import CHAINED_MAX_DURATION, DEFAULT_DURATION, default_refresh_before
-from stsui.domain.model import Config, Role, group_defaults
+from stsui.domain.model import Config, Role
 from stsui.domain.rules import NAME as ROLE_NAME
 from stsui.domain.rules import NAME_RULE as ROLE_NAME_RULE
 from stsui.domain.rules import profile_name_problem

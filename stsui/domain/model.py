@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from stsui.domain.sso import DiscoveredRole, SsoInstance
 
+from stsui.domain.groups import group_defaults
 from stsui.domain.limits import (
     DEFAULT_CONSOLE_DURATION,
     DEFAULT_DURATION,
@@ -126,14 +127,6 @@ class Role:
         `[keyring] NAME` for `source_keys` (no profile name has brackets), None for the default chain. MFA
         sessions are kept per base and device."""
         return keyring_base(self.source_keys) if self.source_keys is not None else self.source_profile
-
-
-def group_defaults(
-    defaults: Mapping[str, Any], groups: Mapping[str, Mapping[str, Any]], group: str
-) -> dict[str, Any]:
-    """THE order of a role's settings below its own: its `[groups.NAME]` table's keys over `[defaults]`'
-    (a role's own keys beat both). For the roles file's roles and for those IAM Identity Center finds."""
-    return {**defaults, **groups.get(group, {})} if group else dict(defaults)
 
 
 def keyring_base(name: str) -> str:

@@ -70,6 +70,7 @@ _RULES = (
     "domain/durations.py",
     "domain/sso.py",
     "domain/colors.py",
+    "domain/groups.py",
 )
 """The sources whose rules the cached roles passed: a changed stsui must validate again."""
 

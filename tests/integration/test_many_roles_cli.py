@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import select
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +14,7 @@ import pytest
 from stsui.store.credentials_file import CredentialsFile
 from tests.support.counting_proxy import CountingProxy, counting_proxy
 from tests.support.home import Home
+from tests.support.pseudo_terminal import on_a_terminal
 
 ROLES = """\
 [defaults]
@@ -241,37 +239,8 @@ def test_credential_process_serves_a_confirm_role_without_asking(home: Home, pro
 
 
 def run_on_a_terminal(home: Home, *args: str, answer: bytes) -> tuple[int, str]:
-    """The real program with stdin and stderr on a pseudo-terminal (stdout a pipe, as in `sts`): types
-    `answer` once it asks. Returns the exit code and what the terminal showed."""
-    master, slave = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "stsui", *args],
-        stdin=slave, stdout=subprocess.PIPE, stderr=slave, env=home.env,
-    )  # fmt: skip
-    os.close(slave)
-    shown = b""
-    deadline = time.monotonic() + 60
-    answered = False
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
-            if not answered and b"[y/N]" in shown:
-                os.write(master, answer)
-                answered = True
-        if process.poll() is not None and not ready:
-            break
-    process.wait(timeout=30)
-    assert process.stdout is not None
-    process.stdout.close()
-    os.close(master)
-    return process.returncode, shown.decode(errors="replace")
+    """stdin and stderr on a terminal, stdout a pipe (as in `sts`); `answer` typed once it asks."""
+    return on_a_terminal(args, home.env, answer=answer)
 
 
 def test_a_confirm_role_asks_on_the_terminal_and_y_goes_on(home: Home, proxy: CountingProxy) -> None:
