@@ -9,7 +9,7 @@ from pathlib import Path
 
 from stsui.cli.confirm import confirm
 from stsui.cli.shared import mfa_code, obtain, print_json, role_rows, time_left, took, warn
-from stsui.cli.wiring import load_engine, load_roles_file
+from stsui.cli.wiring import load_engine, load_roles
 from stsui.domain.collector import building
 from stsui.domain.errors import UsageError
 from stsui.domain.limits import CHAINED_MAX_DURATION
@@ -185,26 +185,39 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from stsui.config.importer import append_roles, import_roles, render_roles
+    from stsui.config.importer import append_roles, create_roles_file, import_roles, import_sso, render_roles
+    from stsui.domain.paths import config_path
 
     aws_config = _aws_config_path(args.aws_config)
     try:
         text = aws_config.read_text(encoding="utf-8")
     except OSError as error:
         raise UsageError(f"Cannot read the AWS config file {aws_config}: {error.strerror}.") from None
-    path, existing = load_roles_file(args.config, required=args.write)
-    roles, skipped = import_roles(text, set(existing))
-    for reason in skipped:
+    path = config_path(args.config)
+    config = load_roles(path) if path.exists() else None
+    roles, skipped = import_roles(text, set(config.roles) if config else set())
+    known = config.sso if config else {}
+    instances, sso_skipped = import_sso(text, known, {instance.start_url for instance in known.values()})
+    for reason in [*sso_skipped, *skipped]:
         print(f"stsui: skipped {reason}", file=sys.stderr)
-    if not roles:
-        print(f"No new role profiles in {aws_config}.", file=sys.stderr)
+    if not roles and not instances:
+        print(f"No new role profiles or sso-sessions in {aws_config}.", file=sys.stderr)
         return 0
-    rendered = render_roles(roles)
-    if args.write:
-        append_roles(path, rendered)
-        print(f"Added {len(roles)} role{'s' if len(roles) != 1 else ''} to {path}.")
-    else:
+    rendered = render_roles(roles, instances)
+    if not args.write:
         sys.stdout.write(rendered)
+        return 0
+    if config is None:
+        create_roles_file(path, rendered)
+    else:
+        append_roles(path, rendered)
+    counts = [f"{len(roles)} role{'s' if len(roles) != 1 else ''}"] if roles else []
+    if instances:
+        counts.append(f"{len(instances)} IAM Identity Center instance{'s' if len(instances) != 1 else ''}")
+    done = f"Created {path} with" if config is None else "Added"
+    print(f"{done} {' and '.join(counts)}{'' if config is None else f' to {path}'}.")
+    for name in instances:
+        print(f"Imported sso-session {name} as [sso.{name}]: run 'stsui sso login {name}' to find its roles.")
     return 0
 
 

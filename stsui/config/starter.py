@@ -74,16 +74,22 @@ group = "example"
 
 def write_starter(path: Path) -> None:
     """Write `STARTER_CONFIG` to `path`, creating its directories; never overwrite an existing file."""
+    write_new(path, STARTER_CONFIG, command="stsui init")
+
+
+def write_new(path: Path, text: str, *, command: str = "stsui import --write") -> None:
+    """Create the roles file `path` with `text`, creating its directories; never overwrite an existing
+    file (or follow a dangling link): `command` is named in the refusal."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"Cannot create the directory {path.parent}: {exc.strerror or exc}.") from None
     try:
         with path.open("x", encoding="utf-8") as file:
-            file.write(STARTER_CONFIG)
+            file.write(text)
     except FileExistsError:
         raise ConfigError(
-            f"A roles file already exists at {path}; 'stsui init' will not overwrite it."
+            f"A roles file already exists at {path}; '{command}' will not overwrite it."
         ) from None
     except OSError as exc:
         raise ConfigError(f"Cannot create the roles file {path}: {exc.strerror or exc}.") from None
