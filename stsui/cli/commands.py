@@ -12,6 +12,7 @@ from stsui.cli.shared import mfa_code, obtain, print_json, role_rows, time_left,
 from stsui.cli.wiring import load_engine, load_roles
 from stsui.domain.collector import building
 from stsui.domain.errors import UsageError
+from stsui.domain.frecency import Recents
 from stsui.domain.limits import CHAINED_MAX_DURATION
 from stsui.domain.model import Role, Status
 from stsui.domain.times import rfc3339
@@ -68,6 +69,8 @@ def _print_list(engine: Engine, *, as_json: bool, recent: bool = False) -> int:
                     "role": role.role_short_name,
                     "profile": role.profile,
                     "group": role.group,
+                    "color": role.color,
+                    "confirm": role.confirm,
                     "source_role": role.source_role,
                     **_source(role),
                     "status": str(status),
@@ -171,6 +174,31 @@ def cmd_credential_process(args: argparse.Namespace) -> int:
     outcome = obtain(engine, role, None, may_prompt=False)
     warn(outcome)
     print(credential_process_json(outcome.session))
+    return 0
+
+
+def cmd_pin(args: argparse.Namespace) -> int:
+    """Pin roles (first in recent order, in the TUI and `list --sort recent`), unpin them with `--remove`, or
+    list the pins."""
+    engine = load_engine(args.config)
+    roles = [engine.config.role(name) for name in args.names]  # unknown names: a sentence, exit 2
+    names = [role.name for role in roles]
+
+    def change(recents: Recents) -> Recents:
+        for name in names:
+            if recents.pinned(name) == args.remove:
+                recents = recents.toggled(name)
+        return recents
+
+    recents, warning = engine.recents.update(change) if names else engine.recents.read()
+    if warning:
+        print(f"stsui: warning: {warning}", file=sys.stderr)
+    for name in names:
+        print(f"{name}: {'pinned' if recents.pinned(name) else 'not pinned'}.")
+    if not names:
+        for name in recents.pins:
+            if name in engine.config.roles:
+                print(name)
     return 0
 
 

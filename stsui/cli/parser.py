@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.set_defaults(handler=run.cmd_credential_process)
     cmd.add_argument("name")
 
+    cmd = commands.add_parser("pin", help="pin roles: first in recent order (list them with no NAME)")
+    cmd.set_defaults(handler=run.cmd_pin)
+    cmd.add_argument("names", nargs="*", metavar="NAME")
+    cmd.add_argument("--remove", action="store_true", help="unpin the roles instead")
+
     commands.add_parser("init", help="write a commented starter roles file").set_defaults(
         handler=run.cmd_init
     )

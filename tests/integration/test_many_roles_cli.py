@@ -281,3 +281,18 @@ def test_commands_that_take_a_role_keep_it_and_list_sorts_by_it(home: Home, prox
     state = home.root / ".local" / "state" / "stsui"
     assert oct(os.stat(state).st_mode & 0o777) == "0o700"
     assert oct(os.stat(state / "recents.json").st_mode & 0o777) == "0o600"
+
+
+def test_pin_puts_roles_first_in_recent_order_and_remove_unpins(home: Home, proxy: CountingProxy) -> None:
+    done = home.run("pin", "china", "dev")
+    assert done.returncode == 0 and done.stdout == "china: pinned.\ndev: pinned.\n"
+    assert home.run("pin").stdout == "china\ndev\n"
+    recent = json.loads(home.run("list", "--sort", "recent", "--json").stdout)
+    assert [row["name"] for row in recent][:2] == ["dev", "china"]  # pins in file order (nothing taken)
+    assert (
+        recent[0]["color"] is None and {row["name"]: row["confirm"] for row in recent}["prod-admin"] is True
+    )
+    assert home.run("pin", "--remove", "dev").stdout == "dev: not pinned.\n"
+    assert home.run("pin").stdout == "china\n"
+    unknown = home.run("pin", "nope")
+    assert unknown.returncode == 2 and "No role named 'nope'" in unknown.stderr
