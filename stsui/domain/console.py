@@ -15,7 +15,6 @@ from stsui.domain.errors import UsageError
 from stsui.domain.limits import CHAINED_MAX_DURATION
 from stsui.domain.model import Credentials
 from stsui.domain.printable import printable
-from stsui.domain.regions import partition_of
 
 CONSOLE_MIN_DURATION = 900
 CONSOLE_MAX_DURATION = 43200
@@ -85,6 +84,8 @@ def partition(name: str, who: str) -> Partition:
 def destination_url(where: Partition, region: str, destination: str | None, who: str) -> str:
     """The console page to open: the region's console home, a service's home (`s3`, `ec2`), or a full
     console URL of `where`'s partition. UsageError (nothing sent) for anything else."""
+    from stsui.domain.regions import partition_of  # botocore's data, read only when a console opens
+
     if partition_of(region) != where.name:
         raise UsageError(
             f"Region {printable(region, 40)} is not in the {where.name} partition of {who}; "

@@ -104,7 +104,7 @@ class Summary(Generic[T]):
         """ "Assumed 10 of 12 roles; 2 failed: prod-x: <its sentence> dev-y: <its sentence>" (`why`), or
         "…; 2 failed: prod-x, dev-y." where each failure has a line of its own already."""
         count = len(self.outcomes)
-        done = f"{self.verb} {count - len(self.failed)} of {count} roles"
+        done = f"{self.verb} {count - len(self.failed)} of {count} role{'s' if count != 1 else ''}"
         if not self.failed:
             return f"{done}."
         if not why:

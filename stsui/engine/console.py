@@ -18,7 +18,6 @@ from stsui.domain.console import (
 from stsui.domain.durations import format_duration
 from stsui.domain.errors import UsageError
 from stsui.domain.model import Config, Role, Session
-from stsui.domain.regions import check_region, partition_of
 from stsui.engine.engine import Engine
 
 FEDERATED_NAME_LIMIT = 32
@@ -65,6 +64,8 @@ def role_target(role: Role, *, destination: str | None = None, region: str | Non
     """The console page for `role`: its partition (from `role_arn`), the region (`--region` or the
     session's, checked against that partition; else the role's, else the partition's first) and the
     destination; UsageError before any request when one is wrong."""
+    from stsui.domain.regions import check_region  # botocore's data: read when a console opens
+
     who = f"role '{role.name}'"
     home = partition_of_arn(role.role_arn)
     where = partition(home, who)
@@ -79,6 +80,8 @@ def base_target(
 ) -> ConsoleTarget:
     """The console page for the base identity: the partition of the region (`--region`, `[defaults]`, else
     us-east-1)."""
+    from stsui.domain.regions import check_region, partition_of
+
     who = "the base identity"
     if region is not None:
         check_region(region, partition=partition_of(region), who=who)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from stsui.domain.errors import StsuiError
-from stsui.domain.frecency import Recents
 from stsui.domain.model import Role
 from stsui.engine.bulk import Bulk, MfaDevice, MfaNeed, Progress, renew
 from stsui.tui.display import LONG, Notice
@@ -26,7 +25,6 @@ from stsui.tui.messages import (
     MarkedRunDone,
     MarkedRunProgress,
     Post,
-    RecentsNotSaved,
     SessionForgotten,
     SessionStarted,
     aws_code,
@@ -53,7 +51,8 @@ class Verb:
 ASSUME = Verb("Assuming", Working.ASSUMING, asks="Assume")
 RENEW = Verb("Renewing", Working.RENEWING, fresh=True, asks="Renew")
 FORGET = Verb("Forgetting", Working.FORGETTING)
-VERBS = {verb.doing: verb for verb in (ASSUME, RENEW, FORGET)}
+VERBS = {"assume": ASSUME, "renew": RENEW, "forget": FORGET}
+"""What Enter, `r` and `x` do to the marked roles (the screen names them; this module loads on first use)."""
 
 
 class MarkedRuns:
@@ -142,12 +141,6 @@ class MarkedRuns:
             raise
         self._post(SessionForgotten(role.name, removed=removed, bulk=True))
         return removed
-
-    def save_recents(self, change: Callable[[Recents], Recents], post: Post) -> None:
-        """Apply `change` to the recents file (a worker's body); what could not be saved is a fact."""
-        warning = self.engine.recents.update(change)[1]
-        if warning is not None:
-            post(RecentsNotSaved(warning))
 
     # -- what is said --------------------------------------------------------------------------------------
 

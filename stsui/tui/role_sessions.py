@@ -9,11 +9,13 @@ for each fact calls the method below that applies it, then repaints and shows th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from stsui.domain.durations import format_time_left
 from stsui.domain.errors import NeedsLogin, StsuiError
 from stsui.domain.exports import env_lines
+from stsui.domain.frecency import Recents
 from stsui.domain.model import ProfileEntry, Role, Status
 from stsui.tui.display import LONG, Notice, failure, failure_title, mfa_code_needed
 from stsui.tui.messages import (
@@ -28,6 +30,7 @@ from stsui.tui.messages import (
     MfaSessionsForgotten,
     NoLiveSession,
     Post,
+    RecentsNotSaved,
     RegionChanged,
     RenewalChecked,
     RenewalNeedsMfa,
@@ -199,6 +202,12 @@ class RoleSessions:
             return
         post(RegionChanged(role.name, region, live=moved is not None))
         self.engine.recents.update(lambda recents: recents.used_region(region, self.engine.clock()))
+
+    def save_recents(self, change: Callable[[Recents], Recents], post: Post) -> None:
+        """Apply `change` (a pin, the order) to the recents file; what could not be saved is a fact."""
+        warning = self.engine.recents.update(change)[1]
+        if warning is not None:
+            post(RecentsNotSaved(warning))
 
     def read_credentials_file(self) -> None:
         """Read the roles' profiles again: the file changed on disk."""

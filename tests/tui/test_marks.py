@@ -174,3 +174,22 @@ async def test_without_marks_enter_acts_on_the_highlighted_role_only(rig: Rig) -
         await pilot.press("space", "space", "enter")  # marked, then unmarked again
         await wait_until(pilot, lambda: recorder.of(SessionStarted))
         assert rig.gateway.count("assume_role") == 1 and not recorder.of(MarkedRunDone)
+
+
+async def test_cancelling_a_devices_code_leaves_its_roles_out_of_the_run(shared: Rig) -> None:
+    recorder = Recorder()
+    app = shared.app()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await settle(pilot)
+        await mark(pilot, app, "mfa-ops", "mfa-two", "dev-admin")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: recorder.of(MarkedRunDone))
+        assert [n.message for n in recorder.notifications if n.title == "Marked roles"] == [
+            "Assumed 1 of 1 role."
+        ]
+        assert shared.gateway.count("get_session_token") == 0
+        assert (
+            shared.gateway.count("assume_role") == 1 and shared.gateway.count("assume_role", "dev-admin") == 1
+        )

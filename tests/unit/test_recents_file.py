@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from stsui.domain.frecency import Recents
 from stsui.domain.paths import state_dir
-from stsui.store.recents import SIZE_LIMIT, RecentsFile, encode, recents_file
+from stsui.store.recents import SIZE_LIMIT, NotRecents, RecentsFile, decode, encode, recents_file
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -54,6 +56,11 @@ def test_changes_are_kept_private(store: RecentsFile) -> None:
         b'{"format": 1, "pins": ["\\u001b[2J"]}',
         b'{"format": 1, "takes": [["a", "yesterday"]]}',
         b'{"format": 1, "takes": [["a"]]}',
+        b'{"format": 1, "takes": [["a", true]]}',
+        b'{"format": 1, "pins": [["nested"]]}',
+        b'{"format": 1, "takes": [[{"a": 1}, 1]]}',
+        b'{"format": 1, "takes": [' + b",".join([b'["a", 1]'] * 70) + b', [["x"], 1]]}',
+        b'{"format": 1, "order": "sideways"}',
         b"\xff\xfe",
     ],
 )
@@ -127,3 +134,23 @@ def test_processes_writing_at_once_lose_nothing(store: RecentsFile) -> None:
     assert sorted(name for name, _ in recents.takes) == sorted(
         f"w{n}-{i}" for n in range(4) for i in range(25)
     )
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@given(
+    st.fixed_dictionaries(
+        {"format": st.just(1)}, optional={k: JSON for k in ("pins", "takes", "regions", "order")}
+    )
+)
+def test_any_json_is_a_recents_file_or_set_aside_never_a_crash(data: dict[str, object]) -> None:
+    try:
+        recents = decode(json.dumps(data).encode())
+    except NotRecents:
+        return
+    assert decode(encode(recents)) == recents

@@ -35,7 +35,6 @@ from stsui.tui.commands import StsuiCommands
 from stsui.tui.console_sign_in import ConsoleSignIn
 from stsui.tui.display import Notice, bug, display_path, tell
 from stsui.tui.identity_center import IdentityCenter
-from stsui.tui.marked_runs import ASSUME, FORGET, RENEW
 from stsui.tui.renewals import MfaDevice, RenewalPolicy
 from stsui.tui.role_sessions import RoleSessions
 from stsui.tui.screens.confirm import confirm_first
@@ -266,7 +265,7 @@ class RolesScreen(Screen[None]):
         return self.role_list.find(query)
 
     def action_assume(self) -> None:
-        if not self.role_list.act_on_marked(ASSUME) and (role := self._highlighted_role()) is not None:
+        if not self.role_list.act_on_marked("assume") and (role := self._highlighted_role()) is not None:
             self.assume_role(role.name)
 
     def action_use_in_shell(self) -> None:
@@ -280,11 +279,11 @@ class RolesScreen(Screen[None]):
             confirm_first(self.app, [role], "Use in this shell", go)
 
     def action_renew(self) -> None:
-        if not self.role_list.act_on_marked(RENEW) and (role := self._highlighted_role()) is not None:
+        if not self.role_list.act_on_marked("renew") and (role := self._highlighted_role()) is not None:
             self.assume_role(role.name, fresh=True)
 
     def action_forget(self) -> None:
-        if not self.role_list.act_on_marked(FORGET) and (role := self._highlighted_role()) is not None:
+        if not self.role_list.act_on_marked("forget") and (role := self._highlighted_role()) is not None:
             job = partial(self.sessions.forget, role)
             self._begin(role.name, Working.FORGETTING, job, description="forget a session")
 

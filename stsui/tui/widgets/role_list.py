@@ -19,6 +19,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -26,12 +27,9 @@ from textual.containers import Vertical
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from stsui.domain.arns import partition_of_arn
-from stsui.domain.frecency import Recents, recent_regions
+from stsui.domain.frecency import Recents
 from stsui.domain.model import Role
-from stsui.domain.regions import regions_of
 from stsui.tui.display import LONG, Notice, bug, tell
-from stsui.tui.marked_runs import MarkedRuns, Verb
 from stsui.tui.messages import (
     MarkedRunDone,
     MarkedRunProgress,
@@ -42,10 +40,15 @@ from stsui.tui.messages import (
 )
 from stsui.tui.role_filter import FILTER_ID, RoleFilter, View, index
 from stsui.tui.role_sessions import RoleSessions
+
+if TYPE_CHECKING:
+    from stsui.tui.marked_runs import MarkedRuns, Verb
 from stsui.tui.screens.confirm import ConfirmScreen
 from stsui.tui.screens.mfa import MfaScreen
-from stsui.tui.screens.region import RegionScreen
 from stsui.tui.widgets.role_table import RoleTable
+
+INDEX = "index"
+"""The index worker's group."""
 
 
 class RoleList(Vertical):
@@ -59,7 +62,8 @@ class RoleList(Vertical):
         self.sessions = sessions
         self._clock: Callable[[], datetime] = sessions.engine.clock
         self.role_filter = RoleFilter(book, self._clock)
-        self.runs = MarkedRuns(sessions.engine, post, self.post_message)
+        self._post_row = post
+        self._runs: MarkedRuns | None = None
         self._empty_text = empty_text
         self._sub_title: str | None = None
         """The header's subtitle while a run over the marked roles shows its progress there."""
@@ -90,7 +94,7 @@ class RoleList(Vertical):
     def index_roles(self) -> None:
         """Decode and index every role (again, after the roles were replaced) off the event loop."""
         job = partial(index, self.role_filter.reindex(), self.post_message)
-        self.run_worker(job, group="index", description="index the roles", exit_on_error=False, thread=True)
+        self.run_worker(job, group=INDEX, description="index the roles", exit_on_error=False, thread=True)
 
     def rebuild(self, *, keep: str | None) -> None:
         """The book's roles were replaced (with the filter cleared): index them, and show every one (the
@@ -105,11 +109,13 @@ class RoleList(Vertical):
             self._filter_if_waiting()
 
     @on(Worker.StateChanged)
-    def _index_failed(self, event: Worker.StateChanged) -> None:
-        """A bug in the index worker: said, and the filter works without the index."""
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """A bug in one of this list's workers, said; the filter then works without the index, a run over
+        the marked roles has ended."""
         if event.state is WorkerState.ERROR:
-            self.role_filter.index_failed()
-            self._filter_if_waiting()
+            if event.worker.group == INDEX:
+                self.role_filter.index_failed()
+                self._filter_if_waiting()
             tell(self, bug(event.worker.description, event.worker.error))
 
     @on(events.Unmount)
@@ -197,7 +203,7 @@ class RoleList(Vertical):
         """Apply `change` here at once, and to the recents file in a worker (where other runs' changes are
         kept too)."""
         self.book.take_recents(change(self.book.recents))
-        self._work(partial(self.runs.save_recents, change, self.post_message), "save the pins")
+        self._work(partial(self.sessions.save_recents, change, self.post_message), "save the pins")
 
     def _work(self, job: Callable[[], None], description: str) -> None:
         self.run_worker(job, group="role-list", description=description, exit_on_error=False, thread=True)
@@ -210,6 +216,11 @@ class RoleList(Vertical):
 
     def pick_region(self) -> None:
         """The region picker for the highlighted role: its partition's regions, the ones used lately first."""
+        from stsui.domain.arns import partition_of_arn
+        from stsui.domain.frecency import recent_regions
+        from stsui.domain.regions import regions_of
+        from stsui.tui.screens.region import RegionScreen
+
         name = self.table.highlighted
         if name is None:
             return
@@ -249,12 +260,24 @@ class RoleList(Vertical):
 
     # -- acting on the marked roles --------------------------------------------------------------------------
 
-    def act_on_marked(self, verb: Verb) -> bool:
-        """Run `verb` over every marked role (those not busy), in the order shown; False when none is
-        marked."""
-        names = [name for name in self.book.ordered(self._clock()) if name in self.book.marked]
-        if not names:
+    @property
+    def runs(self) -> MarkedRuns:
+        """Runs over the marked roles (loaded with the first one: the first frame does without)."""
+        if self._runs is None:
+            from stsui.tui.marked_runs import MarkedRuns
+
+            self._runs = MarkedRuns(self.sessions.engine, self._post_row, self.post_message)
+        return self._runs
+
+    def act_on_marked(self, key: str) -> bool:
+        """Run what `key` ("assume", "renew", "forget") does over every marked role (those not busy), in
+        the order shown; False when none is marked."""
+        if not self.book.marked:
             return False
+        names = [name for name in self.book.ordered(self._clock()) if name in self.book.marked]
+        from stsui.tui.marked_runs import VERBS
+
+        verb = VERBS[key]
         if self.runs.running:
             tell(self, Notice("A run over the marked roles is under way; wait for it to finish."))
         else:
@@ -278,11 +301,19 @@ class RoleList(Vertical):
                 code = await self.app.push_screen_wait(MfaScreen(who, need.serial))
                 if code:
                     codes[need.device] = code
+                else:  # cancelled: the roles of that device sit this run out
+                    roles = [role for role in roles if role not in need.roles]
+            if not roles:
+                return
             for role in roles:
                 self.book.begin(role.name, verb.working)
             self.table.update_rows(self._clock())
             regions = {role.name: choice for role in roles if (choice := self.book[role.name].region_choice)}
-            await asyncio.to_thread(self.runs.run, verb, roles, codes, regions)
+            try:
+                await asyncio.to_thread(self.runs.run, verb, roles, codes, regions)
+            finally:  # each role's fact says how it went; a bug in the run leaves no row "assuming…"
+                for role in roles:
+                    self.book.finish(role.name)
         finally:
             self.runs.running = False
 
