@@ -120,6 +120,7 @@ def clean_environment(sandbox_root: Path, endpoint: str) -> dict[str, str]:
         XDG_CONFIG_HOME=str(home / ".config"),
         XDG_CACHE_HOME=str(home / ".cache"),
         XDG_DATA_HOME=str(home / ".local" / "share"),
+        XDG_STATE_HOME=str(home / ".local" / "state"),
         AWS_SHARED_CREDENTIALS_FILE=str(home / ".aws" / "credentials"),
         AWS_CONFIG_FILE=str(home / ".aws" / "config"),
         AWS_ENDPOINT_URL_STS=endpoint,
@@ -130,8 +131,28 @@ def clean_environment(sandbox_root: Path, endpoint: str) -> dict[str, str]:
     return env
 
 
+PINS, TAKES = 200, 10_000
+"""Every TUI and `list` sandbox holds what a year of use leaves: 200 pins and a full history of takes."""
+
+
+def write_recents(sandbox: Sandbox, roles: int, now: datetime) -> None:
+    """`PINS` pins (spread over the roles; those past `roles` are names the file no longer has) and
+    `TAKES` takes of up to 2,000 roles over the last week, as stsui's recents file keeps them."""
+    step = max(roles // PINS, 1)
+    pins = [role_name(1 + index * step) for index in range(PINS)]
+    taken = min(roles, 2_000)
+    stamp = int(now.timestamp())
+    takes = [[role_name(1 + (index * 7919) % taken), stamp - index * 60] for index in range(TAKES)][::-1]
+    data = {"format": 1, "pins": pins, "takes": takes, "regions": [], "order": "recent"}
+    state = sandbox.home / ".local" / "state" / "stsui"
+    state.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (state / "recents.json").write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+    (state / "recents.json").chmod(0o600)
+
+
 def make_sandbox(root: Path, endpoint: str, roles: int, sessions: int = 0) -> Sandbox:
-    """A fresh home under `root` with `roles` roles and `sessions` live stsui sessions (the first ones)."""
+    """A fresh home under `root` with `roles` roles, `sessions` live stsui sessions (the first ones), and
+    200 pins and 10,000 takes in its recents file (`write_recents`)."""
     shutil.rmtree(root, ignore_errors=True)
     sandbox = Sandbox(root, clean_environment(root, endpoint))
     for directory in (sandbox.credentials.parent, sandbox.roles_file.parent, sandbox.cache):
@@ -143,6 +164,7 @@ def make_sandbox(root: Path, endpoint: str, roles: int, sessions: int = 0) -> Sa
     if sessions:
         with sandbox.credentials.open("a", encoding="utf-8") as out:
             out.writelines(_session_section(index, now) for index in range(1, sessions + 1))
+    write_recents(sandbox, roles, now)
     rows = [_row(index, now, live=index <= sessions) for index in range(1, roles + 1)]
     sandbox.rows_file.write_text(json.dumps(rows), encoding="utf-8")
     return sandbox

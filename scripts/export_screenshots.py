@@ -2,7 +2,8 @@
 
 The clock is frozen, so the countdowns show chosen values: sessions are assumed first, then the clock is
 moved on so they read fine (green), under 15 minutes (yellow), under 5 minutes (red) and expired.
-Writes screenshots/main.svg, filter.svg, mfa.svg and help.svg, then checks that no secret made it in.
+Writes screenshots/main.svg, filter.svg, mfa.svg, help.svg, marks.svg (colours, a pin, marks, a session in
+another region), confirm.svg and region.svg, then checks that no secret made it in.
 
     python scripts/export_screenshots.py [OUTPUT_DIR]
 """
@@ -18,7 +19,9 @@ from stsui.cli.demo import demo_engine, demo_environment
 from stsui.domain.model import Credentials, Session
 from stsui.store.credentials_file import CredentialsFile
 from stsui.tui.app import StsuiApp
+from stsui.tui.screens.confirm import ConfirmScreen
 from stsui.tui.screens.mfa import MfaScreen
+from stsui.tui.screens.region import RegionScreen
 
 SIZE = (120, 34)
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +38,7 @@ class FrozenClock:
         self.now += timedelta(seconds=seconds)
 
 
-def prepare(app_clock: FrozenClock, demo_credentials: Path, engine_assume) -> None:  # type: ignore[no-untyped-def]
+def prepare(app_clock: FrozenClock, demo_credentials: Path, engine_assume, move_region) -> None:  # type: ignore[no-untyped-def]
     """Sessions in every state the table shows."""
     engine_assume("prod-admin")
     engine_assume("prod-deploy")  # chained through prod-admin
@@ -49,6 +52,7 @@ def prepare(app_clock: FrozenClock, demo_credentials: Path, engine_assume) -> No
         Session("dev-billing", expired, "arn:aws:sts::333333333333:assumed-role/BillingViewer/demo"),
     )
     app_clock.step(12 * 60)  # staging-admin: 13 min left, dev-admin: 3 min left
+    move_region("staging-admin", "us-west-2")  # a session in another region than its role's
 
 
 async def settle(app: StsuiApp, pilot) -> None:  # type: ignore[no-untyped-def]
@@ -78,12 +82,9 @@ async def shoot(app: StsuiApp, out: Path) -> list[Path]:
 
         app.roles.table.go_to("security-audit")
         await pilot.press("enter")
-        for _ in range(50):
-            if isinstance(app.screen, MfaScreen):
-                break
-            await settle(app, pilot)
-        else:
-            raise SystemExit("The MFA prompt did not open.")
+        await wait_for(app, pilot, ConfirmScreen)  # production asks first
+        await pilot.press("y")
+        await wait_for(app, pilot, MfaScreen)
         await pilot.press("1", "2", "3")
         await settle(app, pilot)
         save("mfa.svg")
@@ -93,7 +94,42 @@ async def shoot(app: StsuiApp, out: Path) -> list[Path]:
         await pilot.press("question_mark")
         await settle(app, pilot)
         save("help.svg")
+        await pilot.press("escape")
+        await settle(app, pilot)
+
+        app.roles.table.go_to("dev-admin")
+        await pilot.press("p")  # pinned: first in recent order
+        for name in ("staging-admin", "staging-readonly"):
+            app.roles.table.go_to(name)
+            await pilot.press("space")
+        app.roles.table.go_to("prod-readonly")
+        await settle(app, pilot)
+        save("marks.svg")
+        await pilot.press("minus")
+
+        app.roles.table.go_to("prod-admin")
+        await pilot.press("enter")
+        await wait_for(app, pilot, ConfirmScreen)
+        save("confirm.svg")
+        await pilot.press("escape")
+        await settle(app, pilot)
+
+        app.roles.table.go_to("staging-admin")
+        await pilot.press("g")
+        await wait_for(app, pilot, RegionScreen)
+        await pilot.press(*"us")
+        await settle(app, pilot)
+        save("region.svg")
     return saved
+
+
+async def wait_for(app: StsuiApp, pilot, screen: type) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(50):
+        if isinstance(app.screen, screen):
+            await settle(app, pilot)
+            return
+        await settle(app, pilot)
+    raise SystemExit(f"The {screen.__name__} did not open.")
 
 
 def secrets_in(credentials: Path, cache: Path) -> set[str]:
@@ -120,7 +156,10 @@ def main(argv: list[str]) -> int:
         def assume(name: str, duration: int | None = None) -> None:
             engine.assume(engine.config.roles[name], duration=duration)
 
-        prepare(clock, demo.credentials, assume)
+        def move(name: str, region: str) -> None:
+            engine.set_region(engine.config.roles[name], region)
+
+        prepare(clock, demo.credentials, assume, move)
         saved = asyncio.run(shoot(StsuiApp(engine, tick_every=None), out))
         secrets = secrets_in(demo.credentials, demo.cache)
     if not secrets:

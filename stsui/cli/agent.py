@@ -9,7 +9,8 @@ import signal
 import sys
 import threading
 
-from stsui.cli.shared import add_mfa_code_option, add_port_option, obtain, warn
+from stsui.cli.confirm import add_yes_option, confirm
+from stsui.cli.shared import add_mfa_code_option, add_port_option, add_region_option, obtain, took, warn
 from stsui.cli.wiring import load_engine
 from stsui.domain.errors import UsageError
 
@@ -29,11 +30,15 @@ def cmd_exec(args: argparse.Namespace) -> int:
         )
     engine = load_engine(args.config)
     role = engine.config.role(args.name)
-    outcome = obtain(engine, role, args.mfa_code)
+    chosen = None if args.region is None else engine.check_region(role, args.region)
+    confirm([role], verb="run a command as", yes=args.yes)
+    outcome = obtain(engine, role, args.mfa_code, region=chosen)
     warn(outcome)
+    took(engine, [role])
+    region = outcome.session.region
     engine.codes.terminal = False  # from now on the terminal is the command's (renewals run beside it)
     if args.no_server:
-        env = keys_environment(os.environ, role.name, outcome.session.credentials, role.region)
+        env = keys_environment(os.environ, role.name, outcome.session.credentials, region)
         return run_child(command, env)
 
     from stsui.agent.config_copy import make_config_copy
@@ -48,9 +53,9 @@ def cmd_exec(args: argparse.Namespace) -> int:
         agent = Agent(engine, roles={role.name}, register=False, needs_you=NeedsYou(cache_dir()))
         agent.start()
         cleanup.callback(agent.stop)
-        copy = cleanup.enter_context(make_config_copy(runtime_dir(), aws_config_path(), role.region))
+        copy = cleanup.enter_context(make_config_copy(runtime_dir(), aws_config_path(), region))
         url = agent.route(role.name)
-        env = server_environment(os.environ, role.name, url, agent.token, role.region, copy)
+        env = server_environment(os.environ, role.name, url, agent.token, region, copy)
         return run_child(command, env)
 
 
@@ -92,7 +97,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     cmd = commands.add_parser("exec", help="run a command with a role's session, renewed while it runs")
     cmd.add_argument("name", help="the role's name in the roles file")
     cmd.add_argument("--no-server", action="store_true", help="pass plain keys in the environment instead")
+    add_region_option(cmd, "the command's")
     add_mfa_code_option(cmd)
+    add_yes_option(cmd)
     cmd.add_argument("--force", action="store_true", help="run even inside another 'stsui exec'")
     cmd.epilog = "The command follows '--': stsui exec NAME [OPTIONS] -- COMMAND [ARG...]."
     cmd.set_defaults(handler=cmd_exec)

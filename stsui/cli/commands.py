@@ -5,24 +5,18 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-from datetime import datetime
 from pathlib import Path
 
-from stsui.cli.shared import mfa_code, obtain, print_json, role_rows, warn
-from stsui.cli.wiring import load_engine, load_roles_file
+from stsui.cli.confirm import confirm
+from stsui.cli.shared import mfa_code, obtain, print_json, role_rows, time_left, took, warn
+from stsui.cli.wiring import load_engine, load_roles
 from stsui.domain.collector import building
-from stsui.domain.errors import NeedsLogin, NeedsMfa, UsageError
-from stsui.domain.limits import CHAINED_MAX_DURATION, MAX_DURATION, MIN_DURATION
+from stsui.domain.errors import UsageError
+from stsui.domain.frecency import Recents
+from stsui.domain.limits import CHAINED_MAX_DURATION
 from stsui.domain.model import Role, Status
 from stsui.domain.times import rfc3339
-from stsui.engine.engine import Assumed, Engine, Failed
-
-
-def _time_left(expires_at: datetime | None, now: datetime) -> str:
-    from stsui.domain.durations import format_time_left
-
-    return "" if expires_at is None else format_time_left((expires_at - now).total_seconds())
-
+from stsui.engine.engine import Engine
 
 # -- commands --------------------------------------------------------------------------------------------
 
@@ -47,11 +41,23 @@ def cmd_list(args: argparse.Namespace) -> int:
 
         return print_all(engine, as_json=args.json)
     with building():
-        return _print_list(engine, as_json=args.json)
+        return _print_list(engine, as_json=args.json, recent=args.sort == "recent")
 
 
-def _print_list(engine: Engine, *, as_json: bool) -> int:
-    rows = role_rows(engine)
+def _recent_order(engine: Engine) -> list[str]:
+    """The roles' names as `--sort recent` (and the TUI's "recent first") lists them."""
+    from stsui.domain.frecency import recent_order
+    from stsui.domain.roster import Roster
+
+    recents, warning = engine.recents.read()
+    if warning:
+        print(f"stsui: warning: {warning}", file=sys.stderr)
+    roster = Roster.of(engine.config.roles)
+    return recent_order(roster.names, recents, engine.clock(), roster.position, roster)
+
+
+def _print_list(engine: Engine, *, as_json: bool, recent: bool = False) -> int:
+    rows = role_rows(engine, _recent_order(engine) if recent else None)
     now = engine.clock()
     if as_json:
         print_json(
@@ -63,6 +69,8 @@ def _print_list(engine: Engine, *, as_json: bool) -> int:
                     "role": role.role_short_name,
                     "profile": role.profile,
                     "group": role.group,
+                    "color": role.color,
+                    "confirm": role.confirm,
                     "source_role": role.source_role,
                     **_source(role),
                     "status": str(status),
@@ -77,7 +85,7 @@ def _print_list(engine: Engine, *, as_json: bool) -> int:
         return 0
     table = [("NAME", "ACCOUNT", "ROLE", "PROFILE", "STATUS", "LEFT")]
     table += [
-        (r.name, r.account, r.role_short_name, r.profile, _status_text(r, s), _time_left(e, now) if e else "")
+        (r.name, r.account, r.role_short_name, r.profile, _status_text(r, s), time_left(e, now))
         for r, s, e in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
@@ -134,51 +142,6 @@ def _source(role: Role) -> dict[str, object]:
     }
 
 
-def cmd_assume(args: argparse.Namespace) -> int:
-    engine = load_engine(args.config)
-    role = engine.config.role(args.name)
-    duration = None
-    if args.duration is not None:
-        from stsui.domain.durations import format_duration, parse_duration
-
-        try:
-            duration = parse_duration(args.duration)
-        except ValueError as error:
-            raise UsageError(f"--duration {args.duration!r} is not a duration: {error}") from None
-        if not MIN_DURATION <= duration <= MAX_DURATION:
-            raise UsageError(
-                f"--duration must be between {format_duration(MIN_DURATION)} and "
-                f"{format_duration(MAX_DURATION)} ({MIN_DURATION}-{MAX_DURATION} s), not {duration} s."
-            )
-    if args.profile is not None and not args.force:
-        from stsui.cli.profiles import refuse_a_synced_profile
-
-        refuse_a_synced_profile(args.profile)
-    engine.check_profile(role, role.profile if args.profile is None else args.profile, force=args.force)
-    code = mfa_code(engine, role, args.mfa_code, fresh=duration is not None)
-    outcome = engine.assume(role, mfa_code=code, duration=duration, profile=args.profile, force=args.force)
-    warn(outcome)
-    session = outcome.session
-    if args.json:
-        print_json(
-            {
-                "name": role.name,
-                "profile": outcome.profile,
-                "assumed_role_arn": session.assumed_role_arn,
-                "expires_at": rfc3339(session.expiration),
-                "reused": outcome.reused,
-            }
-        )
-        return 0
-    left = _time_left(session.expiration, engine.clock())
-    how = "reused a session with" if outcome.reused else "new session,"
-    print(
-        f"{role.name}: wrote profile '{outcome.profile}' as {session.assumed_role_arn} "
-        f"({how} {left} left, until {rfc3339(session.expiration)})"
-    )
-    return 0
-
-
 def cmd_whoami(args: argparse.Namespace) -> int:
     engine = load_engine(args.config, required=False)
     identity = engine.base_identity(args.profile)
@@ -194,8 +157,11 @@ def cmd_env(args: argparse.Namespace) -> int:
 
     engine = load_engine(args.config)
     role = engine.config.role(args.name)
-    outcome = engine.obtain(role, mfa_code=mfa_code(engine, role, args.mfa_code))
+    region = None if args.region is None else engine.check_region(role, args.region)
+    confirm([role], verb="export the keys of", yes=args.yes)
+    outcome = engine.obtain(role, mfa_code=mfa_code(engine, role, args.mfa_code), region=region)
     warn(outcome)
+    took(engine, [role])
     sys.stdout.write(env_lines(outcome.session, args.shell))
     return 0
 
@@ -211,62 +177,28 @@ def cmd_credential_process(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_refresh(args: argparse.Namespace) -> int:
+def cmd_pin(args: argparse.Namespace) -> int:
+    """Pin roles (first in recent order, in the TUI and `list --sort recent`), unpin them with `--remove`, or
+    list the pins."""
     engine = load_engine(args.config)
-    roles = [engine.config.role(name) for name in args.names] if args.names else None
-    outcomes = engine.refresh(roles)
-    for outcome in outcomes:
-        if isinstance(outcome, Assumed):
-            warn(outcome)
-    if args.json:
-        print_json([_renewal_json(o) for o in outcomes])
-    else:
-        if not outcomes:
-            print("Nothing is due: every session stsui holds has more than its renewal window left.")
-        for o in outcomes:
-            if isinstance(o, Assumed):
-                left = _time_left(o.session.expiration, engine.clock())
-                print(f"{o.role.name}: renewed profile '{o.profile}' ({left} left)")
-            else:
-                print(f"stsui: {o.error}", file=sys.stderr)
-    return 1 if any(isinstance(o, Failed) for o in outcomes) else 0
+    roles = [engine.config.role(name) for name in args.names]  # unknown names: a sentence, exit 2
+    names = [role.name for role in roles]
 
+    def change(recents: Recents) -> Recents:
+        for name in names:
+            if recents.pinned(name) == args.remove:
+                recents = recents.toggled(name)
+        return recents
 
-def _renewal_json(outcome: Assumed | Failed) -> dict[str, object]:
-    if isinstance(outcome, Assumed):
-        return {
-            "name": outcome.role.name,
-            "ok": True,
-            "profile": outcome.profile,
-            "expires_at": rfc3339(outcome.session.expiration),
-            "error": None,
-            "needs_mfa": False,
-            "needs_login": False,
-        }
-    return {
-        "name": outcome.role.name,
-        "ok": False,
-        "profile": None,
-        "expires_at": None,
-        "error": str(outcome.error),
-        "needs_mfa": isinstance(outcome.error, NeedsMfa),
-        "needs_login": isinstance(outcome.error, NeedsLogin),
-    }
-
-
-def cmd_forget(args: argparse.Namespace) -> int:
-    if args.name is None and not args.mfa:
-        raise UsageError("forget needs a role NAME, or --mfa to drop the cached MFA sessions.")
-    engine = load_engine(args.config, required=args.name is not None)
-    if args.mfa:
-        count = engine.forget_mfa()
-        print(f"Dropped {count} cached MFA session{'s' if count != 1 else ''}.")
-    if args.name is not None:
-        role = engine.config.role(args.name)
-        if engine.forget(role):
-            print(f"{role.name}: removed profile '{role.profile}' from {engine.store.path}.")
-        else:
-            print(f"{role.name}: profile '{role.profile}' is not in {engine.store.path}; nothing to remove.")
+    recents, warning = engine.recents.update(change) if names else engine.recents.read()
+    if warning:
+        print(f"stsui: warning: {warning}", file=sys.stderr)
+    for name in names:
+        print(f"{name}: {'pinned' if recents.pinned(name) else 'not pinned'}.")
+    if not names:
+        for name in recents.pins:
+            if name in engine.config.roles:
+                print(name)
     return 0
 
 
@@ -281,26 +213,39 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from stsui.config.importer import append_roles, import_roles, render_roles
+    from stsui.config.importer import append_roles, create_roles_file, import_roles, import_sso, render_roles
+    from stsui.domain.paths import config_path
 
     aws_config = _aws_config_path(args.aws_config)
     try:
         text = aws_config.read_text(encoding="utf-8")
     except OSError as error:
         raise UsageError(f"Cannot read the AWS config file {aws_config}: {error.strerror}.") from None
-    path, existing = load_roles_file(args.config, required=args.write)
-    roles, skipped = import_roles(text, set(existing))
-    for reason in skipped:
+    path = config_path(args.config)
+    config = load_roles(path) if path.exists() else None
+    roles, skipped = import_roles(text, set(config.roles) if config else set())
+    known = config.sso if config else {}
+    instances, sso_skipped = import_sso(text, known, {instance.start_url for instance in known.values()})
+    for reason in [*sso_skipped, *skipped]:
         print(f"stsui: skipped {reason}", file=sys.stderr)
-    if not roles:
-        print(f"No new role profiles in {aws_config}.", file=sys.stderr)
+    if not roles and not instances:
+        print(f"No new role profiles or sso-sessions in {aws_config}.", file=sys.stderr)
         return 0
-    rendered = render_roles(roles)
-    if args.write:
-        append_roles(path, rendered)
-        print(f"Added {len(roles)} role{'s' if len(roles) != 1 else ''} to {path}.")
-    else:
+    rendered = render_roles(roles, instances)
+    if not args.write:
         sys.stdout.write(rendered)
+        return 0
+    if config is None:
+        create_roles_file(path, rendered)
+    else:
+        append_roles(path, rendered)
+    counts = [f"{len(roles)} role{'s' if len(roles) != 1 else ''}"] if roles else []
+    if instances:
+        counts.append(f"{len(instances)} IAM Identity Center instance{'s' if len(instances) != 1 else ''}")
+    done = f"Created {path} with" if config is None else "Added"
+    print(f"{done} {' and '.join(counts)}{'' if config is None else f' to {path}'}.")
+    for name in instances:
+        print(f"Imported sso-session {name} as [sso.{name}]: run 'stsui sso login {name}' to find its roles.")
     return 0
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stsui.cli.shared import add_mfa_code_option, obtain, warn
+from stsui.cli.confirm import add_yes_option, confirm
+from stsui.cli.shared import add_mfa_code_option, add_region_option, obtain, took, warn
 from stsui.cli.wiring import load_engine
 from stsui.domain.errors import StsuiError, UsageError
 
@@ -27,9 +28,12 @@ def cmd_console(args: argparse.Namespace) -> int:
         role = engine.config.role(args.name)
         target = role_target(role, destination=args.destination, region=args.region)
         federation_endpoint(target.partition)
+        confirm([role], verb="open the console of", yes=args.yes)
         outcome = obtain(engine, role, args.mfa_code)
         warn(outcome)
-        assert outcome.session is not None
+        took(engine, [role])
+        if args.region is None and outcome.session.region:  # the session's own region, when it has one
+            target = role_target(role, destination=args.destination, region=outcome.session.region)
         login = sign_in_as_role(engine, role, outcome.session, target)
     if args.print:
         print(login.url)
@@ -72,8 +76,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="URL|SERVICE",
         help="a console URL or a service name like s3, ec2 (default: the console home)",
     )
-    cmd.add_argument("--region", help="the console's region (default: the role's)")
+    add_region_option(cmd, "the console's")
     add_mfa_code_option(cmd)
+    add_yes_option(cmd)
     cmd.add_argument(
         "--base",
         action="store_true",

@@ -97,6 +97,7 @@ def demo_environment() -> Iterator[DemoEnvironment]:
             "HOME": str(home),
             "XDG_CONFIG_HOME": str(home / ".config"),
             "XDG_CACHE_HOME": str(cache),
+            "XDG_STATE_HOME": str(home / ".local" / "state"),  # the demo's pins and history are its own
             "STSUI_CONFIG": str(roles_path),
             "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
             "AWS_CONFIG_FILE": str(aws_config),

@@ -34,27 +34,42 @@ PROMPT_FORMAT = "--format"
 PROMPT_SHELL = "--shell"
 PROMPT_SHELLS = ("bash", "zsh")
 """`stsui prompt --shell`: the shell whose prompt shows the output, so that what the shell would expand in it
-is escaped (zsh: `%`). Without it, the output is plain text (starship, fish, tmux)."""
-PROMPT_OPTIONS = (PROMPT_FORMAT, PROMPT_SHELL)
-"""The prompt's options; each takes a value."""
+is escaped (zsh: `%`) and colour escapes are wrapped for its line editor (`\\[ \\]`, `%{ %}`). Without it,
+the output is plain text (starship, fish, tmux)."""
+PROMPT_COLOR = "--color"
+PROMPT_COLORS = ("auto", "always", "never")
+"""`stsui prompt --color`: auto colours only when stdout is a terminal (a prompt's `$(stsui prompt)` is a
+pipe: give `--color always` there)."""
+PROMPT_CHOICES: dict[str, tuple[str, ...] | None] = {
+    PROMPT_FORMAT: None,
+    PROMPT_SHELL: PROMPT_SHELLS,
+    PROMPT_COLOR: PROMPT_COLORS,
+}
+"""The prompt's options (each takes a value) and the values each allows (None: any)."""
 
 
-def plain_prompt(argv: Sequence[str]) -> dict[str, str] | None:
-    """The options given to exactly `prompt [--format F] [--shell bash|zsh]` (each at most once, in either
-    order, as `--opt V` or `--opt=V`), keyed by option; None for anything else, which the parser reads."""
-    if argv[:1] != [PROMPT]:
+def plain_prompt(argv: Sequence[str]) -> tuple[str | None, dict[str, str]] | None:
+    """(the --config value or None, the options) of exactly `[--config PATH] prompt [--format F]
+    [--shell bash|zsh] [--color auto|always|never]` (each at most once, in any order, as `--opt V` or
+    `--opt=V`), options keyed by name; None for anything else, which the parser reads."""
+    args = list(argv)
+    explicit = None
+    if args[:1] == [CONFIG_OPTION] and len(args) >= 2 and not args[1].startswith("-"):
+        explicit, args = args[1], args[2:]
+    if args[:1] != [PROMPT]:
         return None
     given: dict[str, str] = {}
-    rest = list(argv[1:])
+    rest = args[1:]
     while rest:
         name, equals, value = rest.pop(0).partition("=")
-        if name not in PROMPT_OPTIONS or name in given:
+        if name not in PROMPT_CHOICES or name in given:
             return None
         if not equals:
             if not rest or rest[0].startswith("-"):  # argparse takes `-x` for an option, not a value
                 return None
             value = rest.pop(0)
+        allowed = PROMPT_CHOICES[name]
+        if allowed is not None and value not in allowed:
+            return None
         given[name] = value
-    if given.get(PROMPT_SHELL, PROMPT_SHELLS[0]) not in PROMPT_SHELLS:
-        return None
-    return given
+    return explicit, given

@@ -37,7 +37,7 @@ def _answer_fast(arguments: list[str]) -> int | None:
         answered = credential_process(arguments)
         if answered is not None:
             return answered
-    if arguments[:1] == [PROMPT] or "shell-roles" in arguments:  # every prompt, every Tab: stdlib only
+    if PROMPT in arguments[:3] or "shell-roles" in arguments:  # every prompt, every Tab: stdlib only
         from stsui.cli.quick_shell import answer
 
         return answer(arguments)

@@ -6,8 +6,9 @@ import argparse
 
 from stsui import __version__
 from stsui.cli import commands as run
+from stsui.cli.confirm import add_yes_option
 from stsui.cli.grammar import CONFIG_OPTION, CREDENTIAL_PROCESS
-from stsui.cli.shared import add_mfa_code_option
+from stsui.cli.shared import add_mfa_code_option, add_region_option
 from stsui.domain.errors import UsageError
 from stsui.domain.exports import SHELLS
 
@@ -42,15 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser("list", help="every role with its profile, status and time left")
     cmd.set_defaults(handler=run.cmd_list)
     cmd.add_argument("--all", action="store_true", help="also the sessions other tools made (read-only)")
-    cmd.add_argument("--json", action="store_true", help="print JSON")
-
-    cmd = commands.add_parser("assume", help="assume a role and write its profile")
-    cmd.set_defaults(handler=run.cmd_assume)
-    cmd.add_argument("name", help="the role's name in the roles file")
-    cmd.add_argument("--profile", help="write this profile instead of the role's own")
-    cmd.add_argument("--duration", help="session duration: seconds or 15m, 1h, 1h30m, 12h")
-    add_mfa_code_option(cmd)
-    cmd.add_argument("--force", action="store_true", help="overwrite a profile stsui did not write")
+    cmd.add_argument(
+        "--sort",
+        choices=("file", "recent"),
+        default="file",
+        help="file order (default), or recent: pinned roles, then the roles taken most (and most lately)",
+    )
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
     cmd = commands.add_parser("whoami", help="GetCallerIdentity for the base identity or a profile")
@@ -62,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.set_defaults(handler=run.cmd_env)
     cmd.add_argument("name")
     cmd.add_argument("--shell", choices=SHELLS, default=SHELLS[0])
+    add_region_option(cmd)
     add_mfa_code_option(cmd)
+    add_yes_option(cmd)
 
     cmd = commands.add_parser(
         CREDENTIAL_PROCESS, help="JSON for credential_process = stsui credential-process NAME"
@@ -70,15 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.set_defaults(handler=run.cmd_credential_process)
     cmd.add_argument("name")
 
-    cmd = commands.add_parser("refresh", help="renew due sessions, or the named ones now")
-    cmd.set_defaults(handler=run.cmd_refresh)
+    cmd = commands.add_parser("pin", help="pin roles: first in recent order (list them with no NAME)")
+    cmd.set_defaults(handler=run.cmd_pin)
     cmd.add_argument("names", nargs="*", metavar="NAME")
-    cmd.add_argument("--json", action="store_true", help="print JSON")
-
-    cmd = commands.add_parser("forget", help="remove a role's profile (only if stsui wrote it)")
-    cmd.set_defaults(handler=run.cmd_forget)
-    cmd.add_argument("name", nargs="?")
-    cmd.add_argument("--mfa", action="store_true", help="drop the cached MFA sessions")
+    cmd.add_argument("--remove", action="store_true", help="unpin the roles instead")
 
     commands.add_parser("init", help="write a commented starter roles file").set_defaults(
         handler=run.cmd_init
@@ -94,8 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.set_defaults(handler=run.cmd_demo)
 
-    from stsui.cli import agent, console, imds, keys, profiles, shell, shell_scripts, sso
+    from stsui.cli import agent, console, imds, keys, profiles, sessions, shell, shell_scripts, sso
 
-    for feature in (agent, imds, console, keys, profiles, shell_scripts, shell, sso):
+    for feature in (sessions, agent, imds, console, keys, profiles, shell_scripts, shell, sso):
         feature.add_parsers(commands)
     return parser

@@ -16,8 +16,9 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
-from stsui.cli.grammar import PROMPT, PROMPT_FORMAT, PROMPT_SHELL, plain_prompt
+from stsui.cli.grammar import PROMPT_COLOR, PROMPT_FORMAT, PROMPT_SHELL, plain_prompt
 from stsui.domain.errors import UnsafeFileError
 from stsui.domain.paths import cache_dir, config_path, credentials_path
 from stsui.domain.times import own_expiry, parse_expiry
@@ -30,13 +31,16 @@ DEFAULT_FORMAT = "{role} {left}"
 FIELDS = ("{role}", "{left}", "{profile}")
 ROLE_NAMES_CACHE = "role-names.txt"
 """In the cache directory: `ROLE_NAMES_FORMAT` and the roles file's identity on the first line, then one
-role name a line."""
-ROLE_NAMES_FORMAT = "2"
-"""Names in the cache passed the role-name rule; a cache an older stsui wrote (format 1: any printable name)
-has another first line, so it is never used."""
+role a line: its name, and after a tab its colour when it has one (`color`: the prompt draws it in that)."""
+ROLE_NAMES_FORMAT = "3"
+"""Names in the cache passed the role-name rule and carry their colour; a cache an older stsui wrote (format
+1: any printable name; 2: no colours) has another first line, so it is never used."""
 
 
 # -- the prompt ------------------------------------------------------------------------------------------
+
+Current = tuple[str, str, datetime | None]
+"""(role, profile, expiry) of the shell."""
 
 
 def prompt_left(seconds: float) -> str:
@@ -49,7 +53,7 @@ def prompt_left(seconds: float) -> str:
     return f"{whole // 60}m" if whole >= 60 else f"{whole}s"
 
 
-def current_session(environ: Mapping[str, str]) -> tuple[str, str, datetime | None] | None:
+def current_session(environ: Mapping[str, str]) -> Current | None:
     """(role, profile, expiry) of the shell: the keys of `sts --env`, else AWS_PROFILE's section."""
     role = environ.get("STSUI_ROLE", "")
     expiration = environ.get("AWS_CREDENTIAL_EXPIRATION", "")
@@ -100,10 +104,16 @@ def _fill(form: str, values: Mapping[str, str]) -> str:
     return "".join(out) + form[at:]
 
 
-def prompt_text(environ: Mapping[str, str], form: str | None, now: datetime, shell: str | None = None) -> str:
-    """The prompt segment for the shell with `environ`, or "" when it uses no role; `shell` (`--shell`)
-    is the shell whose prompt shows it."""
-    session = current_session(environ)
+def prompt_text(
+    environ: Mapping[str, str],
+    form: str | None,
+    now: datetime,
+    shell: str | None = None,
+    session: Current | None = None,
+) -> str:
+    """The prompt segment for the shell with `environ` (whose `current_session` is `session`, when read
+    already), or "" when it uses no role; `shell` (`--shell`) is the shell whose prompt shows it."""
+    session = session or current_session(environ)
     if session is None:
         return ""
     role, profile, expiry = session
@@ -113,10 +123,34 @@ def prompt_text(environ: Mapping[str, str], form: str | None, now: datetime, she
     return text.strip() if form is None else text
 
 
-def print_prompt(form: str | None, environ: Mapping[str, str], shell: str | None = None) -> int:
-    text = prompt_text(environ, form, datetime.now(UTC), shell)
-    if text:
-        sys.stdout.write(text + "\n")
+def colored(text: str, color: str, shell: str | None) -> str:
+    """`text` in a role's `color` (SGR escapes), wrapped for `shell`'s line editor (`\\[ \\]` in bash,
+    `%{ %}` in zsh) so that it counts only the text's width."""
+    from stsui.domain.colors import sgr
+
+    start, end = f"\x1b[{sgr(color)}m", "\x1b[0m"
+    if shell == "bash":
+        start, end = f"\\[{start}\\]", f"\\[{end}\\]"
+    elif shell == "zsh":
+        start, end = f"%{{{start}%}}", f"%{{{end}%}}"
+    return f"{start}{text}{end}"
+
+
+def print_prompt(
+    form: str | None,
+    environ: Mapping[str, str],
+    *,
+    color: str = "auto",
+    shell: str | None = None,
+    explicit: str | None = None,
+) -> int:
+    session = current_session(environ)
+    text = prompt_text(environ, form, datetime.now(UTC), shell, session)
+    if not text:
+        return 0
+    wanted = color == "always" or (color == "auto" and sys.stdout.isatty())
+    role_color = role_colors(explicit).get(session[0]) if wanted and session is not None else None
+    sys.stdout.write((colored(text, role_color, shell) if role_color else text) + "\n")
     return 0
 
 
@@ -127,6 +161,17 @@ def role_names(explicit: str | None) -> list[str]:
     """The roles file's role names that pass the roles file's own rule (`stsui.domain.rules.NAME`: letters,
     digits and `_.@+=,-`, nothing a shell expands or splits), [] when it cannot be read. Completion inserts
     them into the command line: a key like `$(touch${IFS}X)` in a shared roles file is never offered."""
+    return [name for name, _ in _roles(explicit)]
+
+
+def role_colors(explicit: str | None) -> dict[str, str]:
+    """Each role's colour (`color`: its own, its group's, or `[defaults]`'), for the roles that have one."""
+    return {name: color for name, color in _roles(explicit) if color}
+
+
+def _roles(explicit: str | None) -> list[tuple[str, str]]:
+    """(name, colour or "") of each role of the roles file that passes the name rule, from the cache while
+    the file is unchanged."""
     path = config_path(explicit)
     try:
         info = os.stat(path)
@@ -141,27 +186,48 @@ def role_names(explicit: str | None) -> list[str]:
     if found is not None:
         first, _, rest = found[0].decode("utf-8", "replace").partition("\n")
         if first == stamp:
-            return rest.splitlines()
+            return [(name, color) for name, _, color in (line.partition("\t") for line in rest.splitlines())]
+    roles = _read_roles(path)
+    if roles is None:
+        return []
+    if is_racy(info, stamps.now_ns()):  # a same-size edit in the same clock tick would keep this stamp
+        return roles
+    try:
+        private_dir(cache.parent)
+        write_private(cache, "\n".join([stamp, *(f"{n}\t{c}" if c else n for n, c in roles)]).encode())
+    except (OSError, UnsafeFileError):
+        pass  # completion still works, only slower next time
+    return roles
+
+
+def _read_roles(path: Path) -> list[tuple[str, str]] | None:
+    """The roles file's roles as tomli reads it (no validation: completion needs the names of a file that
+    may not validate), each with its colour as the roles file's rules resolve it."""
     import tomli  # only when the roles file changed: the prompt never needs it
+
+    from stsui.domain.colors import color_value
+    from stsui.domain.groups import group_defaults
+    from stsui.domain.rules import NAME  # imports `re`: only here, never on the prompt's path
 
     try:
         with open(path, "rb") as file:
-            roles = tomli.load(file).get("roles", {})
+            data = tomli.load(file)
     except (OSError, ValueError):
-        return []
-    from stsui.domain.rules import NAME  # imports `re`: only here, never on the prompt's path
-
-    names = [name for name in roles if isinstance(name, str) and NAME.fullmatch(name)]
-    if is_racy(
-        info, stamps.now_ns()
-    ):  # a same-size edit in the same clock tick would keep this stamp: no cache
-        return names
-    try:
-        private_dir(cache.parent)
-        write_private(cache, "\n".join([stamp, *names]).encode())
-    except (OSError, UnsafeFileError):
-        pass  # completion still works, only slower next time
-    return names
+        return None
+    roles, defaults, groups = (data.get(key) for key in ("roles", "defaults", "groups"))
+    roles = roles if isinstance(roles, dict) else {}
+    defaults = defaults if isinstance(defaults, dict) else {}
+    groups = {k: v for k, v in groups.items() if isinstance(v, dict)} if isinstance(groups, dict) else {}
+    found = []
+    for name, table in roles.items():
+        if not isinstance(name, str) or not NAME.fullmatch(name):
+            continue
+        own = table if isinstance(table, dict) else {}
+        group = own.get("group")
+        settings = {**group_defaults(defaults, groups, group if isinstance(group, str) else ""), **own}
+        color = settings.get("color")
+        found.append((name, (color_value(color) if isinstance(color, str) else None) or ""))
+    return found
 
 
 def print_role_names(explicit: str | None) -> int:
@@ -175,14 +241,19 @@ def print_role_names(explicit: str | None) -> int:
 
 
 def answer(argv: Sequence[str]) -> int | None:
-    """Run `prompt [--format F] [--shell S]` or `[--config PATH] shell-roles`; None for the full parser to
-    handle it."""
+    """Run `[--config PATH] prompt [--format F] [--shell S] [--color C]` or `[--config PATH] shell-roles`;
+    None for the full parser to handle it (anything else, a usage error included)."""
     args = list(argv)
-    if args[:1] == [PROMPT]:
-        options = plain_prompt(args)
-        if options is None:
-            return None
-        return print_prompt(options.get(PROMPT_FORMAT), os.environ, options.get(PROMPT_SHELL))
+    prompt = plain_prompt(args)
+    if prompt is not None:
+        explicit, options = prompt
+        return print_prompt(
+            options.get(PROMPT_FORMAT),
+            os.environ,
+            color=options.get(PROMPT_COLOR, "auto"),
+            shell=options.get(PROMPT_SHELL),
+            explicit=explicit,
+        )
     explicit = None
     if args[:1] == ["--config"] and len(args) >= 2:
         explicit, args = args[1], args[2:]

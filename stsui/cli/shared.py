@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,12 @@ def add_mfa_code_option(parser: argparse.ArgumentParser) -> None:
         type=_mfa_code_argument,
         help="the 6-digit MFA code (asked for on a terminal)",
     )
+
+
+def add_region_option(parser: argparse.ArgumentParser, what: str = "the session's") -> None:
+    """`--region R`, the same for every command that takes a role: a region of the role's partition,
+    checked (offline) before any request (`Engine.check_region`)."""
+    parser.add_argument("--region", metavar="R", help=f"{what} region (default: the role's)")
 
 
 def _mfa_code_argument(text: str) -> str:
@@ -79,9 +86,11 @@ def ask_mfa_code(serial: str, *, who: str) -> str:
     return typed
 
 
-def obtain(engine: Engine, role: Role, given: str | None, *, may_prompt: bool = True) -> Obtained:
-    """The role's session; when it needs an MFA code and there is no terminal to ask on (or asking there is
-    not allowed: credential-process), the running TUI asks the user."""
+def obtain(
+    engine: Engine, role: Role, given: str | None, *, may_prompt: bool = True, region: str | None = None
+) -> Obtained:
+    """The role's session (in `region`, when given); when it needs an MFA code and there is no terminal to
+    ask on (or asking there is not allowed: credential-process), the running TUI asks the user."""
     terminal = may_prompt and sys.stdin.isatty()
     if given is None and not terminal and engine.needs_mfa_code(role):
         from stsui.agent.mfa_relay import NoTuiToAsk, ask_the_tui
@@ -94,8 +103,8 @@ def obtain(engine: Engine, role: Role, given: str | None, *, may_prompt: bool = 
 
             NeedsYou(cache_dir())(role, engine.mfa_root(role).mfa_serial, _asker())
             raise
-        return engine.obtain(role)
-    return engine.obtain(role, mfa_code=mfa_code(engine, role, given))
+        return engine.obtain(role, region=region)
+    return engine.obtain(role, mfa_code=mfa_code(engine, role, given), region=region)
 
 
 def _asker() -> str:
@@ -106,6 +115,22 @@ def _asker() -> str:
         parent = ""
     command = " ".join(sys.argv[1:3]) or "stsui"
     return f"stsui {command} (pid {os.getpid()}" + (f", run by {parent})" if parent else ")")
+
+
+def took(engine: Engine, roles: Sequence[Role]) -> None:
+    """The user took `roles` (assume, `sts NAME`, exec, console, env): kept in the history for the
+    recent-first order; a warning on stderr when it cannot be kept (never a failure)."""
+    if roles:
+        warning = engine.took(roles)
+        if warning:
+            print(f"stsui: warning: {warning}", file=sys.stderr)
+
+
+def time_left(expires_at: datetime | None, now: datetime) -> str:
+    """`42m`, `1h05m` as `list` and `assume` say it ("" for no session)."""
+    from stsui.domain.durations import format_time_left
+
+    return "" if expires_at is None else format_time_left((expires_at - now).total_seconds())
 
 
 def warn(outcome: Obtained) -> None:
@@ -123,9 +148,13 @@ def print_json(data: object) -> None:
     print(json.dumps(data, indent=2))
 
 
-def role_rows(engine: Engine) -> list[tuple[Role, Status, datetime | None]]:
-    """Each role of the roles file with its status and the expiry of the session stsui holds for it."""
-    roles = engine.config.roles.values()
+def role_rows(
+    engine: Engine, order: Sequence[str] | None = None
+) -> list[tuple[Role, Status, datetime | None]]:
+    """Each role of the roles file (in file order, or the names of `order`) with its status and the expiry
+    of the session stsui holds for it."""
+    config = engine.config
+    roles = config.roles.values() if order is None else [config.roles[name] for name in order]
     entries = engine.entries({role.profile for role in roles})
     return [
         (role, engine.status(role, entries), owned_expiry(role, entries.get(role.profile))) for role in roles

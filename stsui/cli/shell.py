@@ -16,8 +16,9 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from stsui.agent.child import OVERRIDING, ROLE_VARIABLE
-from stsui.cli.grammar import PROMPT, PROMPT_FORMAT, PROMPT_SHELL, PROMPT_SHELLS
-from stsui.cli.shared import add_mfa_code_option, mfa_code, warn
+from stsui.cli.confirm import add_yes_option, confirm
+from stsui.cli.grammar import PROMPT, PROMPT_COLOR, PROMPT_COLORS, PROMPT_FORMAT, PROMPT_SHELL, PROMPT_SHELLS
+from stsui.cli.shared import add_mfa_code_option, add_region_option, mfa_code, took, warn
 from stsui.domain.errors import UsageError
 from stsui.domain.exports import SHELLS, quote, session_variables, shell_variable_line, variable_lines
 
@@ -85,28 +86,34 @@ def profile_variables(role_name: str, profile: str, region: str | None) -> list[
 # -- commands --------------------------------------------------------------------------------------------
 
 
-def _use_role(args: argparse.Namespace, name: str) -> str:
-    """The switch code for role `name` (assumed first when needed; MFA asked on the terminal)."""
+def _use_role(args: argparse.Namespace, name: str, *, chosen: bool = False) -> str:
+    """The switch code for role `name` (assumed first when needed; confirmation and MFA asked on the
+    terminal). `chosen`: picked in the TUI with "use in this shell", which asked and recorded it already."""
     from stsui.cli.quick_shell import prompt_left
     from stsui.cli.wiring import load_engine
 
     engine = load_engine(args.config)
     role = engine.config.role(name)
+    region = None if args.region is None else engine.check_region(role, args.region)
+    if not chosen:
+        confirm([role], verb="use in this shell", yes=args.yes)
     code = mfa_code(engine, role, args.mfa_code)
     if args.env:
-        outcome = engine.obtain(role, mfa_code=code)
+        outcome = engine.obtain(role, mfa_code=code, region=region)
         warn(outcome)
         assert outcome.session is not None
         exported = [*session_variables(outcome.session), (ROLE_VARIABLE, role.name)]
         how = "its keys in this shell's environment"
     else:
-        outcome = engine.assume(role, mfa_code=code)
+        outcome = engine.assume(role, mfa_code=code, region=region)
         warn(outcome)
-        exported = profile_variables(role.name, outcome.profile, role.region)
+        exported = profile_variables(role.name, outcome.profile, outcome.session.region)
         how = f"profile '{outcome.profile}'"
+    if not chosen:
+        took(engine, [role])
     left = prompt_left(outcome.session.credentials.seconds_left(engine.clock()))
-    region = f" in {role.region}" if role.region else ""
-    print(f"sts: this shell now acts as role '{role.name}'{region}: {how}, {left} left.", file=sys.stderr)
+    where = f" in {outcome.session.region}" if outcome.session.region else ""
+    print(f"sts: this shell now acts as role '{role.name}'{where}: {how}, {left} left.", file=sys.stderr)
     return switch_code(os.environ, exported, args.shell)
 
 
@@ -116,7 +123,7 @@ def _choose(args: argparse.Namespace) -> int:
     from stsui.cli.wiring import load_engine
     from stsui.tui.app import choose_role
 
-    return choose_role(load_engine(args.config), lambda name: _print(_use_role(args, name)))
+    return choose_role(load_engine(args.config), lambda name: _print(_use_role(args, name, chosen=True)))
 
 
 def _print(code: str) -> None:
@@ -125,11 +132,11 @@ def _print(code: str) -> None:
 
 
 def cmd_shell_use(args: argparse.Namespace) -> int:
-    if args.off and (args.env or args.name or args.mfa_code):
+    if args.off and (args.env or args.name or args.mfa_code or args.region):
         raise UsageError("sts --off takes no role; run 'sts --off' alone.")
     if args.name == "-":
-        if args.env:
-            raise UsageError("sts - goes back to what the shell had; it takes no --env.")
+        if args.env or args.region:
+            raise UsageError("sts - goes back to what the shell had; it takes no --env or --region.")
         code = back_code(os.environ, args.shell)
     elif args.off:
         code = switch_code(os.environ, [], args.shell)
@@ -147,7 +154,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     cmd.add_argument("--shell", choices=SHELLS, default="sh")
     cmd.add_argument("--env", action="store_true", help="export the session's keys instead of a profile")
     cmd.add_argument("--off", action="store_true", help="remove what sts set")
+    add_region_option(cmd)
     add_mfa_code_option(cmd)
+    add_yes_option(cmd)
     cmd.set_defaults(handler=cmd_shell_use)
 
     cmd = commands.add_parser("shell-roles", help="every role's name, one a line (for completion)")
@@ -161,7 +170,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         PROMPT_SHELL,
         choices=PROMPT_SHELLS,
         default=None,
-        help="the shell whose prompt shows it, so what that shell expands is escaped (zsh: %%)",
+        help="the shell whose prompt shows it: what it expands is escaped (zsh: %%), colours wrapped for it",
+    )
+    cmd.add_argument(
+        PROMPT_COLOR, choices=PROMPT_COLORS, default="auto", help="in the role's colour (auto: on a terminal)"
     )
     cmd.set_defaults(handler=cmd_prompt)
 
@@ -177,4 +189,4 @@ def cmd_prompt(args: argparse.Namespace) -> int:
     """Run by the full parser only when the fast path (`stsui.cli.quick_shell`) did not answer."""
     from stsui.cli.quick_shell import print_prompt
 
-    return print_prompt(args.format, os.environ, args.shell)
+    return print_prompt(args.format, os.environ, color=args.color, shell=args.shell, explicit=args.config)

@@ -68,16 +68,6 @@ def load_roles(path: Path) -> Config:
     return config
 
 
-def load_roles_file(explicit: str | None, *, required: bool = True) -> tuple[Path, list[str]]:
-    """The roles file's path and role names (empty when it is missing and not required)."""
-    from stsui.domain.paths import config_path
-
-    path = config_path(explicit)
-    if not required and not path.exists():
-        return path, []
-    return path, list(load_roles(path).roles)
-
-
 def load_engine(explicit: str | None, *, required: bool = True, interactive: bool = True) -> Engine:
     """The engine for the roles file; with `required=False` a missing file means no roles. An `interactive`
     command may give `mfa_process` the terminal and tells the user on stderr when it waits for a code."""

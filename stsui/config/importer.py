@@ -14,6 +14,10 @@ would keep assuming the role itself, MFA prompts included). A distinct name keep
 working exactly as before and makes stsui's session visible as `--profile prod-stsui`. The suffix is
 numbered (`-stsui-2`, ...) if that name is taken by another profile of the file or by `existing_profiles`.
 
+Each `[sso-session NAME]` becomes an `[sso.NAME]` instance (`import_sso`: start URL, region, scopes) under
+the same name, so the AWS CLI's login for it is stsui's too; its SSO profiles are not roles to copy: stsui
+finds the accounts and roles of the instance itself (`stsui sso login NAME`).
+
 Nothing is silently dropped: every role profile that is not imported is listed with a reason, and each
 imported value passes the same checks `load_config` applies, so the appended file always loads.
 """
@@ -31,9 +35,11 @@ from typing import Any
 import tomli_w
 
 from stsui.config.load import parse_config
-from stsui.config.schema import ROLE_CHECKS, Invalid
+from stsui.config.schema import ROLE_CHECKS, SSO_CHECKS, Invalid
 from stsui.domain.errors import ConfigError
 from stsui.domain.limits import CHAINED_MAX_DURATION
+from stsui.domain.rules import NAME as ROLE_NAME
+from stsui.domain.rules import NAME_RULE as ROLE_NAME_RULE
 from stsui.domain.rules import config_profile_name
 
 PROFILE_SUFFIX = "-stsui"
@@ -53,21 +59,81 @@ _NOT_NAME = re.compile(r"[^A-Za-z0-9_.@+=,-]", re.ASCII)
 _LEADING = re.compile(r"^[^A-Za-z0-9]+", re.ASCII)
 
 
-def _profiles(text: str) -> dict[str, dict[str, str]]:
-    """Profiles of an AWS config file, named and merged the way botocore does."""
+SSO_SESSION = "sso-session "
+"""The prefix of an `[sso-session NAME]` section: an IAM Identity Center instance for its SSO profiles."""
+
+
+def _sections(text: str) -> dict[str, dict[str, str]]:
+    """Every section of an AWS config file with its values, as botocore's parser reads them."""
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(text, source="the AWS config file")
     except configparser.Error as exc:
         first = str(exc).splitlines()[0].rstrip(".:")
         raise ConfigError(f"Cannot parse the AWS config file: {first}.") from None
+    return {
+        section: {option: parser.get(section, option).strip() for option in parser.options(section)}
+        for section in parser.sections()
+    }
+
+
+def _profiles(text: str) -> dict[str, dict[str, str]]:
+    """Profiles of an AWS config file, named and merged the way botocore does."""
     profiles: dict[str, dict[str, str]] = {}
-    for section in parser.sections():
+    for section, values in _sections(text).items():
         name = config_profile_name(section)
-        if name is None:
-            continue
-        profiles[name] = {option: parser.get(section, option).strip() for option in parser.options(section)}
+        if name is not None:
+            profiles[name] = values
     return profiles
+
+
+def import_sso(
+    aws_config_text: str, existing: Collection[str] = (), existing_urls: Collection[str] = ()
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """`[sso.NAME]` tables for the `[sso-session NAME]` sections (start URL, region, scopes), under the
+    same name, so a login made with `aws sso login --sso-session NAME` is stsui's too (one token cache).
+
+    Returns (new instances `{name: table}`, `"sso-session NAME: reason"` for each one left out). Names in
+    `existing` and start URLs in `existing_urls` are the roles file's `[sso.NAME]` tables already."""
+    instances: dict[str, dict[str, Any]] = {}
+    skipped: list[str] = []
+    taken = {name.lower() for name in existing}
+    for section, values in _sections(aws_config_text).items():
+        if not section.startswith(SSO_SESSION):
+            continue
+        name = section[len(SSO_SESSION) :].strip()
+        where = f"sso-session {name}"
+        if ROLE_NAME.fullmatch(name) is None:
+            skipped.append(f"{where}: its name must be {ROLE_NAME_RULE} to be an [sso.NAME] table")
+            continue
+        if name.lower() in taken or values.get("sso_start_url") in existing_urls:
+            skipped.append(f"{where}: the roles file has this IAM Identity Center instance already")
+            continue
+        table: dict[str, Any] = {}
+        scopes = [scope.strip() for scope in values.get("sso_registration_scopes", "").split(",")]
+        wanted = (
+            ("sso_start_url", "start_url", values.get("sso_start_url")),
+            ("sso_region", "region", values.get("sso_region")),
+            ("sso_registration_scopes", "scopes", [scope for scope in scopes if scope] or None),
+        )
+        reason = ""
+        for aws_key, key, value in wanted:
+            if value is None:
+                if key != "scopes":
+                    reason = f"it has no {aws_key}"
+                continue
+            try:
+                SSO_CHECKS[key](value)
+            except Invalid as exc:
+                reason = f"{aws_key} {exc.text}"
+                break
+            table[key] = value
+        if reason:
+            skipped.append(f"{where}: {reason}")
+            continue
+        taken.add(name.lower())
+        instances[name] = table
+    return instances, skipped
 
 
 def role_name_for(profile: str) -> str:
@@ -92,9 +158,15 @@ def import_roles(
 
     for profile, values in profiles.items():
         if "role_arn" not in values:
-            if "sso_role_name" in values or "sso_session" in values or "sso_start_url" in values:
+            if "sso_session" in values:
+                session = values["sso_session"]
                 skipped.append(
-                    f"{profile}: an IAM Identity Center (SSO) profile, not a role; "
+                    f"{profile}: an IAM Identity Center (SSO) profile of sso-session {session}; stsui finds "
+                    f"its roles itself in [sso.{session}] after 'stsui sso login {session}'"
+                )
+            elif "sso_role_name" in values or "sso_start_url" in values:
+                skipped.append(
+                    f"{profile}: an IAM Identity Center (SSO) profile without an sso-session, not a role; "
                     "use it as a source_profile instead"
                 )
             continue
@@ -204,9 +276,23 @@ def _loops(candidates: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, str]:
     return loops
 
 
-def render_roles(roles: dict[str, dict[str, Any]]) -> str:
-    """`[roles.NAME]` TOML text for `roles` ('' when there are none)."""
-    return tomli_w.dumps({"roles": roles}) if roles else ""
+def render_roles(roles: dict[str, dict[str, Any]], sso: dict[str, dict[str, Any]] | None = None) -> str:
+    """`[sso.NAME]` then `[roles.NAME]` TOML text for `sso` and `roles` ('' when there are none)."""
+    tables = {key: value for key, value in (("sso", sso), ("roles", roles)) if value}
+    return tomli_w.dumps(tables) if tables else ""
+
+
+def create_roles_file(
+    path: Path, text: str, *, source: str = "~/.aws/config", today: date | None = None
+) -> None:
+    """A new roles file at `path` with the rendered `text` alone (checked as `load_config` would first);
+    an existing file is never overwritten (`stsui.config.starter.write_new`)."""
+    from stsui.config.starter import write_new
+
+    stamp = (today or date.today()).isoformat()
+    content = f"# stsui roles file: imported from {source} on {stamp}\n\n{text}"
+    parse_config(content, path)
+    write_new(path, content)
 
 
 def append_roles(path: Path, text: str, *, source: str = "~/.aws/config", today: date | None = None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import getpass
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -19,6 +19,7 @@ import tomli
 from stsui.config.schema import (
     BASE_CHECKS,
     DEFAULT_CHECKS,
+    GROUP_CHECKS,
     ROLE_CHECKS,
     SSO_CHECKS,
     SSO_ROLE_CHECKS,
@@ -29,6 +30,7 @@ from stsui.config.schema import (
 )
 from stsui.domain.durations import format_duration
 from stsui.domain.errors import ConfigError
+from stsui.domain.groups import group_defaults
 from stsui.domain.limits import CHAINED_MAX_DURATION, DEFAULT_DURATION, default_refresh_before
 from stsui.domain.model import Config, Role
 from stsui.domain.rules import NAME as ROLE_NAME
@@ -39,7 +41,7 @@ from stsui.domain.suggest import did_you_mean
 if TYPE_CHECKING:
     from stsui.domain.sso import SsoInstance
 
-TOP_LEVEL_KEYS = ("defaults", "roles", "sso")
+TOP_LEVEL_KEYS = ("defaults", "groups", "roles", "sso")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
 
 
@@ -93,9 +95,14 @@ def default_session_name() -> str:
     return sanitise_session_name(f"stsui-{user}" if user else "stsui")
 
 
+def _where(kind: str, name: str) -> str:
+    """`[KIND.NAME]`, quoting NAME the way TOML needs it."""
+    return f"[{kind}.{name}]" if _BARE_KEY.fullmatch(name) else f'[{kind}."{name}"]'
+
+
 def where_role(name: str) -> str:
     """`[roles.NAME]`, quoting NAME the way TOML needs it."""
-    return f"[roles.{name}]" if _BARE_KEY.fullmatch(name) else f'[roles."{name}"]'
+    return _where("roles", name)
 
 
 def _fail(path: Path, where: str, text: str) -> NoReturn:
@@ -115,7 +122,7 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
             hint = did_you_mean(key, TOP_LEVEL_KEYS)
             raise ConfigError(
                 f"In {path}, the top-level key {show(key)} is unknown{hint}; "
-                "settings belong in [defaults], [roles.NAME] or [sso.NAME] tables."
+                "settings belong in [defaults], [groups.NAME], [roles.NAME] or [sso.NAME] tables."
             )
     base = _defaults(data.get("defaults", {}), path)
     console_policy = base.pop("console_policy", None)
@@ -132,6 +139,7 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
     name_ok = ROLE_NAME.fullmatch
     check_for = {**ROLE_CHECKS, **SSO_ROLE_CHECKS}.get
     instances = _sso_instances(data.get("sso", {}), path, base)
+    groups = _groups(data.get("groups", {}), path)
     for name, table in roles_table.items():
         if name_ok(name) is None:
             raise ConfigError(f"In {path}, the role name {show(name)} must be {ROLE_NAME_RULE}.")
@@ -165,7 +173,7 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
                 'role_arn is missing; every role needs role_arn = "arn:aws:iam::ACCOUNT:role/NAME"',
             )
 
-        fields = {**base, **values}
+        fields = {**group_defaults(base, groups, values.get("group", "")), **values}
         if "source_profile" in values and "source_keys" in values:
             _fail(
                 path,
@@ -262,6 +270,7 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
         roles[name] = Role(name=name, **fields)
 
     _check_chains(links, path)
+    _check_groups_used(groups, roles, path, discovered=bool(instances))
     return Config(
         path,
         roles,
@@ -273,6 +282,9 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
         session_name=base["session_name"],
         console_policy=console_policy,
         sso=instances,
+        color=base.get("color"),
+        confirm=base.get("confirm", False),
+        groups=groups,
         **({"console_duration": base["console_duration"]} if "console_duration" in base else {}),
     )
 
@@ -310,7 +322,7 @@ def _sso_role(
 
 def where_sso(name: str) -> str:
     """`[sso.NAME]`, quoting NAME the way TOML needs it."""
-    return f"[sso.{name}]" if _BARE_KEY.fullmatch(name) else f'[sso."{name}"]'
+    return _where("sso", name)
 
 
 def _sso_instances(table: Any, path: Path, base: Mapping[str, Any]) -> dict[str, SsoInstance]:
@@ -323,23 +335,69 @@ def _sso_instances(table: Any, path: Path, base: Mapping[str, Any]) -> dict[str,
     for name, settings in table.items():
         if ROLE_NAME.fullmatch(name) is None:
             raise ConfigError(f"In {path}, the Identity Center name {show(name)} must be {ROLE_NAME_RULE}.")
-        if not isinstance(settings, dict):
-            _fail(path, where_sso(name), f"must be a table of settings; got {show(settings)}")
-        values: dict[str, Any] = {}
-        for key, value in settings.items():
-            check = SSO_CHECKS.get(key)
-            if check is None:
-                _unknown_key(path, where_sso(name), key, SSO_CHECKS)
-            try:
-                values[key] = check(value)
-            except Invalid as exc:
-                _fail(path, where_sso(name), f"{key} {exc.text}")
+        values = _checked_table(path, where_sso(name), settings, SSO_CHECKS)
         for required, example in (("start_url", "https://my-org.awsapps.com/start"), ("region", "us-east-1")):
             if required not in values:
                 _fail(path, where_sso(name), f'{required} is missing; add {required} = "{example}"')
         renewal = {key: base[key] for key in ("refresh_before", "auto_refresh") if key in base}
         instances[name] = SsoInstance(name=name, **values, **renewal)
     return instances
+
+
+def where_group(name: str) -> str:
+    """`[groups.NAME]`, quoting NAME the way TOML needs it."""
+    return _where("groups", name)
+
+
+def _groups(table: Any, path: Path) -> dict[str, dict[str, Any]]:
+    """The `[groups.NAME]` tables: `color` and `confirm` for every role whose `group` is NAME."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"In {path}, groups must be a set of [groups.NAME] tables; got {show(table)}.")
+    groups: dict[str, dict[str, Any]] = {}
+    for name, settings in table.items():
+        try:
+            ROLE_CHECKS["group"](name)
+        except Invalid as exc:
+            raise ConfigError(f"In {path}, the group name {show(name)} {exc.text}.") from None
+        groups[name] = _checked_table(path, where_group(name), settings, GROUP_CHECKS)
+    return groups
+
+
+def _checked_table(
+    path: Path, where: str, settings: Any, checks: Mapping[str, Callable[[Any], Any]]
+) -> dict[str, Any]:
+    """The values of the table `where` (`[sso.NAME]`, `[groups.NAME]`), each through its check."""
+    if not isinstance(settings, dict):
+        _fail(path, where, f"must be a table of settings; got {show(settings)}")
+    values: dict[str, Any] = {}
+    for key, value in settings.items():
+        check = checks.get(key)
+        if check is None:
+            _unknown_key(path, where, key, checks)
+        try:
+            values[key] = check(value)
+        except Invalid as exc:
+            _fail(path, where, f"{key} {exc.text}")
+    return values
+
+
+def _check_groups_used(
+    groups: Mapping[str, Any], roles: Mapping[str, Role], path: Path, *, discovered: bool
+) -> None:
+    """A `[groups.NAME]` table that no role's `group` names is a typo that would leave, say, production
+    without its colour and confirmation: refused. With `[sso.NAME]` instances, the roles they find later
+    (grouped `instance/account`) may be the ones it names."""
+    if discovered or not groups:
+        return
+    used = {role.group for role in roles.values()}
+    for name in groups:
+        if name not in used:
+            hint = did_you_mean(name, sorted(used - {""}))
+            _fail(
+                path,
+                where_group(name),
+                f"names a group no role is in{hint}; set group = {show(name)} in its roles, or remove it",
+            )
 
 
 def _defaults(table: Any, path: Path) -> dict[str, Any]:

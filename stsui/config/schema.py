@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
+from stsui.domain.colors import COLOR_RULE, COLORS, color_value
 from stsui.domain.console import CONSOLE_MAX_DURATION, CONSOLE_MIN_DURATION
 from stsui.domain.durations import format_duration, parse_duration
 from stsui.domain.limits import (
@@ -23,6 +24,7 @@ from stsui.domain.limits import (
 from stsui.domain.rules import NAME as ROLE_NAME
 from stsui.domain.rules import NAME_RULE, profile_name_problem
 from stsui.domain.sso import ACCOUNT_ID, ACCOUNT_ID_RULE, PERMISSION_SET_NAME, PERMISSION_SET_RULE
+from stsui.domain.suggest import did_you_mean
 
 MAX_TAGS = 50
 MAX_POLICY_ARNS = 10
@@ -206,6 +208,16 @@ def check_mfa_process(value: Any) -> str:
     return text
 
 
+def check_color(value: Any) -> str:
+    """A role's colour: a name of `COLORS` or `#rrggbb`, kept in lower case."""
+    text = _string(value, COLOR_RULE)
+    color = color_value(text)
+    if color is None:
+        hint = did_you_mean(text.lower(), COLORS)
+        raise Invalid(f"must be {COLOR_RULE}; got {show(text)}{hint}")
+    return color
+
+
 def check_bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Invalid(f"must be true or false; got {_kind(value)}")
@@ -291,7 +303,15 @@ DEFAULT_CHECKS: dict[str, Callable[[Any], Any]] = {
     "auto_refresh": check_bool,
     "notify": check_bool,
     "console_duration": check_console_duration,
+    "color": check_color,
+    "confirm": check_bool,
 }
+
+GROUP_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "color": check_color,
+    "confirm": check_bool,
+}
+"""Keys of a `[groups.NAME]` table: they apply to every role whose `group` is NAME, unless it sets its own."""
 
 BASE_CHECKS: dict[str, Callable[[Any], Any]] = {
     "console_policy": check_policy,

@@ -29,6 +29,13 @@ STARTER_CONFIG = """\
 # console_duration = "12h"        # 'stsui console': the console session's length, 15m-12h (see README)
 # console_policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 #                                 # 'stsui console --base' only ([defaults] only): the federated user's policy
+# color = "blue"                  # the role's colour in the TUI and the prompt: a name or "#rrggbb"
+# confirm = false                 # ask before a role is assumed, used in a shell, run with or opened
+
+# Settings for every role of a group (a role's own settings win; these win over [defaults]):
+# [groups.prod]
+#   color = "red"
+#   confirm = true                # production asks "Assume prod-admin (123456789012)? [y/N]" first
 
 # An example role: replace the account and role name with yours.
 [roles.example-readonly]
@@ -55,6 +62,8 @@ group = "example"
 # transitive_tag_keys = ["team"]  # session tags that pass on through role chaining
 # policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]   # managed session policies (at most 10)
 # policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:List*","Resource":"*"}]}'
+# color = "green"
+# confirm = true
 
 # A second role, assumed through the first one (role chaining):
 # [roles.example-chained]
@@ -65,16 +74,22 @@ group = "example"
 
 def write_starter(path: Path) -> None:
     """Write `STARTER_CONFIG` to `path`, creating its directories; never overwrite an existing file."""
+    write_new(path, STARTER_CONFIG, command="stsui init")
+
+
+def write_new(path: Path, text: str, *, command: str = "stsui import --write") -> None:
+    """Create the roles file `path` with `text`, creating its directories; never overwrite an existing
+    file (or follow a dangling link): `command` is named in the refusal."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"Cannot create the directory {path.parent}: {exc.strerror or exc}.") from None
     try:
         with path.open("x", encoding="utf-8") as file:
-            file.write(STARTER_CONFIG)
+            file.write(text)
     except FileExistsError:
         raise ConfigError(
-            f"A roles file already exists at {path}; 'stsui init' will not overwrite it."
+            f"A roles file already exists at {path}; '{command}' will not overwrite it."
         ) from None
     except OSError as exc:
         raise ConfigError(f"Cannot create the roles file {path}: {exc.strerror or exc}.") from None

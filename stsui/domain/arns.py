@@ -14,3 +14,9 @@ def assumed_by(role_arn: str, assumed_role_arn: str) -> bool:
         return False
     parts = session[5].split("/")
     return len(parts) == 3 and parts[0] == "assumed-role" and parts[1] == role[5].rsplit("/", 1)[-1]
+
+
+def partition_of_arn(arn: str) -> str:
+    """`aws-us-gov` of `arn:aws-us-gov:iam::…`."""
+    parts = arn.split(":", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == "arn" else "aws"

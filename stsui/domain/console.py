@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from stsui.domain.errors import UsageError
 from stsui.domain.limits import CHAINED_MAX_DURATION
 from stsui.domain.model import Credentials
-from stsui.domain.partitions import partition_of_region
 from stsui.domain.printable import printable
 from stsui.domain.urls import https_url_problem
 
@@ -74,12 +73,6 @@ class SigninRequest:
 _SERVICE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}", re.ASCII)
 
 
-def partition_of_arn(arn: str) -> str:
-    """`aws-us-gov` of `arn:aws-us-gov:iam::…`."""
-    parts = arn.split(":", 2)
-    return parts[1] if len(parts) == 3 and parts[0] == "arn" else "aws"
-
-
 def partition(name: str, who: str) -> Partition:
     """The partition called `name`; UsageError for one without a public console (the ISO partitions)."""
     found = PARTITIONS.get(name)
@@ -94,7 +87,9 @@ def partition(name: str, who: str) -> Partition:
 def destination_url(where: Partition, region: str, destination: str | None, who: str) -> str:
     """The console page to open: the region's console home, a service's home (`s3`, `ec2`), or a full
     console URL of `where`'s partition. UsageError (nothing sent) for anything else."""
-    if partition_of_region(region) != where.name:
+    from stsui.domain.regions import partition_of  # botocore's data, read only when a console opens
+
+    if partition_of(region) != where.name:
         raise UsageError(
             f"Region {printable(region, 40)} is not in the {where.name} partition of {who}; "
             f"pick a region of that partition (e.g. {where.default_region})."

@@ -7,11 +7,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from stsui.domain.sso import DiscoveredRole, SsoInstance
 
+from stsui.domain.groups import group_defaults
 from stsui.domain.limits import (
     DEFAULT_CONSOLE_DURATION,
     DEFAULT_DURATION,
@@ -100,6 +101,10 @@ class Role:
     console_duration: int = DEFAULT_CONSOLE_DURATION
     sso: DiscoveredRole | None = None
     """Set for a role discovered through IAM Identity Center: its session comes from GetRoleCredentials."""
+    color: str | None = None
+    """The role's colour (`stsui.domain.colors`: a name or `#rrggbb`): its name in the TUI, the prompt."""
+    confirm: bool = False
+    """Ask before the user takes the role (assume, use in a shell, exec, console); renewals never ask."""
 
     @property
     def account(self) -> str:
@@ -147,6 +152,15 @@ class Config:
     console_policy: str | None = None
     sso: Mapping[str, SsoInstance] = field(default_factory=dict)
     """The `[sso.NAME]` Identity Center instances, by name."""
+    color: str | None = None
+    """`[defaults]`' colour, for roles found later (IAM Identity Center) that set none of their own."""
+    confirm: bool = False
+    groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """The `[groups.NAME]` tables, checked: `color` and `confirm` for every role of group NAME."""
+
+    def group_settings(self, group: str) -> dict[str, Any]:
+        """What a role of `group` gets unless it sets its own (`group_defaults` over `[defaults]`)."""
+        return group_defaults({"color": self.color, "confirm": self.confirm}, self.groups, group)
 
     def role(self, name: str) -> Role:
         from stsui.domain.errors import ConfigError
@@ -188,6 +202,7 @@ class ProfileEntry:
     owner_role: str | None
     expires_at: datetime | None
     principal_arn: str | None
+    region: str | None = None
 
     @property
     def owned(self) -> bool:

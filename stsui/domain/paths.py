@@ -1,4 +1,4 @@
-"""Where stsui's files live: the roles file and the cache directory."""
+"""Where stsui's files live: the roles file, the cache and state directories, the AWS files."""
 
 from __future__ import annotations
 
@@ -38,6 +38,19 @@ def cache_dir() -> Path:
     import platformdirs  # only off Linux; keeps the Linux path stdlib-only
 
     return platformdirs.user_cache_path("stsui")
+
+
+def state_dir() -> Path:
+    """`$XDG_STATE_HOME/stsui`, else `~/.local/state/stsui` on Linux, else the platform's state directory:
+    what stsui learns of the user (pins, history) and keeps across runs, but is no cache to throw away."""
+    base = _xdg_dir("XDG_STATE_HOME")
+    if base is not None:
+        return base / "stsui"
+    if ON_LINUX:
+        return Path.home() / ".local" / "state" / "stsui"
+    import platformdirs  # only off Linux; keeps the Linux path stdlib-only
+
+    return platformdirs.user_state_path("stsui")
 
 
 CREDENTIALS_VARIABLE = "AWS_SHARED_CREDENTIALS_FILE"

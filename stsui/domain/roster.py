@@ -18,7 +18,7 @@ from stsui.domain.collector import building
 if TYPE_CHECKING:
     from stsui.domain.model import Role
 
-TEXTS = ("name", "source_role", "role_short_name", "profile", "group", "description")
+TEXTS = ("name", "source_role", "role_short_name", "profile", "region", "group", "description")
 """The texts a role is listed with, whose longest values decide a table's column widths."""
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from stsui.config.schema import Invalid, check_region
+from stsui.domain.arns import partition_of_arn
 from stsui.domain.console import (
     ALLOW_ALL_POLICY,
     Partition,
@@ -14,12 +14,10 @@ from stsui.domain.console import (
     console_lasts,
     destination_url,
     partition,
-    partition_of_arn,
 )
 from stsui.domain.durations import format_duration
 from stsui.domain.errors import UsageError
 from stsui.domain.model import Config, Role, Session
-from stsui.domain.partitions import partition_of_region
 from stsui.engine.engine import Engine
 
 FEDERATED_NAME_LIMIT = 32
@@ -62,21 +60,18 @@ class ConsoleLogin:
         )
 
 
-def _region(given: str | None) -> str | None:
-    if given is None:
-        return None
-    try:
-        return check_region(given)
-    except Invalid as error:
-        raise UsageError(f"--region {error.text}.") from None
-
-
 def role_target(role: Role, *, destination: str | None = None, region: str | None = None) -> ConsoleTarget:
-    """The console page for `role`: its partition (from `role_arn`), the region (`--region`, the role's,
-    else the partition's first) and the destination; UsageError before any request when one is wrong."""
+    """The console page for `role`: its partition (from `role_arn`), the region (`--region` or the
+    session's, checked against that partition; else the role's, else the partition's first) and the
+    destination; UsageError before any request when one is wrong."""
+    from stsui.domain.regions import check_region  # botocore's data: read when a console opens
+
     who = f"role '{role.name}'"
-    where = partition(partition_of_arn(role.role_arn), who)
-    chosen = _region(region) or role.region or where.default_region
+    home = partition_of_arn(role.role_arn)
+    where = partition(home, who)
+    if region is not None:
+        check_region(region, partition=home, who=who)
+    chosen = region or role.region or where.default_region
     return ConsoleTarget(who, where, chosen, destination_url(where, chosen, destination, who))
 
 
@@ -85,9 +80,13 @@ def base_target(
 ) -> ConsoleTarget:
     """The console page for the base identity: the partition of the region (`--region`, `[defaults]`, else
     us-east-1)."""
+    from stsui.domain.regions import check_region, partition_of
+
     who = "the base identity"
-    chosen = _region(region) or config.region or "us-east-1"
-    where = partition(partition_of_region(chosen), who)
+    if region is not None:
+        check_region(region, partition=partition_of(region), who=who)
+    chosen = region or config.region or "us-east-1"
+    where = partition(partition_of(chosen), who)
     return ConsoleTarget(who, where, chosen, destination_url(where, chosen, destination, who))
 
 

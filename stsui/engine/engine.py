@@ -8,7 +8,7 @@ instead of calling STS again. MFA sessions are cached per source profile and dev
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +19,6 @@ from stsui.domain.errors import (
     CredentialsFileError,
     NeedsLogin,
     NeedsMfa,
-    StsuiError,
     UnsafeFileError,
     UsageError,
 )
@@ -41,6 +40,7 @@ from stsui.engine.mfa_codes import MfaCodes
 from stsui.store.cache import MfaCache, SessionCache, UsedCodes
 from stsui.store.credentials_file import CredentialsFile, name_refusal, owner_refusal
 from stsui.store.os_keyring import OsKeyring
+from stsui.store.recents import RecentsFile, recents_file
 
 if TYPE_CHECKING:
     from stsui.engine.gateway import Gateway, KeySource
@@ -67,18 +67,6 @@ class Assumed(Obtained):
     profile: str = field(kw_only=True)
 
 
-@dataclass(frozen=True)
-class Failed:
-    """A renewal that did not happen, and why (`NeedsMfa` when it would have asked for a code)."""
-
-    role: Role
-    error: StsuiError
-
-
-Renewal = Assumed | Failed
-"""What `Engine.refresh` reports for each role."""
-
-
 @dataclass
 class _Work:
     """Warnings gathered while resolving one chain."""
@@ -99,8 +87,11 @@ class Engine:
         clock: Callable[[], datetime] = utc_now,
         sso: SsoLogins | None = None,
         keys: KeySource | None = None,
+        recents: RecentsFile | None = None,
     ) -> None:
         self.config = config
+        self.recents = recents if recents is not None else recents_file()
+        """The pins and the history of roles taken (`took`), for the recent-first order."""
         self.keys: KeySource = keys if keys is not None else OsKeyring()
         """Long-term keys for `source_keys`: read when a role rooted in them needs STS, then kept."""
         self.sso = sso
@@ -206,21 +197,67 @@ class Engine:
         mfa_code: str | None = None,
         duration: int | None = None,
         fresh: bool = False,
+        region: str | None = None,
     ) -> Obtained:
-        """A session for `role`: a reusable one, or a new one from STS (cached). Raises StsuiError."""
+        """A session for `role`: a reusable one, or a new one from STS (cached). Raises StsuiError.
+
+        Its region: `region` (checked first: `check_region`), else the region of the session it reuses or
+        renews (one still live: a session that ended starts again in the role's region), else the role's. A
+        reused session given another region keeps its keys: no STS call."""
+        if region is not None:
+            self.check_region(role, region)
         work = _Work()
         if not fresh and duration is None:
             reused = self._reusable(role)
             if reused is not None:
-                if self.sessions.get(role.name) != reused:  # found only in the profile: cache it, so
+                if region is not None and reused.region != region:
+                    reused = replace(reused, region=region)
+                    self._cache(reused, work)
+                elif self.sessions.get(role.name) != reused:  # found only in the profile: cache it, so
                     self._cache(reused, work)  # the next credential-process takes the fast path
                 return Obtained(role, reused, reused=True, warnings=tuple(work.warnings))
-        session = self._assume(role, mfa_code=mfa_code, duration=duration, work=work)
+        if region is None:  # a renewal keeps the region of the session it replaces, while that one lives
+            current = self.session(role)
+            if current is not None and current.credentials.seconds_left(self.clock()) > 0:
+                region = current.region
+        session = self._assume(role, mfa_code=mfa_code, duration=duration, work=work, region=region)
         return Obtained(role, session, warnings=tuple(work.warnings))
 
-    def _assume(self, role: Role, *, mfa_code: str | None, duration: int | None, work: _Work) -> Session:
+    def check_region(self, role: Role, region: str) -> str:
+        """`region`, when it is a region of `role`'s partition (botocore's data, offline); UsageError naming
+        the region and the partition otherwise, before any request."""
+        from stsui.domain.arns import partition_of_arn
+        from stsui.domain.regions import check_region
+
+        return check_region(region, partition=partition_of_arn(role.role_arn), who=f"role '{role.name}'")
+
+    def set_region(self, role: Role, region: str) -> Session | None:
+        """Give `role`'s live session `region`: the same keys, written to its profile and the cache with
+        the new region (no STS call). None when the role has no live session (nothing is written)."""
+        self.check_region(role, region)
+        session = self.session(role)
+        if session is None or session.credentials.seconds_left(self.clock()) <= 0:
+            return None
+        moved = replace(session, region=region)
+        self.check_profile(role, role.profile)
+        self.store.write_session(role.profile, moved)
+        self._cache(moved, _Work())
+        return moved
+
+    def _assume(
+        self,
+        role: Role,
+        *,
+        mfa_code: str | None,
+        duration: int | None,
+        work: _Work,
+        region: str | None = None,
+    ) -> Session:
+        """A new session for `role` from STS, cached; in `region` when given (else the role's)."""
         if role.sso is not None:
             session = self._sso_session(role, duration)
+            if region is not None:
+                session = replace(session, region=region)
             self._cache(session, work)
             return session
         wanted = duration or role.duration
@@ -240,6 +277,8 @@ class Engine:
         elif role.mfa_serial is not None:
             source = self._mfa_session(role) or self._new_mfa_session(role, mfa_code)
         session = self.gateway.assume_role(role, duration=wanted, source=source or self._base_keys(role))
+        if region is not None:
+            session = replace(session, region=region)
         self._cache(session, work)
         return session
 
@@ -324,6 +363,13 @@ class Engine:
         """The keyring's keys a root role is assumed with (`source_keys`), else None (a profile)."""
         return None if role.source_keys is None else self.keys.key(role.source_keys)
 
+    def took(self, roles: Iterable[Role]) -> str | None:
+        """The user took `roles` (assume, `sts`, exec, console, env, the TUI's Enter, `u` and `o`; never a
+        background caller): kept in the history for the recent-first order. A warning when it could not be
+        kept, never an error."""
+        names = [role.name for role in roles]
+        return self.recents.update(lambda recents: recents.took(names, self.clock()))[1]
+
     # -- profiles -----------------------------------------------------------------------------------------
 
     def check_profile(self, role: Role, profile: str, *, force: bool = False) -> None:
@@ -348,11 +394,15 @@ class Engine:
         profile: str | None = None,
         force: bool = False,
         fresh: bool = False,
+        region: str | None = None,
     ) -> Assumed:
-        """Obtain a session for `role` and write it to its profile. Raises StsuiError."""
+        """Obtain a session for `role` (in `region`: `obtain`) and write it to its profile. Raises
+        StsuiError."""
         target = role.profile if profile is None else profile
+        if region is not None:
+            self.check_region(role, region)
         self.check_profile(role, target, force=force)
-        obtained = self.obtain(role, mfa_code=mfa_code, duration=duration, fresh=fresh)
+        obtained = self.obtain(role, mfa_code=mfa_code, duration=duration, fresh=fresh, region=region)
         self.store.write_session(target, obtained.session, force=force)
         return Assumed(role, obtained.session, obtained.reused, obtained.warnings, profile=target)
 
@@ -364,25 +414,6 @@ class Engine:
             for role in self.config.roles.values()
             if status_of(role, entries.get(role.profile), now) in (Status.DUE, Status.EXPIRED)
         ]
-
-    def refresh(self, roles: Iterable[Role] | None = None) -> list[Renewal]:
-        """Renew `roles` whatever their time (or every due session when None); never asks for MFA."""
-        targets = self.due() if roles is None else list(roles)
-        outcomes: list[Renewal] = []
-        for role in targets:
-            if self.needs_mfa_code(role, fresh=True):
-                root = self.mfa_root(role)
-                error = NeedsMfa(
-                    f"Skipped role '{role.name}': its MFA session for {root.mfa_serial} has expired; "
-                    f"run 'stsui assume {role.name}' to enter a new code."
-                )
-                outcomes.append(Failed(role, error))
-                continue
-            try:
-                outcomes.append(self.assume(role, fresh=True))
-            except StsuiError as error:
-                outcomes.append(Failed(role, error))
-        return outcomes
 
     def forget(self, role: Role) -> bool:
         """Remove the profile stsui wrote for `role` and its cached session; True if a profile was removed."""

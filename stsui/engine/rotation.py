@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from stsui.domain.access_keys import WAIT_FOR_NEW_KEY, KeyInfo, StoredKey
-from stsui.domain.console import partition_of_arn
+from stsui.domain.arns import partition_of_arn
 from stsui.domain.errors import StsError, StsuiError
 from stsui.domain.model import AccessKey, Credentials, Role
 from stsui.engine.engine import Engine

@@ -516,6 +516,7 @@ def _discovered_role(name: str, instance: SsoInstance, discovered: DiscoveredRol
         "refresh_before": instance.refresh_before,
         "auto_refresh": instance.auto_refresh,
     }
+    group = f"{instance.name}/{discovered.account_name}"
     return Role(
         name=name,
         role_arn=discovered.role_arn,
@@ -523,8 +524,9 @@ def _discovered_role(name: str, instance: SsoInstance, discovered: DiscoveredRol
         region=config.region or instance.region,
         **{key: value for key, value in renewal.items() if value is not None},
         description=f"{discovered.role_name} in {discovered.account_name} (IAM Identity Center)",
-        group=f"{instance.name}/{discovered.account_name}",
+        group=group,
         sso=discovered,
+        **config.group_settings(group),
     )
 
 

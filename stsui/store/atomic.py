@@ -199,6 +199,11 @@ class LockedFile:
         self._read = _identity(self.info)
         return None if found is None else found[0]
 
+    def take_over(self) -> None:
+        """The file is not one to read (a link, a FIFO, another user's): the next `write_bytes` replaces it
+        with its rename, never following or opening it."""
+        self._read = self._current()
+
     def _current(self) -> tuple[int, int, int, int] | None:
         try:
             return _identity(os.stat(self.path.name, dir_fd=self._dir_fd, follow_symlinks=False))
@@ -239,7 +244,7 @@ def write_private(path: Path, data: bytes, *, timeout: float = 10.0) -> None:
         try:
             file.read_bytes()
         except UnsafeFileError:
-            file._read = file._current()  # a planted link or FIFO is replaced by the rename, never followed
+            file.take_over()  # a planted link or FIFO is replaced by the rename, never followed
         file.write_bytes(data)
 
 

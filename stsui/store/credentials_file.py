@@ -72,6 +72,7 @@ def _entry(section: ini.Section) -> ProfileEntry:
         owner,
         expires_at,
         section.get(PRINCIPAL) if PRINCIPAL in keys else None,
+        section.get(REGION) if REGION in keys else None,
     )
 
 

@@ -69,6 +69,8 @@ _RULES = (
     "domain/rules.py",
     "domain/durations.py",
     "domain/sso.py",
+    "domain/colors.py",
+    "domain/groups.py",
 )
 """The sources whose rules the cached roles passed: a changed stsui must validate again."""
 

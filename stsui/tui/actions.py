@@ -42,6 +42,9 @@ class Action:
 
 
 USE_IN_SHELL = "Use the highlighted role in the shell that ran sts: assume it if needed, then close"
+SSO_LOGIN = "app.sso_login"
+SSO_SYNC = "app.sso_sync"
+"""IAM Identity Center's actions are the App's: a login and the roles a sync finds serve every screen."""
 
 ACTIONS: tuple[Action, ...] = (
     Action("u", "use_in_shell", "Use in shell", USE_IN_SHELL, palette="Use in this shell"),
@@ -52,6 +55,17 @@ ACTIONS: tuple[Action, ...] = (
     Action("r", "renew", "Renew", "Renew the highlighted role's session now", palette="Renew session now"),
     Action("x", "forget", "Forget", "Remove the highlighted role's profile and cached session",
            palette="Forget session"),
+    Action("space", "toggle_mark", "Mark", "Mark or unmark the highlighted row: Enter, r and x then act on "
+           "every marked role", palette="Mark or unmark role", footer=False),
+    Action("asterisk", "mark_all", "Mark all", "Mark every row shown (the filter's matches, or every role)",
+           palette="Mark every role shown", footer=False),
+    Action("minus", "clear_marks", "Clear marks", "Unmark every row", palette="Clear marks", footer=False),
+    Action("p", "pin", "Pin", "Pin or unpin the highlighted role: pinned roles come first in recent order",
+           palette="Pin or unpin role", footer=False),
+    Action("t", "toggle_order", "Order", "Show recent first (pins, then the roles taken most and lately) or "
+           "file order", palette="Switch order: recent first or file order", footer=False),
+    Action("g", "pick_region", "Region", "Pick the highlighted role's region: a live session keeps its keys",
+           palette="Pick region of highlighted role", footer=False),
     Action("i", "refresh_identities", "Identities", "Ask STS again who the identities are",
            palette="Refresh identities"),
     Action("c", "copy_env", "Copy env", "Copy export lines with the session's keys (press twice)",
@@ -61,9 +75,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("m", "forget_mfa", "Forget MFA", "Drop every cached MFA session", palette="Forget MFA sessions"),
     Action("o", "open_console", "Console", "Open the highlighted role's AWS console in the browser",
            palette="Open console of highlighted role", footer=False),
-    Action("l", "sso_login", "SSO login", "Log in to IAM Identity Center (the highlighted role's instance)",
+    Action("l", SSO_LOGIN, "SSO login", "Log in to IAM Identity Center (the highlighted role's instance)",
            palette="IAM Identity Center login", footer=False),
-    Action("s", "sso_sync", "SSO sync", "Discover the IAM Identity Center accounts and roles again",
+    Action("s", SSO_SYNC, "SSO sync", "Discover the IAM Identity Center accounts and roles again",
            palette="IAM Identity Center sync", footer=False),
     Action("a", "other_sessions", "Others", "Sessions other tools made on this machine, read-only",
            palette="Other sessions"),

@@ -22,15 +22,17 @@ from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 
 from stsui.engine.engine import Engine
 from stsui.tui import messages as facts
 from stsui.tui.actions import palette_actions
 from stsui.tui.agent_reports import AgentReports
-from stsui.tui.display import Notice, display_path, tell
+from stsui.tui.display import Notice, bug, display_path, failure, tell
 from stsui.tui.lifetime import Lifetime, terminal_on_stdout
 from stsui.tui.screens.mfa import MfaScreen
 from stsui.tui.screens.roles import RolesScreen
+from stsui.tui.screens.sso import LoginOutcome, SsoLoginScreen
 from stsui.tui.serving import Serving, State
 
 
@@ -165,6 +167,78 @@ class StsuiApp(App[int]):
         if prompt is not None and self.screen is prompt:
             prompt.dismiss(None)
         self.tell(self.agent.gave_up(fact.request))
+
+    # -- the console's links (its sessions are the roles screen's) ---------------------------------------
+
+    @on(facts.ConsoleReady)
+    def _console_ready(self, fact: facts.ConsoleReady) -> None:
+        self.open_url(fact.url)
+        self.tell(self.roles.console.ready(fact))
+
+    @on(facts.ConsoleFailed)
+    def _console_failed(self, fact: facts.ConsoleFailed) -> None:
+        self.tell(self.roles.console.failed(fact))
+
+    @on(facts.ConsoleNeedsMfa)
+    def _console_needs_mfa(self, fact: facts.ConsoleNeedsMfa) -> None:
+        def submitted(code: str | None) -> None:
+            if code:
+                self.roles.open_console(fact.role, mfa_code=code)
+
+        self.push_screen(MfaScreen(fact.role, fact.serial), submitted)
+
+    # -- IAM Identity Center: logins, and the roles a sync finds ------------------------------------------
+
+    def action_sso_login(self) -> None:
+        center = self.roles.identity_center
+        instance = center.instance_for(self.roles.table.highlighted)
+        if isinstance(instance, Notice):
+            self.tell(instance)
+        elif self.engine.sso is not None:
+            log_in = partial(center.log_in, instance)
+            self.push_screen(SsoLoginScreen(instance.name, log_in), self._sso_login_ended)
+
+    def action_sso_sync(self) -> None:
+        center = self.roles.identity_center
+        if not center.configured or self.engine.sso is None:
+            why = center.instance_for(self.roles.table.highlighted)
+            self.tell(why if isinstance(why, Notice) else None)
+            return
+        self.tell(Notice("Discovering IAM Identity Center accounts and roles…", title="Sync"))
+        job = center.sync
+        self.run_worker(
+            job, group="sso-sync", description="sync", exclusive=True, exit_on_error=False, thread=True
+        )
+
+    def _sso_login_ended(self, outcome: LoginOutcome) -> None:
+        center = self.roles.identity_center
+        if isinstance(outcome, facts.SsoLoginFailed):
+            self.tell(failure(outcome.message, "Login failed"))
+        elif outcome is not None:
+            self.roles.roles_changed(center.logged_in(outcome.sso))
+            self.tell(Notice(f"Logged in to IAM Identity Center '{outcome.sso}'.", title="Login"))
+            if center.never_synced(outcome.sso):  # a first login shows every account and role
+                self.action_sso_sync()
+
+    @on(facts.SsoSyncProgress)
+    def _sso_sync_progress(self, fact: facts.SsoSyncProgress) -> None:
+        self.sub_title = self.roles.identity_center.sync_progress(fact, self.sub_title)
+
+    @on(facts.SsoSynced)
+    def _sso_synced(self, fact: facts.SsoSynced) -> None:
+        self.engine.config = fact.config
+        self.roles.reload_roles()
+        subtitle, notices = self.roles.identity_center.synced(fact)
+        self.roles.roles_changed(self.roles.book.names)
+        if subtitle is not None:
+            self.sub_title = subtitle
+        self.tell(*notices)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """The App's workers (the agent's start, a sync) report through facts; this says a bug."""
+        if event.state is WorkerState.ERROR:
+            self.tell(bug(event.worker.description, event.worker.error))
 
     @on(facts.MfaRelayed)
     def _mfa_relayed(self, fact: facts.MfaRelayed) -> None:

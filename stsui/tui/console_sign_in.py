@@ -22,9 +22,12 @@ if TYPE_CHECKING:
 class ConsoleSignIn:
     """Signs in to the console as a role (`sign_in`, a worker's body) and words what came of it."""
 
-    def __init__(self, engine: Engine, post: Post) -> None:
+    def __init__(self, engine: Engine, post: Post, post_link: Post) -> None:
+        """`post`: where a session it started is reported (the roles screen); `post_link`: where the link,
+        or why there is none, is (the App, which opens it)."""
         self.engine = engine
         self._post = post
+        self._post_link = post_link
 
     def starting(self, role: Role) -> Notice:
         return Notice(f"Signing in to the AWS console as role '{role.name}'…", title="AWS console")
@@ -32,26 +35,35 @@ class ConsoleSignIn:
     def sign_in(self, role: Role, *, mfa_code: str | None, through_page: bool = True) -> None:
         """Assume `role` if needed (a new session is reported as any other), then make its login link and,
         with `through_page` (a terminal, not a browser), the private page that leads to it."""
-        engine, post = self.engine, self._post
+        engine, post, post_link = self.engine, self._post, self._post_link
         try:
             target = role_target(role)
             if mfa_code is None and engine.needs_mfa_code(role):
-                post(ConsoleNeedsMfa(role.name, engine.mfa_root(role).mfa_serial or ""))
+                post_link(ConsoleNeedsMfa(role.name, engine.mfa_root(role).mfa_serial or ""))
                 return
             outcome = engine.assume(role, mfa_code=mfa_code)
             session = outcome.session
-            if not outcome.reused:
+            kept = engine.took([role])
+            warnings = (*outcome.warnings, *([kept] if kept else []))
+            if not outcome.reused or kept:
                 post(
                     SessionStarted(
-                        role.name, session.expiration, session.assumed_role_arn, warnings=outcome.warnings
+                        role.name,
+                        session.expiration,
+                        session.assumed_role_arn,
+                        reused=outcome.reused,
+                        warnings=warnings,
+                        region=session.region,
                     )
                 )
+            if session.region and session.region != target.region:  # the session's own region
+                target = role_target(role, region=session.region)
             login = sign_in_as_role(engine, role, session, target)
             url = hand_over(login.url).url if through_page else login.url
         except StsuiError as error:
-            post(ConsoleFailed(role.name, error.message, aws_code(error)))
+            post_link(ConsoleFailed(role.name, error.message, aws_code(error)))
             return
-        post(ConsoleReady(role.name, url, login.summary()))
+        post_link(ConsoleReady(role.name, url, login.summary()))
 
     def quitting(self) -> None:
         """The TUI is closing: remove the sign-in pages whose link has expired (younger ones stay for a

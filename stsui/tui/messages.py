@@ -59,7 +59,8 @@ def aws_code(error: StsuiError) -> str:
 
 @dataclass
 class SessionStarted(Fact):
-    """A role's session was obtained (or reused) and written to its profile."""
+    """A role's session was obtained (or reused) and written to its profile (in `region`). `bulk`: one of
+    a run over the marked rows, which says one summary at its end instead of a notice per role."""
 
     role: str
     expires_at: datetime
@@ -68,6 +69,8 @@ class SessionStarted(Fact):
     automatic: bool = False
     reused: bool = False
     warnings: tuple[str, ...] = ()
+    region: str | None = None
+    bulk: bool = False
 
 
 @dataclass
@@ -79,6 +82,7 @@ class AssumeFailed(Fact):
     code: str = ""
     renewal: bool = False
     automatic: bool = False
+    bulk: bool = False
 
 
 @dataclass
@@ -129,6 +133,7 @@ class SessionForgotten(Fact):
 
     role: str
     removed: bool
+    bulk: bool = False
 
 
 @dataclass
@@ -146,6 +151,7 @@ class ActionFailed(Fact):
     message: str
     role: str | None = None
     code: str = ""
+    bulk: bool = False
 
 
 @dataclass
@@ -154,6 +160,46 @@ class ExportLinesReady(Fact):
 
     role: str
     text: str = field(repr=False)
+
+
+@dataclass
+class RegionChanged(Fact):
+    """The role's live session was given another region: the same keys, no STS call (`live` False: it had
+    no live session, so its next session gets the region)."""
+
+    role: str
+    region: str
+    live: bool
+
+
+@dataclass
+class RecentsNotSaved(Fact):
+    """The pins, the order or the regions used could not be saved (the screen keeps them until it closes),
+    or the file had to be set aside: `message` says which."""
+
+    message: str
+
+
+# -- many roles at once (the marked rows) -----------------------------------------------------------------
+
+
+@dataclass
+class MarkedRunProgress(Fact):
+    """ "Assuming 12 roles: 7 done, 1 failed, 4 to go" (replaced by the next: only the newest counts)."""
+
+    text: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, MarkedRunProgress)
+
+
+@dataclass
+class MarkedRunDone(Fact):
+    """The run ended: `summary` names the roles that failed and why."""
+
+    summary: str
+    failed: int
+    warnings: tuple[str, ...] = ()
 
 
 # -- identities -------------------------------------------------------------------------------------------

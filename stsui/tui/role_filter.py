@@ -9,8 +9,9 @@ first frame needed only the rows it shows. What is typed before the index is rea
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
@@ -54,8 +55,9 @@ def index(roster: Roster, post: Post) -> None:
 class RoleFilter:
     """The query typed, its matches, and the index they are found with."""
 
-    def __init__(self, book: RoleBook) -> None:
+    def __init__(self, book: RoleBook, clock: Callable[[], datetime]) -> None:
         self.book = book
+        self._clock = clock
         self._search: RoleSearch | None = None
         self.indexing = False
         """The roles are being decoded and indexed in a worker."""
@@ -128,7 +130,7 @@ class RoleFilter:
         self._waiting = False
         if not query.strip():
             self._query, self._matches = query, ()
-            return View(self.book.names)
+            return View(self.book.ordered(self._clock()))
         within = self._matches if narrows(self._query, query) else None
         self._matches = self.search.filter(query, within)
         self._query = query
@@ -138,4 +140,9 @@ class RoleFilter:
     def cleared(self) -> View:
         """The field was cleared and hidden: every role."""
         self._query, self._matches, self._waiting = "", (), False
-        return View(self.book.names)
+        return View(self.book.ordered(self._clock()))
+
+    @property
+    def query(self) -> str:
+        """What the filter holds now ("" when it is not in use)."""
+        return self._query

@@ -9,11 +9,13 @@ for each fact calls the method below that applies it, then repaints and shows th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from stsui.domain.durations import format_time_left
 from stsui.domain.errors import NeedsLogin, StsuiError
 from stsui.domain.exports import env_lines
+from stsui.domain.frecency import Recents
 from stsui.domain.model import ProfileEntry, Role, Status
 from stsui.tui.display import LONG, Notice, failure, failure_title, mfa_code_needed
 from stsui.tui.messages import (
@@ -28,6 +30,8 @@ from stsui.tui.messages import (
     MfaSessionsForgotten,
     NoLiveSession,
     Post,
+    RecentsNotSaved,
+    RegionChanged,
     RenewalChecked,
     RenewalNeedsMfa,
     SessionForgotten,
@@ -59,15 +63,18 @@ class RoleSessions:
 
     # -- the credentials file ----------------------------------------------------------------------------
 
-    def read_now(self) -> Notice | None:
-        """Read the credentials file before the first frame, so live sessions show at once (no STS here);
-        what to say when it cannot be read."""
+    def read_now(self) -> list[Notice]:
+        """Read the credentials file before the first frame, so live sessions show at once (no STS here),
+        and the pins and history the table's order comes from; what to say about either."""
+        recents, warning = self.engine.recents.read()
+        self.book.take_recents(recents)
+        said = [] if warning is None else [Notice(warning, severity="warning", timeout=LONG)]
         try:
             self._stamp = self.engine.store.stamp()
             self.book.load(self.engine.entries(self.book.profiles))
         except StsuiError as error:
-            return failure(error.message, CREDENTIALS_FILE)
-        return None
+            said.append(failure(error.message, CREDENTIALS_FILE))
+        return said
 
     def file_changed(self) -> bool:
         """Whether the file changed since it was read (one stat; False while it is being read again)."""
@@ -100,9 +107,19 @@ class RoleSessions:
 
     # -- jobs (thread workers' bodies) -------------------------------------------------------------------
 
-    def assume(self, role: Role, *, fresh: bool, mfa_code: str | None, automatic: bool) -> None:
+    def assume(
+        self,
+        role: Role,
+        *,
+        fresh: bool,
+        mfa_code: str | None,
+        automatic: bool,
+        region: str | None = None,
+        taking: bool = False,
+    ) -> None:
         """Assume `role` (renew it, with `fresh`; `automatic`: the tick's renewal, which never asks for an MFA
-        code and takes a later session the agent got rather than a fresh one)."""
+        code and takes a later session the agent got rather than a fresh one). `region`: the one picked
+        for its next session. `taking`: the user took the role (Enter, `u`): kept in the history."""
         engine, post = self.engine, self._post
         fresh_now = fresh and not automatic
         try:
@@ -116,7 +133,8 @@ class RoleSessions:
                 return
             if mfa_code is None and engine.code_from_process(role, fresh=fresh_now):
                 post(CodeFromProcess(role.name, engine.mfa_root(role).mfa_serial or ""))
-            outcome = engine.assume(role, mfa_code=mfa_code, fresh=fresh_now)
+            outcome = engine.assume(role, mfa_code=mfa_code, fresh=fresh_now, region=region)
+            kept = engine.took([role]) if taking else None
         except NeedsLogin as error:
             post(LoginNeeded(role.name, error.message, automatic=automatic))
             return
@@ -132,7 +150,8 @@ class RoleSessions:
                 renewal=fresh,
                 automatic=automatic,
                 reused=outcome.reused,
-                warnings=outcome.warnings,
+                warnings=(*outcome.warnings, *([kept] if kept else [])),
+                region=session.region,
             )
         )
 
@@ -173,6 +192,23 @@ class RoleSessions:
             return
         self._post(ExportLinesReady(role.name, env_lines(session)))
 
+    def move(self, role: Role, region: str, post: Post) -> None:
+        """Give `role`'s live session `region` (its keys stay: no STS call), and keep the region among those
+        used lately; without a live session, its next one gets it."""
+        try:
+            moved = self.engine.set_region(role, region)
+        except StsuiError as error:
+            post(ActionFailed(f"change the region of {role.name}", error.message, role.name))
+            return
+        post(RegionChanged(role.name, region, live=moved is not None))
+        self.engine.recents.update(lambda recents: recents.used_region(region, self.engine.clock()))
+
+    def save_recents(self, change: Callable[[Recents], Recents], post: Post) -> None:
+        """Apply `change` (a pin, the order) to the recents file; what could not be saved is a fact."""
+        warning = self.engine.recents.update(change)[1]
+        if warning is not None:
+            post(RecentsNotSaved(warning))
+
     def read_credentials_file(self) -> None:
         """Read the roles' profiles again: the file changed on disk."""
         stamp = self.engine.store.stamp()
@@ -194,9 +230,11 @@ class RoleSessions:
 
     def started(self, fact: SessionStarted) -> list[Notice]:
         """A session was written to the role's profile: the roles waiting on its MFA device may renew."""
-        self.book.started(fact.role, fact.expires_at, fact.assumed_role_arn)
+        self.book.started(fact.role, fact.expires_at, fact.assumed_role_arn, fact.region)
         role = self.book[fact.role].role
         self.renewals.mfa_session_started(role)
+        if fact.bulk:
+            return []  # the run's summary says it
         left = format_time_left((fact.expires_at - self.engine.clock()).total_seconds())
         if fact.automatic:
             verb = "Renewed automatically"
@@ -209,14 +247,22 @@ class RoleSessions:
         said = Notice(f"{verb} {role.name}: profile {role.profile}, {left} left.", title="Session")
         return [said, *(Notice(warning, severity="warning", timeout=LONG) for warning in fact.warnings)]
 
-    def assume_failed(self, fact: AssumeFailed) -> Notice:
+    def assume_failed(self, fact: AssumeFailed) -> Notice | None:
         """The role shows the failure until its session changes; an automatic renewal backs off."""
         self.book.finish(fact.role)
         self.book[fact.role].error = fact.message
+        if fact.bulk:
+            return None  # the run's summary says it
         delay = self.renewals.failed(fact.role, self.engine.clock())
         what = f"{'renew' if fact.renewal else 'assume'} {fact.role}"
         later = f" Next automatic try in {format_time_left(delay)}." if fact.automatic else ""
         return failure(fact.message + later, failure_title(what, fact.code))
+
+    def code_from_process(self, fact: CodeFromProcess) -> Notice:
+        return Notice(
+            f"Role '{fact.role}': code from mfa_process… ({fact.serial}; touch your key if it asks).",
+            title="MFA",
+        )
 
     def renewal_needs_mfa(self, fact: RenewalNeedsMfa) -> Notice | None:
         """An automatic renewal needs a new MFA code: the role waits for the user, who is told once."""
@@ -233,9 +279,26 @@ class RoleSessions:
             self.book.finish(fact.role)
         self.renewals.checked(fact.role, needs_mfa=fact.needs_mfa, now=self.engine.clock())
 
-    def forgotten(self, fact: SessionForgotten) -> Notice:
+    def region_changed(self, fact: RegionChanged) -> Notice:
+        state = self.book[fact.role]
+        if fact.live:
+            self.book.moved(fact.role, fact.region)
+            return Notice(
+                f"Role '{fact.role}' now uses {fact.region}: profile {state.role.profile} has the same keys "
+                "in the new region.",
+                title="Region",
+            )
+        state.region_choice = fact.region
+        return Notice(
+            f"Role '{fact.role}' has no live session; its next one (Enter) gets {fact.region}.",
+            title="Region",
+        )
+
+    def forgotten(self, fact: SessionForgotten) -> Notice | None:
         self.book.forgotten(fact.role)
         role = self.book[fact.role].role
+        if fact.bulk:
+            return None
         if fact.removed:
             return Notice(f"Forgot {role.name}: removed profile {role.profile}.", title="Session")
         return Notice(
@@ -247,9 +310,11 @@ class RoleSessions:
         sessions = "session" if fact.count == 1 else "sessions"
         return Notice(f"Forgot {fact.count} cached MFA {sessions}.", title="MFA")
 
-    def action_failed(self, fact: ActionFailed) -> Notice:
+    def action_failed(self, fact: ActionFailed) -> Notice | None:
         """The role (if any) shows the failure until its session changes."""
         if fact.role is not None:
             self.book.finish(fact.role)
             self.book[fact.role].error = fact.message
+        if fact.bulk:
+            return None
         return failure(fact.message, failure_title(fact.action, fact.code))

@@ -15,14 +15,19 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from stsui.domain.durations import format_ago, format_time_left
+from stsui.domain.frecency import Recents, recent_order
 from stsui.domain.model import ProfileEntry, Role, Status, owned_entry, status_of
 from stsui.domain.roster import Roster
 from stsui.domain.times import rfc3339
 from stsui.engine.renewal import Backoff
+
+MARKED = "✓"
+PINNED = "⚑"
+"""The glyphs of a marked row and a pinned role (narrow in every terminal: East Asian width N)."""
 
 SOON = 15 * 60
 """Under this much time left the countdown turns yellow."""
@@ -70,6 +75,12 @@ class RoleRow:
     description: str
     served: str = ""
     """How long ago the agent last served the role ("" when it has not)."""
+    flags: str = "  "
+    """Two cells: `MARKED` when the row is marked, then `PINNED` when the role is pinned."""
+    region: str = ""
+    """The session's region (or, without a session, the region the next one gets)."""
+    color: str | None = None
+    """The role's colour (`Role.color`): its name is drawn in it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +126,8 @@ class RoleState:
     served_needs_mfa: bool = False
     """A background caller asked the agent for the role and it needs a new MFA code: the row says so until
     a code is entered for the role's device or the agent serves it again."""
+    region_choice: str | None = None
+    """The region picked for the role while it had no live session: its next session gets it."""
 
     @property
     def name(self) -> str:
@@ -170,7 +183,14 @@ class RoleState:
             parts.append(role.description)
         return Details(" · ".join(parts))
 
-    def row(self, now: datetime) -> RoleRow:
+    @property
+    def region(self) -> str | None:
+        """The live session's region, else the one its next session gets (picked, else the role's)."""
+        if self.entry is not None and self.entry.region:
+            return self.entry.region
+        return self.region_choice or self.role.region
+
+    def row(self, now: datetime, *, marked: bool = False, pinned: bool = False) -> RoleRow:
         role = self.role
         seconds = self.seconds_left(now)
         if self.working is not None and self.working is not Working.CHECKING:
@@ -191,6 +211,9 @@ class RoleState:
             group=role.group,
             description=role.description,
             served="" if self.served_at is None else format_ago((now - self.served_at).total_seconds()),
+            flags=(MARKED if marked else " ") + (PINNED if pinned else " "),
+            region=self.region or "",
+            color=role.color,
         )
 
 
@@ -209,6 +232,12 @@ class RoleBook:
         self._owned: set[str] = set()
         self._working: set[str] = set()
         self._served: set[str] = set()
+        self.marked: set[str] = set()
+        """The rows marked (Space): Enter, r and x act on all of them."""
+        self.recents = Recents()
+        """The pins, the history and the order chosen (`stsui.domain.frecency`), as last read or saved."""
+        self.pins: frozenset[str] = frozenset()
+        self._ordered: list[str] | None = None
         self.replace_roles(roles)
 
     def replace_roles(self, roles: Mapping[str, Role]) -> None:
@@ -223,11 +252,33 @@ class RoleBook:
         self._owned = {name for name in self._owned if name in self.states and self.states[name].entry}
         self._working = {name for name in self._working if name in self.states}
         self._served = {name for name in self._served if name in self.states}
+        self.marked = {name for name in self.marked if name in roster}
+        self._ordered = None
 
     @property
     def names(self) -> Sequence[str]:
         """Every role's name, in config order."""
         return self.roster.names
+
+    def take_recents(self, recents: Recents) -> None:
+        """The recents were read or changed (a pin, the order): the order is worked out again."""
+        self.recents = recents
+        self.pins = frozenset(recents.pins)
+        self._ordered = None
+
+    @property
+    def recent_first(self) -> bool:
+        return not self.recents.file_order
+
+    def ordered(self, now: datetime) -> Sequence[str]:
+        """Every role's name as the table lists them without a filter: recent first (`recent_order`, at
+        `now`; worked out once per change of the pins, the order or the roles), or file order."""
+        if not self.recent_first or not (self.recents.pins or self.recents.takes):
+            return self.names
+        if self._ordered is None:
+            roster = self.roster
+            self._ordered = recent_order(roster.names, self.recents, now, roster.position, roster)
+        return self._ordered
 
     @property
     def roles(self) -> Sequence[Role]:
@@ -299,11 +350,18 @@ class RoleBook:
             self._index(state)
         return changed
 
-    def started(self, name: str, expires_at: datetime, principal: str) -> None:
-        """A session was written to the role's profile."""
+    def started(self, name: str, expires_at: datetime, principal: str, region: str | None = None) -> None:
+        """A session was written to the role's profile (in `region`)."""
         state = self[name]
-        state.session_changed(ProfileEntry(state.role.profile, name, expires_at, principal))
+        state.session_changed(ProfileEntry(state.role.profile, name, expires_at, principal, region))
+        state.region_choice = None  # the session has its region now
         self.finish(name)
+
+    def moved(self, name: str, region: str) -> None:
+        """The role's live session was given `region` (the same keys)."""
+        state = self[name]
+        if state.entry is not None:
+            state.entry = replace(state.entry, region=region)
 
     def forgotten(self, name: str) -> None:
         state = self[name]
@@ -378,4 +436,6 @@ class RoleBook:
     def row(self, name: str, now: datetime) -> RoleRow:
         """Role `name`'s line at `now` (a role nothing happened to gets no record for it)."""
         state = self.states.get(name)
-        return (state if state is not None else RoleState(self.roster[name])).row(now)
+        return (state if state is not None else RoleState(self.roster[name])).row(
+            now, marked=name in self.marked, pinned=name in self.pins
+        )

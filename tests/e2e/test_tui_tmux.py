@@ -153,7 +153,11 @@ def test_twenty_thousand_roles_from_the_cache_in_a_real_terminal(home: Home) -> 
             lambda screen: is_active("role-19999")(screen) and first_row.search(screen) is None,
             "role-19999, active, alone in the filtered table",
         )
-        term.send("Escape")  # clears the filter: every role again, still at role-19999
+        term.send("Escape")  # clears the filter: every role again, role-19999 first (taken lately)
+        term.wait_for(
+            lambda screen: re.search(r"role-19999 .*\n.*role-00000 ", screen) is not None, "the roles"
+        )
+        term.send("t")  # file order: still at role-19999, now far down among its neighbours
         term.wait_for_text("role-19998")
         term.send("q")
         term.wait_until_closed()

@@ -132,20 +132,28 @@ def test_the_readme_prompt_shows_every_name_as_it_is(home: Home, shell: str) -> 
         ["prompt", "--shell", "zsh", "extra"],
         ["prompt", "-h"],
         ["list", "prompt"],
+        ["prompt", "--color", "always", "--shell", "bash"],
+        ["prompt", "--color=never"],
+        ["prompt", "--color", "sometimes"],
+        ["--config", "roles.toml", "prompt", "--color", "always"],
+        ["--config", "-x", "prompt"],
     ],
 )
 def test_the_prompts_fast_grammar_reads_argv_as_the_parser_does(argv: list[str]) -> None:
     """Whatever the prompt's fast path accepts, argparse (built from the same names) reads the same way."""
-    from stsui.cli.grammar import PROMPT_FORMAT, PROMPT_SHELL, plain_prompt
+    from stsui.cli.grammar import PROMPT_COLOR, PROMPT_FORMAT, PROMPT_SHELL, plain_prompt
 
     fast = plain_prompt(argv)
     if fast is None:
         return
+    explicit, options = fast
     parsed = parsed_by_the_parser(argv)
-    assert (parsed.command, parsed.format, parsed.shell) == (
+    assert (parsed.command, parsed.config, parsed.format, parsed.shell, parsed.color) == (
         "prompt",
-        fast.get(PROMPT_FORMAT),
-        fast.get(PROMPT_SHELL),
+        explicit,
+        options.get(PROMPT_FORMAT),
+        options.get(PROMPT_SHELL),
+        options.get(PROMPT_COLOR, "auto"),
     )
 
 

@@ -20,9 +20,16 @@ start_url = "https://my-org.awsapps.com/start"
 region = "eu-west-1"
 """
 
-STSUIS_OWN = (".aws/credentials", ".aws/sso/cache", ".cache/stsui", ".config/stsui", "opened")
-"""What stsui may write (its profiles' sections, the shared SSO token cache, its own directories), and the
-file the test's browser writes."""
+STSUIS_OWN = (
+    ".aws/credentials",
+    ".aws/sso/cache",
+    ".cache/stsui",
+    ".config/stsui",
+    ".local/state/stsui",
+    "opened",
+)
+"""What stsui may write (its profiles' sections, the shared SSO token cache, its own directories: cache,
+config, state), and the file the test's browser writes."""
 
 
 @pytest.fixture

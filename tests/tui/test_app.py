@@ -593,7 +593,7 @@ async def test_help_lists_every_binding(rig: Rig) -> None:
             else:  # nothing to do here: not listed either
                 assert (key, action.help) not in listed and action.help not in drawn
         hidden = {action.action for action in ACTIONS if not app.roles.offered(action.action)}
-        assert hidden == {"use_in_shell", "sso_login", "sso_sync"}  # not opened by sts; no [sso.NAME]
+        assert hidden == {"use_in_shell", "app.sso_login", "app.sso_sync"}  # not opened by sts; no [sso.NAME]
         assert (app.get_key_display(Binding("ctrl+p", "")), MORE_KEYS[0][1]) in listed
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)

@@ -14,6 +14,7 @@ import pytest
 from stsui.cli.demo import demo_engine, demo_environment
 from stsui.tui.app import StsuiApp
 from stsui.tui.messages import IdentityFetched, SessionStarted
+from stsui.tui.screens.confirm import ConfirmScreen
 from stsui.tui.screens.mfa import MfaScreen
 from tests.support.fake_browser import page_url_destination
 from tests.tui.conftest import Recorder, wait_until
@@ -26,6 +27,7 @@ def test_demo_environment_points_everything_at_a_temporary_home_and_cleans_up() 
         assert os.environ["AWS_ENDPOINT_URL_STS"].startswith("http://127.0.0.1:")
         assert os.environ["HOME"] == str(demo.root / "home")
         assert os.environ["STSUI_CONFIG"] == str(demo.roles)
+        assert os.environ["XDG_STATE_HOME"].startswith(str(demo.root))  # never the user's pins and history
         assert demo.credentials.read_text().startswith("# stsui demo")
         engine = demo_engine(demo)
         roles = engine.config.roles
@@ -46,8 +48,12 @@ async def test_the_app_assumes_roles_against_the_demo_sts() -> None:
             await wait_until(pilot, lambda: recorder.of(IdentityFetched))
             app.roles.table.go_to("prod-deploy")  # chained through prod-admin
             await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))  # production asks first
+            await pilot.press("y")
             await wait_until(pilot, lambda: recorder.of(SessionStarted))
             app.roles.table.go_to("security-audit")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen))
             await pilot.press(*"123456", "enter")  # moto accepts any code
@@ -73,6 +79,8 @@ async def test_the_console_key_opens_a_local_page_in_the_demo_never_aws() -> Non
         async with app.run_test(size=(120, 34)) as pilot:
             app.roles.table.go_to("prod-admin")
             await pilot.press("o")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
             await wait_until(pilot, lambda: bool(opened))
         (page,) = opened
         url = page_url_destination(page)  # the private page the browser gets leads to the demo's login
@@ -122,6 +130,8 @@ def test_stsui_demo_in_a_real_terminal(tmp_path: Path) -> None:
         _wait_for(session, "dev-billing")
         _wait_for(session, "user/moto")  # the base identity, fetched after the first paint
         subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
+        _wait_for(session, "Assume role 'prod-admin' (account 111111111111)?")  # production asks first
+        subprocess.run(["tmux", "send-keys", "-t", session, "y"], check=True)
         screen = _wait_for(session, "Assumed prod-admin")
         assert "active" in next(line for line in screen.splitlines() if "prod-admin" in line)
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)

@@ -9,7 +9,8 @@ import pytest
 
 from stsui.domain.errors import NeedsMfa
 from stsui.domain.model import ProfileEntry, Status, status_of
-from stsui.engine.engine import MFA_MARGIN, Assumed, Failed
+from stsui.engine.bulk import Bulk, renew
+from stsui.engine.engine import MFA_MARGIN, Assumed
 from tests.support.fakes import START, make_engine
 
 SERIAL = "arn:aws:iam::999999999999:mfa/tester"
@@ -145,10 +146,11 @@ def test_refresh_reports_distinct_results(rig) -> None:  # type: ignore[no-untyp
     engine.assume(engine.config.roles["mfa"], mfa_code="123456")
     engine.forget_mfa()
     clock.step(3600 - 60)
-    results = {r.role.name: r for r in engine.refresh()}
-    assert isinstance(results["plain"], Assumed) and results["plain"].profile == "plain"
+    summary = Bulk(engine).run(engine.due(), lambda role: renew(engine, role), verb="Renewing")
+    results = {r.role.name: r for r in summary.outcomes}
+    assert isinstance(results["plain"].value, Assumed) and results["plain"].value.profile == "plain"
     failed = results["mfa"]
-    assert isinstance(failed, Failed) and isinstance(failed.error, NeedsMfa)
+    assert not failed.ok and isinstance(failed.error, NeedsMfa)
 
 
 # --- one status rule (bug: the TUI said "due" forever where the CLI said "needs MFA") ----------------
@@ -184,3 +186,50 @@ def test_status_of_is_the_one_rule(rig) -> None:  # type: ignore[no-untyped-def]
     assert status_of(role, own, later - timedelta(seconds=role.refresh_before)) is Status.DUE
     assert status_of(role, own, later, needs) is Status.NEEDS_MFA
     assert status_of(role, own, later + timedelta(seconds=1)) is Status.EXPIRED
+
+
+# --- a region per session ---------------------------------------------------------------------------------
+
+
+def test_a_region_given_to_a_live_session_keeps_its_keys(rig) -> None:  # type: ignore[no-untyped-def]
+    engine, gateway, _ = rig
+    role = engine.config.roles["plain"]
+    first = engine.assume(role)
+    moved = engine.assume(role, region="ap-south-1")
+    assert moved.reused and moved.session.credentials == first.session.credentials
+    assert moved.session.region == "ap-south-1" and gateway.count("assume_role") == 1
+    assert engine.store.read_session("plain", "plain").region == "ap-south-1"  # type: ignore[union-attr]
+    assert engine.sessions.get("plain").region == "ap-south-1"  # type: ignore[union-attr]
+
+
+def test_renewals_keep_the_region_a_session_that_ended_starts_in_the_roles(rig) -> None:  # type: ignore[no-untyped-def]
+    engine, _, clock = rig
+    role = engine.config.roles["plain"]
+    engine.assume(role, region="us-west-2")
+    clock.step(3600 - 60)  # due: renewed, still live
+    assert engine.assume(role, fresh=True).session.region == "us-west-2"
+    assert engine.obtain(role).session.region == "us-west-2"
+    clock.step(7200)  # ended
+    assert engine.assume(role).session.region == "eu-west-1"
+
+
+def test_a_bad_region_is_refused_before_any_call(rig) -> None:  # type: ignore[no-untyped-def]
+    from stsui.domain.errors import UsageError
+
+    engine, gateway, _ = rig
+    role = engine.config.roles["mfa"]
+    for region in ("cn-north-1", "eu-wset-1"):
+        with pytest.raises(UsageError) as raised:
+            engine.assume(role, mfa_code="123456", region=region)
+        assert raised.value.exit_code == 2 and region in str(raised.value)
+    assert gateway.calls == []
+
+
+def test_set_region_without_a_live_session_writes_nothing(rig) -> None:  # type: ignore[no-untyped-def]
+    engine, gateway, _ = rig
+    role = engine.config.roles["plain"]
+    assert engine.set_region(role, "eu-central-1") is None
+    assert "plain" not in engine.store.read()
+    engine.assume(role)
+    moved = engine.set_region(role, "eu-central-1")
+    assert moved is not None and moved.region == "eu-central-1" and gateway.count("assume_role") == 1

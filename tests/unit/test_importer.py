@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from stsui.config.importer import append_roles, import_roles, render_roles, role_name_for
+from stsui.config.importer import (
+    append_roles,
+    create_roles_file,
+    import_roles,
+    import_sso,
+    render_roles,
+    role_name_for,
+)
 from stsui.config.load import load_config
 from stsui.config.starter import STARTER_CONFIG
 from stsui.domain.errors import ConfigError
@@ -296,3 +303,86 @@ def test_mfa_process_comes_along_as_aws_vault_users_keep_it(tmp_path: Path) -> N
     path = tmp_path / "roles.toml"
     append_roles(path, render_roles(roles))
     assert load_config(path).roles["yubi"].mfa_process == "ykman oath accounts code --single aws"
+
+
+# --- IAM Identity Center: [sso-session NAME] -> [sso.NAME] ------------------------------------------------
+
+SSO_CONFIG = """\
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-west-1
+sso_registration_scopes = sso:account:access, sso:other
+
+[sso-session lab]
+sso_start_url = https://lab.awsapps.com/start
+sso_region = us-east-2
+
+[sso-session noregion]
+sso_start_url = https://x.awsapps.com/start
+
+[sso-session "with space"]
+sso_start_url = https://y.awsapps.com/start
+sso_region = us-east-1
+
+[sso-session bad]
+sso_start_url = http://insecure.example/start
+sso_region = us-east-1
+
+[profile dev]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Developer
+
+[profile legacy]
+sso_start_url = https://old.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 123456789012
+sso_role_name = Old
+"""
+
+
+def test_sso_sessions_become_instances_of_the_same_name() -> None:
+    instances, skipped = import_sso(SSO_CONFIG)
+    assert instances == {
+        "corp": {
+            "start_url": "https://corp.awsapps.com/start",
+            "region": "eu-west-1",
+            "scopes": ["sso:account:access", "sso:other"],
+        },
+        "lab": {"start_url": "https://lab.awsapps.com/start", "region": "us-east-2"},
+    }
+    reasons = dict(line.split(": ", 1) for line in skipped)
+    assert reasons["sso-session noregion"] == "it has no sso_region"
+    assert reasons['sso-session "with space"'].startswith("its name must be 1-64 characters")
+    assert "sso_start_url must be the AWS access portal URL" in reasons["sso-session bad"]
+
+
+def test_the_sso_profiles_say_where_their_roles_come_from() -> None:
+    _, skipped = import_roles(SSO_CONFIG, set())
+    reasons = dict(line.split(": ", 1) for line in skipped)
+    assert "stsui finds its roles itself in [sso.corp] after 'stsui sso login corp'" in reasons["dev"]
+    assert "without an sso-session" in reasons["legacy"]
+
+
+def test_instances_the_roles_file_has_are_not_imported_again() -> None:
+    instances, skipped = import_sso(
+        SSO_CONFIG, existing={"Corp"}, existing_urls={"https://lab.awsapps.com/start"}
+    )
+    assert instances == {}
+    assert sum("has this IAM Identity Center instance already" in line for line in skipped) == 2
+
+
+def test_imported_instances_load_with_the_roles(tmp_path: Path) -> None:
+    instances, _ = import_sso(SSO_CONFIG)
+    roles, _ = import_roles(AWS_CONFIG, set())
+    path = tmp_path / "roles.toml"
+    create_roles_file(path, render_roles(roles, instances), today=date(2026, 1, 15))
+    config = load_config(path)
+    assert set(config.sso) == {"corp", "lab"} and config.sso["corp"].scopes == (
+        "sso:account:access",
+        "sso:other",
+    )
+    assert list(config.roles) == list(roles)
+    assert path.read_text().startswith("# stsui roles file: imported from ~/.aws/config on 2026-01-15\n")
+    with pytest.raises(ConfigError, match="will not overwrite it"):
+        create_roles_file(path, render_roles(roles, instances))

@@ -194,7 +194,7 @@ def test_completion_knows_every_command_and_which_take_a_role() -> None:
 def test_the_function_completes_the_options_of_shell_use_with_their_help() -> None:
     """The function's options are shell-use's (but --shell, which the function sets), never a second list."""
     g = grammar(build_parser())
-    assert g.function_words == ["--env", "--off", "--mfa-code", "-"]
+    assert g.function_words == ["--env", "--off", "--region", "--mfa-code", "--yes", "-"]
     fish = script("fish", "sts", build_parser())
     assert "complete -c sts -l mfa-code -r -d 'the 6-digit MFA code (asked for on a terminal)'" in fish
     assert "complete -c sts -l env -d " in fish and "-l shell" not in fish.split("complete -c sts -e")[1]

@@ -4,7 +4,9 @@ One class with the keys' actions and every handler; plain objects do the rest, a
 `RoleSessions` (the engine calls, what came of them, the credentials file), `Clipboard` (`c`, `e`),
 `ConsoleSignIn` (`o`) and `IdentityCenter` (logins and sync). Every engine call runs in a thread worker that
 never touches a widget and posts a fact (`stsui.tui.messages`); one handler below applies it and shows the
-`Notice`s the plain objects word. Keys: `stsui.tui.actions`. The agent's facts are the App's.
+`Notice`s the plain objects word. Keys: `stsui.tui.actions`. The role list keeps the rows' order, pins, marks
+and region picks, and runs Enter, `r` and `x` over the marked rows. The agent's facts, the console's links
+and IAM Identity Center's logins and syncs are the App's.
 
 Handlers, throughout the TUI, are `@on(Message)` methods named for what happened: the decorator names the
 class (checked by mypy, found by grep), a selector picks the widget, nothing is dispatched by a method name.
@@ -19,6 +21,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, WorkerState
@@ -26,17 +29,17 @@ from textual.worker import Worker, WorkerState
 from stsui.domain.model import Role
 from stsui.engine.engine import Engine
 from stsui.tui import messages as facts
-from stsui.tui.actions import ACTIONS, bindings, help_rows
+from stsui.tui.actions import ACTIONS, SSO_LOGIN, SSO_SYNC, bindings, help_rows
 from stsui.tui.clipboard import Clipboard
 from stsui.tui.commands import StsuiCommands
 from stsui.tui.console_sign_in import ConsoleSignIn
-from stsui.tui.display import Notice, bug, display_path, failure, tell
+from stsui.tui.display import Notice, bug, display_path, tell
 from stsui.tui.identity_center import IdentityCenter
 from stsui.tui.renewals import MfaDevice, RenewalPolicy
 from stsui.tui.role_sessions import RoleSessions
+from stsui.tui.screens.confirm import confirm_first
 from stsui.tui.screens.help import HelpScreen
 from stsui.tui.screens.mfa import MfaScreen
-from stsui.tui.screens.sso import LoginOutcome, SsoLoginScreen
 from stsui.tui.serving import Serving
 from stsui.tui.state import RoleBook, Working
 from stsui.tui.widgets.identity_panel import IdentityPanel
@@ -63,11 +66,11 @@ class RolesScreen(Screen[None]):
         self.renewals = RenewalPolicy(self.book, self._mfa_device)
         self.sessions = RoleSessions(engine, self.book, self.renewals, self.post_message)
         self.clipboard = Clipboard(engine.clock, self.serving)
-        self.console = ConsoleSignIn(engine, self.post_message)
-        self.identity_center = IdentityCenter(engine, self.book, self.renewals, self.post_message)
+        self.console = ConsoleSignIn(engine, self.post_message, self._post_to_app)
+        self.identity_center = IdentityCenter(engine, self.book, self.renewals, self._post_to_app)
         self._jobs: dict[Worker[None], list[str]] = {}
-        self._unreadable: Notice | None = None
-        """What to say at the first frame about a credentials file that cannot be read."""
+        self._first_notices: list[Notice] = []
+        """What to say at the first frame (a credentials file that cannot be read, a history set aside)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Esc (clear the filter) is offered only while the filter is shown; `/` opens it only on this
@@ -89,20 +92,20 @@ class RolesScreen(Screen[None]):
         only when `sts` opened it, the Identity Center keys only when the roles file has `[sso.NAME]`."""
         if action == "use_in_shell":
             return self.choosing
-        if action in ("sso_login", "sso_sync"):
+        if action in (SSO_LOGIN, SSO_SYNC):  # the App's: logins and the roles they find are the App's
             return self.identity_center.configured
         return True
 
     # -- layout ------------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        self._unreadable = self.sessions.read_now()  # before the first frame: live sessions show at once
+        self._first_notices = self.sessions.read_now()  # before the first frame: sessions show at once
         self.identity_center.mark_logins()
         config = self.engine.config
         empty = f"No roles in {config.path}; add [roles.NAME] tables or run 'stsui init'."
         yield Header()
         with Vertical(id="main"):
-            yield RoleList(self.book, self.engine.clock, empty_text=empty, id="role-list")
+            yield RoleList(self.sessions, self.post_message, empty_text=empty, id="role-list")
             yield IdentityPanel(self.engine, id="identity")
         yield Footer()
 
@@ -133,7 +136,8 @@ class RolesScreen(Screen[None]):
     @on(events.Mount)
     def _mounted(self) -> None:
         self.table.focus()
-        self._tell(self._unreadable)
+        self._tell(*self._first_notices)
+        self._show_order()
         self._show_highlighted()
         self.call_after_refresh(self.panel.fetch_base)
         self.call_after_refresh(self.role_list.index_roles)
@@ -193,10 +197,24 @@ class RolesScreen(Screen[None]):
             self._repaint()
 
     def _assume(
-        self, name: str, *, fresh: bool, automatic: bool = False, mfa_code: str | None = None
+        self,
+        name: str,
+        *,
+        fresh: bool,
+        automatic: bool = False,
+        mfa_code: str | None = None,
+        taking: bool = False,
     ) -> None:
-        role = self.book[name].role
-        job = partial(self.sessions.assume, role, fresh=fresh, mfa_code=mfa_code, automatic=automatic)
+        state = self.book[name]
+        job = partial(
+            self.sessions.assume,
+            state.role,
+            fresh=fresh,
+            mfa_code=mfa_code,
+            automatic=automatic,
+            region=state.region_choice,
+            taking=taking,
+        )
         self._begin(name, Working.RENEWING if fresh else Working.ASSUMING, job, description="assume a role")
 
     def _check(self, names: list[str]) -> None:
@@ -221,39 +239,74 @@ class RolesScreen(Screen[None]):
         return None if state is None else state.role
 
     def assume_role(self, name: str, *, fresh: bool = False, mfa_code: str | None = None) -> None:
-        """Assume (or with `fresh`, renew) the role named `name`; asks for an MFA code first if needed."""
-        if self._known(name) is not None:
-            self._assume(name, fresh=fresh, mfa_code=mfa_code)
+        """Assume (or with `fresh`, renew) the role named `name`; asks for an MFA code first if needed. A
+        `confirm` role asks first, unless this renews a session the user already chose (or continues with
+        the code it asked for)."""
+        if (role := self._known(name)) is None:
+            return
+        chosen = mfa_code is not None or (fresh and self.book[name].entry is not None)
+        go = partial(self._assume, name, fresh=fresh, mfa_code=mfa_code, taking=not fresh)
+        confirm_first(self.app, [] if chosen else [role], "Renew" if fresh else "Assume", go)
 
     def open_console(self, name: str, *, mfa_code: str | None = None) -> None:
         """Sign in to the AWS console as the role named `name` and open it in the browser."""
-        if (role := self._known(name)) is not None:
+        if (role := self._known(name)) is None:
+            return
+
+        def go() -> None:
             self._tell(self.console.starting(role))
             job = partial(self.console.sign_in, role, mfa_code=mfa_code, through_page=not self.app.is_web)
             self._run(job, group="console", description="open the AWS console")
+
+        confirm_first(self.app, [] if mfa_code is not None else [role], "Open the console of", go)
 
     def find_roles(self, query: str) -> list[Role]:
         """Roles matching `query`, best first (the command palette's search)."""
         return self.role_list.find(query)
 
     def action_assume(self) -> None:
-        if (role := self._highlighted_role()) is not None:
+        if not self.role_list.act_on_marked("assume") and (role := self._highlighted_role()) is not None:
             self.assume_role(role.name)
 
     def action_use_in_shell(self) -> None:
         """Offered only when choosing (`check_action`): the footer, the key and the palette."""
         if (role := self._highlighted_role()) is not None:
-            self._to_use = role.name
-            self.assume_role(role.name)  # reuses a live session: no STS call then
+
+            def go() -> None:
+                self._to_use = role.name
+                self._assume(role.name, fresh=False, taking=True)  # reuses a live session: no STS call
+
+            confirm_first(self.app, [role], "Use in this shell", go)
 
     def action_renew(self) -> None:
-        if (role := self._highlighted_role()) is not None:
+        if not self.role_list.act_on_marked("renew") and (role := self._highlighted_role()) is not None:
             self.assume_role(role.name, fresh=True)
 
     def action_forget(self) -> None:
-        if (role := self._highlighted_role()) is not None:
+        if not self.role_list.act_on_marked("forget") and (role := self._highlighted_role()) is not None:
             job = partial(self.sessions.forget, role)
             self._begin(role.name, Working.FORGETTING, job, description="forget a session")
+
+    # -- marks, pins, the order and the region (the role list keeps marks and order) --------------------
+
+    def action_toggle_mark(self) -> None:
+        self.role_list.toggle_mark()
+
+    def action_mark_all(self) -> None:
+        self._tell(self.role_list.mark_all())
+
+    def action_clear_marks(self) -> None:
+        self.role_list.clear_marks()
+
+    def action_pin(self) -> None:
+        self._tell(self.role_list.pin())
+
+    def action_toggle_order(self) -> None:
+        self.role_list.toggle_order()
+        self._show_order()
+
+    def action_pick_region(self) -> None:
+        self.role_list.pick_region()
 
     def action_forget_mfa(self) -> None:
         self._run(self.sessions.forget_mfa, group="sessions", description="forget MFA sessions")
@@ -273,22 +326,6 @@ class RolesScreen(Screen[None]):
     def action_open_console(self) -> None:
         if (role := self._highlighted_role()) is not None:
             self.open_console(role.name)
-
-    def action_sso_login(self) -> None:
-        instance = self.identity_center.instance_for(self.table.highlighted)
-        if isinstance(instance, Notice):
-            self._tell(instance)
-        elif self.engine.sso is not None:
-            log_in = partial(self.identity_center.log_in, instance)
-            self.app.push_screen(SsoLoginScreen(instance.name, log_in), self._sso_login_ended)
-
-    def action_sso_sync(self) -> None:
-        if not self.identity_center.configured or self.engine.sso is None:
-            why = self.identity_center.instance_for(self.table.highlighted)
-            self._tell(why if isinstance(why, Notice) else None)
-            return
-        self._tell(Notice("Discovering IAM Identity Center accounts and roles…", title="Sync"))
-        self._run(self.identity_center.sync, group="sso-sync", description="sync", exclusive=True)
 
     def action_refresh_identities(self) -> None:
         self.panel.forget_identities()
@@ -346,10 +383,7 @@ class RolesScreen(Screen[None]):
 
     @on(facts.CodeFromProcess)
     def _code_from_process(self, fact: facts.CodeFromProcess) -> None:
-        self.app.notify(
-            f"Role '{fact.role}': code from mfa_process… ({fact.serial}; touch your key if it asks).",
-            title="MFA",
-        )
+        self._tell(self.sessions.code_from_process(fact))
 
     @on(facts.MfaCodeNeeded)
     def _mfa_code_needed(self, fact: facts.MfaCodeNeeded) -> None:
@@ -418,48 +452,6 @@ class RolesScreen(Screen[None]):
     def _role_chosen(self, event: RoleTable.Chosen) -> None:
         self.assume_role(event.role)
 
-    # -- the console and IAM Identity Center -------------------------------------------------------------
-
-    @on(facts.ConsoleReady)
-    def _console_ready(self, fact: facts.ConsoleReady) -> None:
-        self.app.open_url(fact.url)
-        self._tell(self.console.ready(fact))
-
-    @on(facts.ConsoleFailed)
-    def _console_failed(self, fact: facts.ConsoleFailed) -> None:
-        self._tell(self.console.failed(fact))
-
-    @on(facts.ConsoleNeedsMfa)
-    def _console_needs_mfa(self, fact: facts.ConsoleNeedsMfa) -> None:
-        def submitted(code: str | None) -> None:
-            if code:
-                self.open_console(fact.role, mfa_code=code)
-
-        self.app.push_screen(MfaScreen(fact.role, fact.serial), submitted)
-
-    def _sso_login_ended(self, outcome: LoginOutcome) -> None:
-        if isinstance(outcome, facts.SsoLoginFailed):
-            self._tell(failure(outcome.message, "Login failed"))
-        elif outcome is not None:
-            self.roles_changed(self.identity_center.logged_in(outcome.sso))
-            self._tell(Notice(f"Logged in to IAM Identity Center '{outcome.sso}'.", title="Login"))
-            if self.identity_center.never_synced(outcome.sso):  # a first login shows every account and role
-                self.action_sso_sync()
-
-    @on(facts.SsoSyncProgress)
-    def _sso_sync_progress(self, fact: facts.SsoSyncProgress) -> None:
-        self.app.sub_title = self.identity_center.sync_progress(fact, self.app.sub_title)
-
-    @on(facts.SsoSynced)
-    def _sso_synced(self, fact: facts.SsoSynced) -> None:
-        self.engine.config = fact.config
-        self.reload_roles()
-        subtitle, notices = self.identity_center.synced(fact)
-        self._repaint()
-        if subtitle is not None:
-            self.app.sub_title = subtitle
-        self._tell(*notices)
-
     # -- what nobody expected ----------------------------------------------------------------------------
 
     @on(Worker.StateChanged)
@@ -481,6 +473,10 @@ class RolesScreen(Screen[None]):
 
     # -- drawing -----------------------------------------------------------------------------------------
 
+    def _post_to_app(self, fact: Message) -> bool:
+        """For the App's facts: IAM Identity Center syncs (they replace the roles), console links."""
+        return self.app.post_message(fact)
+
     def _tell(self, *notices: Notice | None) -> bool:
         return tell(self, *notices)
 
@@ -489,9 +485,13 @@ class RolesScreen(Screen[None]):
         self.table.update_rows(self.engine.clock())
 
     def _show_highlighted(self) -> None:
-        """Fill the identity panel for the highlighted role."""
+        """Fill the identity panel for the highlighted role (it takes the role's colour)."""
         name = self.table.highlighted
         self.panel.show_role(None if name is None else self.book[name])
+
+    def _show_order(self) -> None:
+        """The header says which order the table shows."""
+        self.app.title = f"stsui · {'recent first' if self.book.recent_first else 'file order'}"
 
     def _mfa_device(self, role: Role) -> MfaDevice | None:
         root = self.engine.mfa_root(role)

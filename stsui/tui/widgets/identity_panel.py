@@ -18,6 +18,7 @@ from textual.widgets import Label
 from textual.worker import get_current_worker
 
 from stsui.discover.environment import shell_session
+from stsui.domain.colors import rgb
 from stsui.domain.errors import StsuiError
 from stsui.domain.model import Identity, Role
 from stsui.engine.engine import Engine
@@ -57,9 +58,11 @@ class IdentityPanel(Grid):
     # -- what the screen tells it -------------------------------------------------------------------------
 
     def show_role(self, state: RoleState | None) -> None:
-        """Show the highlighted role's record (None: no role is): its details line, and its session's
-        identity (asking STS if not known yet)."""
+        """Show the highlighted role's record (None: no role is): its colour on the panel's top border, its
+        details line, and its session's identity (asking STS if not known yet)."""
         self.role = None if state is None else state.name
+        color = None if state is None or state.role.color is None else rgb(state.role.color)
+        self.styles.border_top = None if color is None else ("heavy", color)  # production in red
         if state is None:
             self._show_session(None)
             self._set("detail", "")

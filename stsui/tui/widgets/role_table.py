@@ -23,6 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from stsui.domain.colors import rgb
 from stsui.tui.state import RoleBook, RoleRow
 
 GAP = 2
@@ -42,11 +43,13 @@ class Column:
 
 
 COLUMNS = (
+    Column("flags", "", 0, 2),
     Column("name", "ROLE", 0, 28),
     Column("via", "CHAINED", 4, 22),
     Column("account", "ACCOUNT", 2, 12),
     Column("iam_role", "IAM ROLE", 5, 24),
     Column("profile", "PROFILE", 1, 24),
+    Column("region", "REGION", 3, 14),
     Column("status", "STATUS", 0, 9),
     Column("time_left", "LEFT", 0, 7),
     Column("served", "SERVED", 1, 8),
@@ -57,8 +60,11 @@ COLUMNS = (
 MIN_DESCRIPTION = 12
 """A description column narrower than this is left out rather than cut to a stub."""
 
-_FIXED_WIDTH = {"status": 9, "time_left": 7, "account": 12}
+_FIXED_WIDTH = {"flags": 2, "status": 9, "time_left": 7, "account": 12}
 """Columns whose texts are known in advance (status words, countdowns, 12-digit accounts)."""
+
+REGION_WIDTH = 9
+"""`eu-west-1`: the region column's width when no role names a longer region (a session may get one)."""
 
 SERVED_WIDTH = 8
 """`59m ago`, `23h ago`: shown once the agent has served a role."""
@@ -75,6 +81,7 @@ def natural_widths(longest: Mapping[str, int], served: bool) -> dict[str, int]:
         "via": longest["source_role"] + 2 if longest["source_role"] else 0,
         "iam_role": longest["role_short_name"],
         "profile": longest["profile"],
+        "region": max(longest["region"], REGION_WIDTH),
         "group": longest["group"],
         "description": longest["description"],
         "served": SERVED_WIDTH if served else 0,
@@ -129,6 +136,7 @@ class RoleTable(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES = {
         "role-table--header",
+        "role-table--flags",
         "role-table--cursor",
         "role-table--empty",
         "role-table--chained",
@@ -174,7 +182,7 @@ class RoleTable(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(id=id)
         self.book = book
-        self.view: list[str] = list(book.names)
+        self.view: list[str] = list(book.ordered(clock()))
         self.empty_text = empty_text
         self.now = clock()
         self._longest = book.roster.widest(cell_len)
@@ -212,7 +220,7 @@ class RoleTable(ScrollView, can_focus=True):
         self._longest = self.book.roster.widest(cell_len)
         self._widths = natural_widths(self._longest, self.book.has_served)
         self._layout_width = -1
-        self.show(self.book.names, keep=keep)
+        self.show(self.book.ordered(self.now), keep=keep)
 
     def measured(self, longest: Mapping[str, int]) -> None:
         """Every role's texts were measured in cells (the first paint used the cache's count of characters):
@@ -300,6 +308,10 @@ class RoleTable(ScrollView, can_focus=True):
                 style = self._style(f"time-{row.tone}")
             elif field == "via":
                 style = self._style("chained")
+            elif field == "flags":
+                style = self._style("flags")
+            elif field == "name" and row.color is not None:
+                style = plain + Style(color=rgb(row.color))
             else:
                 style = plain
             if overlay is not None and style is not plain:
