@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 from xml.etree.ElementTree import Element
 
 from stsui.aws.answers import checked_arn, checked_credentials, checked_identity
-from stsui.aws.direct import DirectClient, Keys, text
+from stsui.aws.direct import DirectClient, text
 from stsui.aws.endpoints import check_environment
 from stsui.aws.federation import console_login_url
 from stsui.aws.messages import (
@@ -21,6 +21,7 @@ from stsui.aws.messages import (
 )
 from stsui.aws.params import assume_role_params, flatten
 from stsui.aws.profiles import Plan, Resolver
+from stsui.aws.sigv4 import Keys
 from stsui.domain.model import AccessKey, Credentials, Identity, Role, Session
 
 if TYPE_CHECKING:
