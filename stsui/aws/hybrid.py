@@ -188,5 +188,19 @@ class HybridGateway:
             ),
         )
 
+    def eks_token_url(self, credentials: Credentials, *, cluster: str, region: str | None) -> str:
+        from datetime import UTC, datetime
+
+        from stsui.aws.eks import presigned_identity_url
+
+        url = presigned_identity_url(
+            self._resolver,
+            credentials,
+            cluster=cluster,
+            region=region or self._default_region,
+            now=datetime.now(UTC),
+        )
+        return url or self.boto.eks_token_url(credentials, cluster=cluster, region=region)
+
     console_login_url = staticmethod(console_login_url)
     """The federation endpoint is no STS call: the same standard-library request on every path."""

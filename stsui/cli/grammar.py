@@ -14,8 +14,9 @@ CONFIG_OPTION = "--config"
 CREDENTIAL_PROCESS = "credential-process"
 
 
-def plain_credential_process(argv: Sequence[str]) -> tuple[str | None, str] | None:
-    """(the --config value or None, NAME) for exactly `[--config PATH] credential-process NAME`, else None."""
+def _config_first(argv: Sequence[str]) -> tuple[str | None, list[str]] | None:
+    """(the leading `--config PATH` / `--config=PATH` value or None, the words after it); None when the
+    value is one argparse would take for an option."""
     args = list(argv)
     explicit = None
     if args[:1] == [CONFIG_OPTION] and len(args) >= 2:
@@ -24,6 +25,29 @@ def plain_credential_process(argv: Sequence[str]) -> tuple[str | None, str] | No
         explicit, args = args[0].split("=", 1)[1], args[1:]
     if explicit is not None and explicit.startswith("-"):
         return None
+    return explicit, args
+
+
+def _take_option(word: str, rest: list[str], allowed: Sequence[str], given: dict[str, str]) -> bool:
+    """Read option `word` (`--opt V`, taking V from `rest`, or `--opt=V`) into `given`; False when it is
+    not one of `allowed`, is given twice, or lacks a value argparse would accept."""
+    name, equals, value = word.partition("=")
+    if name not in allowed or name in given:
+        return False
+    if not equals:
+        if not rest or rest[0].startswith("-"):  # argparse takes `-x` for an option, not a value
+            return False
+        value = rest.pop(0)
+    given[name] = value
+    return True
+
+
+def plain_credential_process(argv: Sequence[str]) -> tuple[str | None, str] | None:
+    """(the --config value or None, NAME) for exactly `[--config PATH] credential-process NAME`, else None."""
+    first = _config_first(argv)
+    if first is None:
+        return None
+    explicit, args = first
     if len(args) != 2 or args[0] != CREDENTIAL_PROCESS or args[1].startswith("-") or not args[1]:
         return None
     return explicit, args[1]
@@ -47,14 +71,39 @@ def plain_prompt(argv: Sequence[str]) -> dict[str, str] | None:
     given: dict[str, str] = {}
     rest = list(argv[1:])
     while rest:
-        name, equals, value = rest.pop(0).partition("=")
-        if name not in PROMPT_OPTIONS or name in given:
+        if not _take_option(rest.pop(0), rest, PROMPT_OPTIONS, given):
             return None
-        if not equals:
-            if not rest or rest[0].startswith("-"):  # argparse takes `-x` for an option, not a value
-                return None
-            value = rest.pop(0)
-        given[name] = value
     if given.get(PROMPT_SHELL, PROMPT_SHELLS[0]) not in PROMPT_SHELLS:
         return None
     return given
+
+
+EKS_TOKEN = "eks-token"
+CLUSTER_OPTION = "--cluster"
+REGION_OPTION = "--region"
+EKS_TOKEN_OPTIONS = (CLUSTER_OPTION, REGION_OPTION)
+"""`eks-token`'s options; each takes a value, and `--cluster` is required."""
+
+
+def plain_eks_token(argv: Sequence[str]) -> tuple[str | None, str, dict[str, str]] | None:
+    """(the --config value or None, NAME, the options given by name) for exactly `[--config PATH] eks-token
+    NAME --cluster C [--region R]` (options before or after NAME, each once, as `--opt V` or `--opt=V`);
+    None for anything else, which the parser reads."""
+    first = _config_first(argv)
+    if first is None or first[1][:1] != [EKS_TOKEN]:
+        return None
+    explicit, rest = first[0], first[1][1:]
+    name: str | None = None
+    given: dict[str, str] = {}
+    while rest:
+        word = rest.pop(0)
+        if not word.startswith("-"):
+            if name is not None or not word:
+                return None
+            name = word
+            continue
+        if not _take_option(word, rest, EKS_TOKEN_OPTIONS, given):
+            return None
+    if name is None or CLUSTER_OPTION not in given:
+        return None
+    return explicit, name, given

@@ -94,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.set_defaults(handler=run.cmd_demo)
 
-    from stsui.cli import agent, console, keys, shell, shell_scripts, sso
+    from stsui.cli import agent, console, eks, keys, shell, shell_scripts, sso
 
-    for feature in (agent, console, keys, shell_scripts, shell, sso):
+    for feature in (agent, console, keys, shell_scripts, shell, sso, eks):
         feature.add_parsers(commands)
     return parser
