@@ -82,3 +82,33 @@ def exec_credential(token: str, expires: datetime, version: str) -> str:
             "status": {"expirationTimestamp": rfc3339(expires), "token": token},
         }
     )
+
+
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+
+
+def server_problem(server: str) -> str | None:
+    """Why `server` cannot be a cluster's API server for a bearer token (completing "--server …"), or None:
+    an https URL with a host, no user name, spaces or control characters."""
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(server)
+        parts.port  # noqa: B018  (ValueError for a port that is none)
+    except ValueError:
+        return "cannot be read as a URL"
+    if _URL_UNSAFE.search(server) or parts.scheme != "https" or not parts.hostname or parts.username:
+        return "must be the cluster's https:// endpoint, like https://ABC123.gr7.eu-west-1.eks.amazonaws.com"
+    return None
+
+
+def certificate_problem(data: str) -> str | None:
+    """Why `data` is not base64 of a PEM certificate (completing "--certificate-authority-data …"), or
+    None."""
+    try:
+        pem = base64.b64decode(data, validate=True)
+    except ValueError:
+        return "must be base64 (as 'aws eks describe-cluster' gives certificateAuthority.data)"
+    if b"-----BEGIN CERTIFICATE-----" not in pem:
+        return "must be base64 of a PEM certificate (as 'aws eks describe-cluster' gives it)"
+    return None

@@ -69,3 +69,13 @@ def sso_token_dir() -> Path:
     """The AWS CLI's and botocore's IAM Identity Center token cache, `~/.aws/sso/cache` (no variable moves
     it), shared with them: a login by either side is the other's."""
     return Path.home() / ".aws" / "sso" / "cache"
+
+
+KUBECONFIG_VARIABLE = "KUBECONFIG"
+
+
+def kubeconfig_path() -> Path:
+    """The kubeconfig `stsui kubeconfig` edits: the first file of `$KUBECONFIG` (a list, as kubectl reads
+    it; kubectl too writes new entries to the first), else `~/.kube/config`."""
+    first = next((part for part in os.environ.get(KUBECONFIG_VARIABLE, "").split(os.pathsep) if part), "")
+    return Path(first).expanduser() if first else Path.home() / ".kube" / "config"

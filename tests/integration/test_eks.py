@@ -4,17 +4,23 @@ works: STS (moto) answers it with the role's identity, as EKS asks STS."""
 
 from __future__ import annotations
 
-import http.client
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import urllib.parse
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from stsui.aws.sigv4 import Keys
-from stsui.domain.eks import CLUSTER_HEADER, url_of
+from stsui.domain.eks import url_of
 from tests.support.home import Home
+from tests.support.kube_api import PODS, KubeApi, identity_of
+from tests.unit.test_kubeconfig import PEM
 from tests.unit.test_sigv4 import botocore_presigned
 
 ROLE_ARN = "arn:aws:sts::111111111111:assumed-role/Admin/tester"
@@ -70,21 +76,6 @@ def expiry_after_signing(document: dict[str, object], url: str) -> timedelta:
     assert isinstance(status, dict)
     expires = datetime.strptime(status["expirationTimestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     return expires - signed_at(url)
-
-
-def replay(url: str, cluster: str) -> str:
-    """GET the presigned `url` with the cluster's header, as EKS does. moto serves every service on one port
-    and routes by the Authorization header's scope, which a presigned URL carries in its query: the replay
-    repeats the scope in a header for moto to route by (the signature is checked by re-signing, above)."""
-    parts = urllib.parse.urlsplit(url)
-    scope = urllib.parse.parse_qs(parts.query)["X-Amz-Credential"][0]
-    headers = {CLUSTER_HEADER: cluster, "Authorization": f"AWS4-HMAC-SHA256 Credential={scope}, Signature=x"}
-    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
-    try:
-        connection.request("GET", f"{parts.path}?{parts.query}", headers=headers)
-        return connection.getresponse().read().decode()
-    finally:
-        connection.close()
 
 
 def test_the_token_is_what_aws_eks_get_token_prints_for_the_same_session(home: Home) -> None:
@@ -155,7 +146,8 @@ def test_with_no_session_the_role_is_assumed_and_sts_answers_the_url_as_the_role
     result = home.run("eks-token", "prod-admin", "--cluster", "prod")
     assert result.returncode == 0, result.stderr
     _, url = decoded(result.stdout)
-    assert f"<Arn>{ROLE_ARN}</Arn>" in replay(url, "prod")
+    assert identity_of(url, "prod") == ROLE_ARN
+    assert identity_of(url.replace("x-k8s-aws-id", "x-other"), "prod") is None  # the header must be signed
 
 
 def test_kubectl_asking_for_v1_gets_v1(home: Home) -> None:
@@ -178,3 +170,65 @@ def test_a_wrong_cluster_name_or_region_is_a_usage_error(home: Home) -> None:
         assert said in result.stderr
     missing = home.run("eks-token", "nobody", "--cluster", "prod")
     assert missing.returncode == 2 and "No role named 'nobody'" in missing.stderr
+
+
+KUBECTL = shutil.which("kubectl")
+
+
+@pytest.mark.skipif(
+    KUBECTL is None, reason="no kubectl on PATH (.ci/run installs Debian's kubernetes-client)"
+)
+def test_kubectl_authenticates_with_the_exec_plugin_stsui_kubeconfig_wrote(
+    home: Home, tmp_path: Path
+) -> None:
+    """Debian's (or any) kubectl reads the kubeconfig stsui merged, runs `stsui eks-token` for a token, and
+    the API server (a TLS stub that replays the token to STS, as EKS does) sees the role."""
+    assert KUBECTL is not None
+    kubeconfig = tmp_path / "kube" / "config"
+    kubeconfig.parent.mkdir()
+    kubeconfig.write_text("# my clusters\napiVersion: v1\nkind: Config\nclusters: []\n")
+    env = {**home.env, "KUBECONFIG": str(kubeconfig)}
+    with KubeApi(tmp_path, "prod", ROLE_ARN) as api:
+        made = home.run(
+            "kubeconfig", "prod-admin", "--cluster", "prod", "--server", api.url,
+            "--certificate-authority-data", api.authority, env=env,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        assert "'prod-admin@prod' is kubectl's current context." in made.stdout
+        assert kubeconfig.read_text().startswith("# my clusters\n")
+        for _ in range(2):  # the first token assumes the role, the second comes from the cached session
+            listed = subprocess.run(
+                [KUBECTL, "get", "--raw", PODS],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=60,
+                check=False,
+            )
+            assert listed.returncode == 0, listed.stderr
+            assert json.loads(listed.stdout)["kind"] == "PodList"
+            home.wait_until_settled()
+    assert len(api.seen) >= 2 and set(api.seen) == {ROLE_ARN}  # every request, as the role
+
+
+def test_kubeconfig_dry_run_prints_and_writes_nothing_and_foreign_entries_are_kept(
+    home: Home, tmp_path: Path
+) -> None:
+    kubeconfig = tmp_path / "config"
+    theirs = "clusters:\n- cluster:\n    server: https://theirs.example\n  name: prod-admin@prod\n"
+    kubeconfig.write_text(theirs)
+    env = {"KUBECONFIG": f"{kubeconfig}{os.pathsep}{tmp_path / 'second'}"}
+    args = ["kubeconfig", "prod-admin", "--cluster", "prod", "--server", "https://abc.eks.amazonaws.com",
+            "--certificate-authority-data", PEM]  # fmt: skip
+    refused = home.run(*args, env=env)
+    assert refused.returncode == 1 and "already has a cluster named 'prod-admin@prod'" in refused.stderr
+    dry = home.run(*args, "--context", "prod", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert "https://theirs.example" in dry.stdout and "- eks-token" in dry.stdout
+    assert kubeconfig.read_text() == theirs and not (tmp_path / "second").exists()
+    for bad, said in [
+        (["--server", "http://abc.example"], "--server 'http://abc.example' must be the cluster's https://"),
+        (["--certificate-authority-data", "not base64!"], "--certificate-authority-data 'not base64!' must"),
+    ]:
+        result = home.run(*args, *bad, env=env)
+        assert result.returncode == 2 and said in result.stderr, result.stderr
