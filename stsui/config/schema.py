@@ -206,6 +206,17 @@ def check_mfa_process(value: Any) -> str:
     return text
 
 
+def check_console_open(value: Any) -> str:
+    """`default`, `firefox-container`, `chrome-profile`, or a command template with `{url}`."""
+    from stsui.domain.console_open import problem
+
+    text = _string(value, "a string")
+    found = problem(text)
+    if found:
+        raise Invalid(f"{found}; got {show(text)}")
+    return text
+
+
 def check_bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Invalid(f"must be true or false; got {_kind(value)}")
@@ -291,6 +302,7 @@ DEFAULT_CHECKS: dict[str, Callable[[Any], Any]] = {
     "auto_refresh": check_bool,
     "notify": check_bool,
     "console_duration": check_console_duration,
+    "console_open": check_console_open,
 }
 
 BASE_CHECKS: dict[str, Callable[[Any], Any]] = {

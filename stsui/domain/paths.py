@@ -40,6 +40,20 @@ def cache_dir() -> Path:
     return platformdirs.user_cache_path("stsui")
 
 
+def browser_profiles_dir() -> Path:
+    """Where `console_open = "chrome-profile"` keeps one browser profile per role (its cookies are the
+    console's session): `$XDG_DATA_HOME/stsui/browser-profiles`, else `~/.local/share/stsui/...` on Linux,
+    else the platform's data directory."""
+    base = _xdg_dir("XDG_DATA_HOME")
+    if base is None and ON_LINUX:
+        base = Path.home() / ".local" / "share"
+    if base is None:
+        import platformdirs
+
+        return platformdirs.user_data_path("stsui") / "browser-profiles"
+    return base / "stsui" / "browser-profiles"
+
+
 CREDENTIALS_VARIABLE = "AWS_SHARED_CREDENTIALS_FILE"
 AWS_CONFIG_VARIABLE = "AWS_CONFIG_FILE"
 

@@ -69,6 +69,7 @@ _RULES = (
     "domain/rules.py",
     "domain/durations.py",
     "domain/sso.py",
+    "domain/console_open.py",
 )
 """The sources whose rules the cached roles passed: a changed stsui must validate again."""
 

@@ -422,7 +422,8 @@ class RolesScreen(Screen[None]):
 
     @on(facts.ConsoleReady)
     def _console_ready(self, fact: facts.ConsoleReady) -> None:
-        self.app.open_url(fact.url)
+        if fact.url is not None:
+            self.app.open_url(fact.url)
         self._tell(self.console.ready(fact))
 
     @on(facts.ConsoleFailed)
