@@ -178,6 +178,25 @@ def cli_jobs(sts: fixtures.LocalSts, work: Path) -> list[Job]:
         key = json.loads(done.stdout).get("AccessKeyId")
         return None if key == held_key else f"called STS instead of reusing the session ({key} != {held_key})"
 
+    def signed_with_held_key(done: subprocess.CompletedProcess[str]) -> str | None:
+        import base64
+
+        token = json.loads(done.stdout)["status"]["token"].removeprefix("k8s-aws-v1.")
+        url = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        return (
+            None
+            if f"X-Amz-Credential={held_key}%2F" in url
+            else f"not signed with the held session: {url[:120]}"
+        )
+
+    # `aws eks get-token` signs with the same session, handed to it in the environment
+    held = {
+        "AWS_ACCESS_KEY_ID": held_key or "",
+        "AWS_SECRET_ACCESS_KEY": ini_value(cp_home.credentials, name, "aws_secret_access_key") or "",
+        "AWS_SESSION_TOKEN": ini_value(cp_home.credentials, name, "aws_session_token") or "",
+    }
+    aws_env = {**cp_home.env, **held, "AWS_DEFAULT_REGION": "us-east-1"}
+
     def prompt_named(role: str) -> Callable[[subprocess.CompletedProcess[str]], str | None]:
         return lambda done: None if done.stdout.startswith(role + " ") else f"prompt said {done.stdout!r}"
 
@@ -190,6 +209,8 @@ def cli_jobs(sts: fixtures.LocalSts, work: Path) -> list[Job]:
             aws_returned_credentials),
         Job("python -c pass", [PYTHON, "-c", "pass"], homes["stsui"].env),
         Job("stsui prompt", [str(STSUI), "prompt"], {**cp_home.env, "AWS_PROFILE": name}, prompt_named(name)),
+        Job(EKS, [str(STSUI), "eks-token", name, "--cluster", "bench"], cp_home.env, signed_with_held_key),
+        Job(AWS_EKS, peers.aws_eks_get_token("bench"), aws_env, signed_with_held_key),
     ]  # fmt: skip
     verify_sts_calls(jobs, homes, sts)
     return jobs
@@ -344,6 +365,7 @@ class Target:
 
 
 AWSUME, AWSCLI, PASS = "awsume -o", "aws sts assume-role", "python -c pass"
+EKS, AWS_EKS = "stsui eks-token", "aws eks get-token"
 TUI_50 = "stsui TUI paint, 50"
 CP, BARE_50, BARE_10K = "stsui credential-process", "bare DataTable paint, 50", "bare DataTable paint, 10k"
 READ_50K, ASSUME_50K = "configparser read, 50k sections", "stsui assume, 50k sections"
@@ -361,6 +383,7 @@ TARGETS = [
     Target("2", "`stsui credential-process NAME`, against the AWS CLI", CP, None, AWSCLI),
     Target("2", "`stsui credential-process NAME`, against a bare interpreter", CP, None, PASS),
     Target("2", "`stsui prompt`, a live session in AWS_PROFILE", "stsui prompt", 1.50, PASS),
+    Target("2", "`stsui eks-token NAME --cluster C`, valid session", EKS, 0.25, AWS_EKS),
     Target("3", "TUI first paint, 50 roles", "stsui TUI paint, 50", 1.25, BARE_50),
     Target("4", "TUI first paint, 10k roles + 1k sessions", "stsui TUI paint, 10k", 0.60, BARE_10K),
     Target("4", "TUI filter to one row, 10k roles", "stsui TUI filter, 10k", 0.50),

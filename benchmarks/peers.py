@@ -75,3 +75,8 @@ def aws_assume_role(role_arn: str) -> list[str]:
         str(AWSCLI.bin / "aws"), "sts", "assume-role",
         "--role-arn", role_arn, "--role-session-name", "bench", "--output", "json",
     ]  # fmt: skip
+
+
+def aws_eks_get_token(cluster: str) -> list[str]:
+    """AWS CLI v1's EKS token for `cluster`, signed with the credentials in the environment (offline)."""
+    return [str(AWSCLI.bin / "aws"), "eks", "get-token", "--cluster-name", cluster, "--output", "json"]

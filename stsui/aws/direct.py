@@ -8,8 +8,6 @@ through boto3 (see `stsui.aws.hybrid`).
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import http.client
 import random
 import socket
@@ -18,7 +16,6 @@ import threading
 import time
 import urllib.parse
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from stsui import __version__
@@ -32,9 +29,10 @@ from stsui.aws.limits import (
     READ_TIMEOUT,
 )
 from stsui.aws.messages import answer_too_large, not_sts, service_error, timed_out, unreachable
+from stsui.aws.sigv4 import API_VERSION, Keys, Target, sign_post
 from stsui.domain.errors import StsError
 
-API_VERSION = "2011-06-15"
+USER_AGENT = f"stsui/{__version__} (direct)"
 
 THROTTLING = frozenset(
     {
@@ -50,63 +48,9 @@ RETRY_STATUS = frozenset({500, 502, 503, 504})
 """What botocore's standard retry mode retries."""
 
 
-@dataclass(frozen=True)
-class Keys:
-    """Credentials to sign with. `repr` never shows the secret or the token."""
-
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: str | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where to send a call: the endpoint URL and the region to sign for."""
-
-    endpoint: str
-    region: str
-    ca_bundle: str | None = None
-
-
 class _Retryable(Exception):
     def __init__(self, error: StsError) -> None:
         self.error = error
-
-
-def _sign(keys: Keys, target: Target, host: str, path: str, body: bytes, now: datetime) -> dict[str, str]:
-    """SigV4 headers for a POST of a form body to STS."""
-    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
-    day = amz_date[:8]
-    headers = {
-        "content-type": "application/x-www-form-urlencoded; charset=utf-8",
-        "host": host,
-        "x-amz-date": amz_date,
-    }
-    if keys.session_token:
-        headers["x-amz-security-token"] = keys.session_token
-    names = sorted(headers)
-    canonical = "\n".join(
-        [
-            "POST",
-            urllib.parse.quote(path, safe="/~"),
-            "",
-            "".join(f"{name}:{headers[name].strip()}\n" for name in names),
-            ";".join(names),
-            hashlib.sha256(body).hexdigest(),
-        ]
-    )
-    scope = f"{day}/{target.region}/sts/aws4_request"
-    to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
-    key = f"AWS4{keys.secret_access_key}".encode()
-    for part in (day, target.region, "sts", "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    headers["authorization"] = (
-        f"AWS4-HMAC-SHA256 Credential={keys.access_key_id}/{scope}, "
-        f"SignedHeaders={';'.join(names)}, Signature={signature}"
-    )
-    headers["user-agent"] = f"stsui/{__version__} (direct)"
-    return headers
 
 
 def _local(tag: str) -> str:
@@ -163,9 +107,9 @@ class DirectClient:
         self, action: str, body: bytes, keys: Keys, target: Target, what: str, call_deadline: float
     ) -> ElementTree.Element:
         url = urllib.parse.urlsplit(target.endpoint)
-        host = url.netloc
         path = url.path or "/"
-        headers = _sign(keys, target, host, path, body, datetime.now(UTC))
+        headers = sign_post(keys, target, body, datetime.now(UTC))
+        headers["user-agent"] = USER_AGENT
         connection = _connection(url, target.ca_bundle)
         budget = max(0.5, min(ATTEMPT_DEADLINE, call_deadline - time.monotonic()))
         watchdog = _Watchdog(connection, budget)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import ssl
 import urllib.parse
+from typing import TYPE_CHECKING
 
 from stsui.domain.errors import ConfigError, UsageError
 from stsui.domain.printable import printable
+
+if TYPE_CHECKING:
+    import ssl
 
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL")
 DEFAULT_REGION = "us-east-1"
@@ -63,6 +66,8 @@ def standard_endpoint(region: str) -> str | None:
 def tls_context(ca_bundle: str | None, default: str | None) -> ssl.SSLContext:
     """A verifying TLS context for `ca_bundle` (else `default`); a sentence naming the file when it cannot
     be used."""
+    import ssl  # only for a call that is made: a presigned URL needs no TLS
+
     cafile = ca_bundle or default
     try:
         return ssl.create_default_context(cafile=cafile)

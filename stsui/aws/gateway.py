@@ -88,6 +88,25 @@ class BotoGateway:
                 )
             return self._clients[key]
 
+    def eks_token_url(self, credentials: Credentials, *, cluster: str, region: str | None) -> str:
+        """`aws eks get-token`'s way: botocore presigns GetCallerIdentity with the cluster's header."""
+        from stsui.domain.eks import CLUSTER_HEADER, URL_EXPIRES
+
+        client = None
+        try:
+            client = self._client(None, region, credentials)
+
+            def name_the_cluster(request: Any, **_: Any) -> None:
+                request.headers[CLUSTER_HEADER] = cluster
+
+            client.meta.events.register("before-sign.sts.GetCallerIdentity", name_the_cluster)
+            return str(
+                client.generate_presigned_url("get_caller_identity", ExpiresIn=URL_EXPIRES, HttpMethod="GET")
+            )
+        except bce.BotoCoreError as error:
+            endpoint = self._endpoint(client) if client is not None else "STS"
+            raise translate(error, f"Signing an EKS token for cluster '{cluster}'", endpoint) from None
+
     @staticmethod
     def _endpoint(client: Any) -> str:
         return os.environ.get("AWS_ENDPOINT_URL_STS") or str(getattr(client.meta, "endpoint_url", "STS"))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 from xml.etree.ElementTree import Element
 
 from stsui.aws.answers import checked_arn, checked_credentials, checked_identity
-from stsui.aws.direct import DirectClient, Keys, text
+from stsui.aws.direct import DirectClient, text
 from stsui.aws.endpoints import check_environment
 from stsui.aws.federation import console_login_url
 from stsui.aws.messages import (
@@ -21,6 +21,7 @@ from stsui.aws.messages import (
 )
 from stsui.aws.params import assume_role_params, flatten
 from stsui.aws.profiles import Plan, Resolver
+from stsui.aws.sigv4 import Keys
 from stsui.domain.model import AccessKey, Credentials, Identity, Role, Session
 
 if TYPE_CHECKING:
@@ -186,6 +187,20 @@ class HybridGateway:
                 region=region,
             ),
         )
+
+    def eks_token_url(self, credentials: Credentials, *, cluster: str, region: str | None) -> str:
+        from datetime import UTC, datetime
+
+        from stsui.aws.eks import presigned_identity_url
+
+        url = presigned_identity_url(
+            self._resolver,
+            credentials,
+            cluster=cluster,
+            region=region or self._default_region,
+            now=datetime.now(UTC),
+        )
+        return url or self.boto.eks_token_url(credentials, cluster=cluster, region=region)
 
     console_login_url = staticmethod(console_login_url)
     """The federation endpoint is no STS call: the same standard-library request on every path."""

@@ -26,8 +26,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from stsui.aws.direct import Keys, Target
 from stsui.aws.endpoints import DEFAULT_REGION, explicit_endpoint, standard_endpoint
+from stsui.aws.sigv4 import Keys, Target
 from stsui.domain.paths import AWS_CONFIG_VARIABLE, CREDENTIALS_VARIABLE, aws_config_path, credentials_path
 from stsui.store import ini
 

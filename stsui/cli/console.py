@@ -8,7 +8,7 @@ import sys
 from stsui.cli.confirm import add_yes_option, confirm
 from stsui.cli.shared import add_mfa_code_option, add_region_option, obtain, took, warn
 from stsui.cli.wiring import load_engine
-from stsui.domain.errors import StsuiError, UsageError
+from stsui.domain.errors import UsageError
 
 
 def cmd_console(args: argparse.Namespace) -> int:
@@ -39,30 +39,16 @@ def cmd_console(args: argparse.Namespace) -> int:
         print(login.url)
         print(f"stsui: {login.summary()} The link signs in for 15 minutes: keep it secret.", file=sys.stderr)
         return 0
-    _open(login.url, login.target.who)
+    from stsui.domain.console_open import BASE_NAME
+    from stsui.engine.browser import open_console
+
+    if args.base:
+        mode, name, color = engine.config.console_open, BASE_NAME, None
+    else:
+        mode, name, color = role.console_open, role.name, role.color
+    open_console(login.url, mode=mode, name=name, color=color, who=login.target.who)
     print(f"stsui: opened the {login.summary()}", file=sys.stderr)
     return 0
-
-
-def _open(link: str, who: str) -> None:
-    """Open the login `link` in the user's browser (`BROWSER` is honoured) through a private page
-    (`stsui.store.sign_in_page`): the browser's command line carries only the page's name, never the link,
-    and no error carries either."""
-    import webbrowser
-
-    from stsui.store.sign_in_page import hand_over
-
-    page = hand_over(link)
-    try:
-        opened = webbrowser.open(page.url, new=2)
-    except webbrowser.Error:
-        opened = False
-    if not opened:
-        page.remove()
-        raise StsuiError(
-            f"No browser could be opened for the console of {who}; set BROWSER, or run "
-            "'stsui console --print' and open the link yourself (it signs in for 15 minutes)."
-        )
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

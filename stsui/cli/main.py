@@ -29,12 +29,18 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def _answer_fast(arguments: list[str]) -> int | None:
     """The fast paths (stdlib only, no argparse): what they answer, or None for the full parser."""
-    from stsui.cli.grammar import CREDENTIAL_PROCESS, PROMPT
+    from stsui.cli.grammar import CREDENTIAL_PROCESS, EKS_TOKEN, PROMPT
 
     if CREDENTIAL_PROCESS in arguments:  # botocore runs it at every process start: answer fast if we can
         from stsui.cli.quick import credential_process
 
         answered = credential_process(arguments)
+        if answered is not None:
+            return answered
+    if EKS_TOKEN in arguments:  # kubectl runs it whenever its token is due: answer fast if we can
+        from stsui.cli.quick_eks import eks_token
+
+        answered = eks_token(arguments)
         if answered is not None:
             return answered
     if PROMPT in arguments[:3] or "shell-roles" in arguments:  # every prompt, every Tab: stdlib only

@@ -89,8 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.set_defaults(handler=run.cmd_demo)
 
-    from stsui.cli import agent, console, imds, keys, profiles, sessions, shell, shell_scripts, sso
+    from stsui.cli import agent, console, eks, imds, keys, profiles, sessions, shell, shell_scripts, sso
 
-    for feature in (sessions, agent, imds, console, keys, profiles, shell_scripts, shell, sso):
+    for feature in (sessions, agent, imds, console, keys, profiles, shell_scripts, shell, sso, eks):
         feature.add_parsers(commands)
     return parser

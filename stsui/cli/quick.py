@@ -17,7 +17,7 @@ from pathlib import Path
 
 from stsui.cli.grammar import plain_credential_process
 from stsui.domain.exports import credential_process_json
-from stsui.domain.model import Role
+from stsui.domain.model import Role, Session
 from stsui.domain.paths import cache_dir, config_path
 from stsui.domain.reuse import reusable
 from stsui.store.cache import SessionCache
@@ -29,16 +29,22 @@ def credential_process(argv: Sequence[str]) -> int | None:
     parsed = plain_credential_process(argv)
     if parsed is None:
         return None
-    explicit, name = parsed
+    found = cached_session(*parsed, datetime.now(UTC))
+    if found is None:
+        return None
+    sys.stdout.write(credential_process_json(found[1]) + "\n")
+    return 0
+
+
+def cached_session(explicit: str | None, name: str, now: datetime) -> tuple[Role, Session] | None:
+    """Role `name` of the roles file (`--config` `explicit`) and its cached session, when the caches vouch
+    for the role and the engine's reuse rule hands the session out at `now`; else None."""
     path, cache = config_path(explicit), roles_cache()
     role = cache.load_one(path, name) or _discovered(cache, path, name)
     if role is None:
         return None
-    session = reusable(role, SessionCache.under(cache_dir()).get(name), datetime.now(UTC))
-    if session is None:
-        return None
-    sys.stdout.write(credential_process_json(session) + "\n")
-    return 0
+    session = reusable(role, SessionCache.under(cache_dir()).get(name), now)
+    return None if session is None else (role, session)
 
 
 def _discovered(cache: RolesCache, path: Path, name: str) -> Role | None:

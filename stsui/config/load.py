@@ -286,6 +286,7 @@ def build_config(data: Mapping[str, Any], path: Path) -> Config:
         confirm=base.get("confirm", False),
         groups=groups,
         **({"console_duration": base["console_duration"]} if "console_duration" in base else {}),
+        **({"console_open": base["console_open"]} if "console_open" in base else {}),
     )
 
 

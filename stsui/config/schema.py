@@ -218,6 +218,17 @@ def check_color(value: Any) -> str:
     return color
 
 
+def check_console_open(value: Any) -> str:
+    """`default`, `firefox-container`, `chrome-profile`, or a command template with `{url}`."""
+    from stsui.domain.console_open import problem
+
+    text = _string(value, "a string")
+    found = problem(text)
+    if found:
+        raise Invalid(f"{found}; got {show(text)}")
+    return text
+
+
 def check_bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Invalid(f"must be true or false; got {_kind(value)}")
@@ -305,6 +316,7 @@ DEFAULT_CHECKS: dict[str, Callable[[Any], Any]] = {
     "console_duration": check_console_duration,
     "color": check_color,
     "confirm": check_bool,
+    "console_open": check_console_open,
 }
 
 GROUP_CHECKS: dict[str, Callable[[Any], Any]] = {

@@ -27,6 +27,7 @@ STARTER_CONFIG = """\
 # mfa_process = "ykman oath accounts code --single aws"   # prints the code instead of asking you
 # notify = true                   # a desktop notification when a background caller needs your MFA code
 # console_duration = "12h"        # 'stsui console': the console session's length, 15m-12h (see README)
+# console_open = "firefox-container"   # or chrome-profile, default, "my-browser {url}": a browser per role
 # console_policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 #                                 # 'stsui console --base' only ([defaults] only): the federated user's policy
 # color = "blue"                  # the role's colour in the TUI and the prompt: a name or "#rrggbb"
@@ -56,6 +57,7 @@ group = "example"
 # mfa_process = "op item get AWS --otp"
 # notify = true
 # console_duration = "12h"
+# console_open = "chrome-profile"
 # external_id = "ext-12345"       # the ExternalId the role's trust policy asks for
 # source_identity = "alice"       # SourceIdentity, kept in CloudTrail across role chains
 # tags = { team = "platform" }    # session tags (at most 50)

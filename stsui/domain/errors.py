@@ -39,6 +39,11 @@ class AwsConfigError(StsuiError):
     """The AWS config file cannot be read or safely changed (exit 1)."""
 
 
+class KubeconfigError(StsuiError):
+    """The kubeconfig cannot be read or safely changed, or holds an entry stsui did not write under the
+    name it would write (exit 1)."""
+
+
 class StsError(StsuiError):
     """STS refused or could not be reached; keeps the AWS error code (exit 1)."""
 

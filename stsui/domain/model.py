@@ -99,6 +99,9 @@ class Role:
     policy_arns: tuple[str, ...] = ()
     policy: str | None = None
     console_duration: int = DEFAULT_CONSOLE_DURATION
+    console_open: str = "default"
+    """How the console opens (`stsui.domain.console_open`): the browser, a Firefox container, a Chromium
+    profile of the role's own, or a command template."""
     sso: DiscoveredRole | None = None
     """Set for a role discovered through IAM Identity Center: its session comes from GetRoleCredentials."""
     color: str | None = None
@@ -150,6 +153,8 @@ class Config:
     session_name: str = "stsui"
     console_duration: int = DEFAULT_CONSOLE_DURATION
     console_policy: str | None = None
+    console_open: str = "default"
+    """`[defaults]`' console_open: for `stsui console --base`, and every role that sets none."""
     sso: Mapping[str, SsoInstance] = field(default_factory=dict)
     """The `[sso.NAME]` Identity Center instances, by name."""
     color: str | None = None

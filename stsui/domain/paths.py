@@ -53,6 +53,20 @@ def state_dir() -> Path:
     return platformdirs.user_state_path("stsui")
 
 
+def browser_profiles_dir() -> Path:
+    """Where `console_open = "chrome-profile"` keeps one browser profile per role (its cookies are the
+    console's session): `$XDG_DATA_HOME/stsui/browser-profiles`, else `~/.local/share/stsui/...` on Linux,
+    else the platform's data directory."""
+    base = _xdg_dir("XDG_DATA_HOME")
+    if base is None and ON_LINUX:
+        base = Path.home() / ".local" / "share"
+    if base is None:
+        import platformdirs
+
+        return platformdirs.user_data_path("stsui") / "browser-profiles"
+    return base / "stsui" / "browser-profiles"
+
+
 CREDENTIALS_VARIABLE = "AWS_SHARED_CREDENTIALS_FILE"
 AWS_CONFIG_VARIABLE = "AWS_CONFIG_FILE"
 
@@ -82,3 +96,13 @@ def sso_token_dir() -> Path:
     """The AWS CLI's and botocore's IAM Identity Center token cache, `~/.aws/sso/cache` (no variable moves
     it), shared with them: a login by either side is the other's."""
     return Path.home() / ".aws" / "sso" / "cache"
+
+
+KUBECONFIG_VARIABLE = "KUBECONFIG"
+
+
+def kubeconfig_path() -> Path:
+    """The kubeconfig `stsui kubeconfig` edits: the first file of `$KUBECONFIG` (a list, as kubectl reads
+    it; kubectl too writes new entries to the first), else `~/.kube/config`."""
+    first = next((part for part in os.environ.get(KUBECONFIG_VARIABLE, "").split(os.pathsep) if part), "")
+    return Path(first).expanduser() if first else Path.home() / ".kube" / "config"

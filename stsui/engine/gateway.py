@@ -66,6 +66,11 @@ class Gateway(Protocol):
         """A sign-in token from the federation endpoint, as the login link to `request.destination`
         (a bearer secret: never shown unless asked for)."""
 
+    def eks_token_url(self, credentials: Credentials, *, cluster: str, region: str | None) -> str:
+        """The presigned GetCallerIdentity URL an EKS token for `cluster` carries, signed now with
+        `credentials` (a role's session) for the STS endpoint of `region` (a bearer secret too)."""
+        ...
+
 
 class KeySource(Protocol):
     """Long-term keys by name (`source_keys`): the OS keyring (`stsui.store.os_keyring.OsKeyring`)."""

@@ -525,6 +525,7 @@ def _discovered_role(name: str, instance: SsoInstance, discovered: DiscoveredRol
         **{key: value for key, value in renewal.items() if value is not None},
         description=f"{discovered.role_name} in {discovered.account_name} (IAM Identity Center)",
         group=group,
+        console_open=config.console_open,
         sso=discovered,
         **config.group_settings(group),
     )

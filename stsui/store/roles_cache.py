@@ -71,6 +71,7 @@ _RULES = (
     "domain/sso.py",
     "domain/colors.py",
     "domain/groups.py",
+    "domain/console_open.py",
 )
 """The sources whose rules the cached roles passed: a changed stsui must validate again."""
 

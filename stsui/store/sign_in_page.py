@@ -35,8 +35,9 @@ from stsui.store.atomic import private_dir, write_private
 
 PREFIX = "sign-in-"
 SUFFIX = ".html"
-SCHEMES = ("https://", "http://")
-"""What a page may send the browser on to (http: only for a local endpoint in tests and proxies)."""
+SCHEMES = ("https://", "http://", "ext+container:")
+"""What a page may send the browser on to (http: only for a local endpoint in tests and proxies;
+`ext+container:`, the Firefox add-on's URL wrapping a login link: `console_open = "firefox-container"`)."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def redirect(link: str) -> str:
     """The page's HTML: no referrer, a meta refresh, `location.replace`, and a link to click when neither
     runs. `link` appears only escaped for where it stands (an attribute, a script string)."""
     if not link.startswith(SCHEMES):
-        raise ValueError("a sign-in page leads only to an http(s) link")
+        raise ValueError("a sign-in page leads only to an http(s) link or a Firefox container's")
     attribute = html.escape(link, quote=True)
     script = json.dumps(link).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return (

@@ -172,7 +172,8 @@ class StsuiApp(App[int]):
 
     @on(facts.ConsoleReady)
     def _console_ready(self, fact: facts.ConsoleReady) -> None:
-        self.open_url(fact.url)
+        if fact.url is not None:  # None: the role's console_open started its own browser
+            self.open_url(fact.url)
         self.tell(self.roles.console.ready(fact))
 
     @on(facts.ConsoleFailed)

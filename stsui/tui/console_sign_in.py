@@ -2,13 +2,18 @@
 login link is made in a worker and opened through `App.open_url`, never shown: the notification says whose
 console, where and how long. In a terminal, `open_url` starts the browser with the URL on its command line,
 which every local user can read, so it gets the URL of a private page leading to the link
-(`stsui.store.sign_in_page`); served to a browser (`App.is_web`), the link goes to that browser itself."""
+(`stsui.store.sign_in_page`); served to a browser (`App.is_web`), the link goes to that browser itself.
+A role whose `console_open` is not `default` (a Firefox container, a Chromium profile, a command) has its
+browser started by the worker (`stsui.engine.browser`), through the same private page; served to a
+browser, the link goes to that browser as for every role."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from stsui.domain.console_open import DEFAULT
 from stsui.domain.errors import StsuiError
+from stsui.engine.browser import open_console
 from stsui.engine.console import role_target, sign_in_as_role
 from stsui.store.sign_in_page import hand_over, remove_expired
 from stsui.tui.display import LONG, Notice, failure, failure_title
@@ -59,7 +64,19 @@ class ConsoleSignIn:
             if session.region and session.region != target.region:  # the session's own region
                 target = role_target(role, region=session.region)
             login = sign_in_as_role(engine, role, session, target)
-            url = hand_over(login.url).url if through_page else login.url
+            if not through_page:
+                url: str | None = login.url
+            elif role.console_open == DEFAULT:
+                url = hand_over(login.url).url
+            else:  # a Firefox container, a Chromium profile, a command: started here, in the worker
+                open_console(
+                    login.url,
+                    mode=role.console_open,
+                    name=role.name,
+                    color=role.color,
+                    who=target.who,
+                )
+                url = None
         except StsuiError as error:
             post_link(ConsoleFailed(role.name, error.message, aws_code(error)))
             return

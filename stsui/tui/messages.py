@@ -267,10 +267,10 @@ class RolesIndexed(Fact):
 class ConsoleReady(Fact):
     """A login link for the role's console is ready to open; `summary` says for whom, where and how long.
     `url` is the private page leading to the link, or (served to a browser) the link itself, a bearer
-    secret: it is opened, never shown."""
+    secret: it is opened, never shown; None when the role's `console_open` already started its browser."""
 
     role: str
-    url: str = field(repr=False)
+    url: str | None = field(repr=False)
     summary: str = ""
 
 

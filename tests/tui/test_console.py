@@ -4,6 +4,7 @@ SessionDuration rule; the notification says whose, where and how long; the link 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -171,3 +172,41 @@ async def test_o_is_in_the_help_screen(rig: Rig) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         assert ("o", "Open the highlighted role's AWS console in the browser") in app.screen.keys
+
+
+async def test_a_role_with_console_open_gets_its_browser_started_through_the_private_page(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`console_open = "firefox-container"`: the worker starts Firefox (a fake on PATH) with the private page,
+    which leads to the add-on's container URL; `App.open_url` is not used, and the link is never shown."""
+    import asyncio
+    import time
+    import urllib.parse
+
+    from tests.support.fake_browser import FakeBrowser, page_destination
+    from tests.tui.conftest import ROLES, build_rig
+
+    (tmp_path / "ff").mkdir()
+    firefox = FakeBrowser(tmp_path / "ff")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "firefox").symlink_to(firefox.path)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    roles = ROLES.replace("[roles.prod-admin]\n", '[roles.prod-admin]\nconsole_open = "firefox-container"\n')
+    rig = build_rig(isolated_home, roles)
+    app = rig.app()
+    opened = opener(app)
+    recorder = Recorder()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await pilot.press("o")
+        await wait_until(pilot, lambda: recorder.notified("AWS console for role 'prod-admin'"))
+        deadline = time.monotonic() + 30
+        while not firefox.ran():  # a real process, started detached: wait for what it records
+            assert time.monotonic() < deadline, "Firefox was never started"
+            await asyncio.sleep(0.05)
+        assert opened == []
+        assert_never_shown(app, recorder)
+    record = firefox.opened()
+    assert record.page is not None and SECRET_MARK not in record.public
+    container = page_destination(str(record.page["text"]))
+    fields = urllib.parse.parse_qs(container.removeprefix("ext+container:"), strict_parsing=True)
+    assert fields["name"] == ["prod-admin"] and f"{SECRET_MARK}-signin" in fields["url"][0]

@@ -1,53 +1,14 @@
-"""The standard-library STS path: signatures equal botocore's, and it is chosen only where it can match."""
+"""The standard-library STS path: it is chosen only where it can match botocore (its signatures:
+test_sigv4.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from stsui.aws.direct import Keys, Target, _sign
 from stsui.aws.params import flatten
 from stsui.aws.profiles import Resolver
-
-NOW = datetime(2026, 11, 30, 3, 48, 40, tzinfo=UTC)
-BODY = b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2FA"
-
-
-def botocore_authorization(keys: Keys, url: str, region: str, body: bytes) -> str:
-    """What botocore's own SigV4 signer puts in the Authorization header for the same request."""
-    from unittest import mock
-
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    request = AWSRequest(
-        method="POST",
-        url=url,
-        data=body,
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-    )
-    with mock.patch("botocore.auth.get_current_datetime", return_value=NOW.replace(tzinfo=None)):
-        SigV4Auth(
-            Credentials(keys.access_key_id, keys.secret_access_key, keys.session_token), "sts", region
-        ).add_auth(request)
-    return str(request.headers["Authorization"])
-
-
-@pytest.mark.parametrize("token", [None, "FwoGZXIvYXdzEXAMPLETOKEN"], ids=["keys", "session-token"])
-@pytest.mark.parametrize(
-    ("url", "host"),
-    [
-        ("https://sts.eu-west-1.amazonaws.com", "sts.eu-west-1.amazonaws.com"),
-        ("http://127.0.0.1:5000", "127.0.0.1:5000"),
-    ],
-)
-def test_signature_equals_botocores(token: str | None, url: str, host: str) -> None:
-    keys = Keys("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token)
-    ours = _sign(keys, Target(url, "eu-west-1"), host, "/", BODY, NOW)["authorization"]
-    assert ours == botocore_authorization(keys, url + "/", "eu-west-1", BODY)
 
 
 def test_lists_and_structures_flatten_to_query_members() -> None:
