@@ -162,7 +162,10 @@ def test_kubectl_asking_for_v1_gets_v1(home: Home) -> None:
 def test_a_wrong_cluster_name_or_region_is_a_usage_error(home: Home) -> None:
     for args, said in [
         (["--cluster", "no spaces"], "--cluster 'no spaces' must be an EKS cluster name"),
-        (["--cluster", "prod", "--region", "mars-1"], "--region mars-1 for role 'prod-admin' is not a region"),
+        (
+            ["--cluster", "prod", "--region", "mars-1"],
+            "--region mars-1 for role 'prod-admin' is not a region",
+        ),
         (["--cluster", "prod", "--region", "cn-north-1"], "is in the aws-cn partition, not aws"),
         (["--cluster", "prod", "--region="], "--region  for role 'prod-admin' is not a region"),
     ]:
