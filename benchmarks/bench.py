@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -27,9 +27,13 @@ import fixtures
 import peers
 import terminal
 
+from stsui.store.stamps import is_racy
+
 HERE = Path(__file__).resolve().parent
-STSUI = Path(sys.executable).parent / "stsui"
-PYTHON = sys.executable
+STSUI = peers.STSUI.bin / "stsui"
+"""stsui installed from the working tree (`pip install .`), as a user runs it."""
+PYTHON = str(peers.STSUI.bin / "python")
+"""The interpreter stsui runs on: `python -c pass`, the bare Textual app and configparser run on it too."""
 BARE_APP = HERE / "bare_table.py"
 TIME = "/usr/bin/time"
 """GNU time, for each command's peak memory."""
@@ -159,6 +163,8 @@ def cli_jobs(sts: fixtures.LocalSts, work: Path) -> list[Job]:
         tool: fixtures.make_sandbox(work / f"cli-{tool}", sts.endpoint, SMALL_ROLES)
         for tool in ("stsui", "stsui-cp", "awsume", "aws")
     }
+    settled(homes["stsui"])
+    settled(homes["stsui-cp"])
 
     def stsui_wrote_new_session(done: subprocess.CompletedProcess[str]) -> str | None:
         return None if "new session" in done.stdout else f"no new session: {done.stdout.strip()}"
@@ -215,6 +221,37 @@ def verify_sts_calls(jobs: Sequence[Job], homes: dict[str, fixtures.Sandbox], st
                 f"{tool} did not get its credentials ({key}) from the local STS at {sts.endpoint}"
             )
         print(f"  verified: {tool} got {key} from the local STS", flush=True)
+
+
+# -- what a user's run meets: a roles file validated and cached, past the racy window ---------------------
+
+
+def past_racy_window(path: Path) -> None:
+    """Wait until `path` changed longer ago than the roles cache's racy window (`stsui.store.stamps`): a run
+    inside it validates again (a same-size edit in the same clock tick could hide from the file's stat)."""
+    while is_racy(path.stat(), time.time_ns()):
+        time.sleep(0.05)
+
+
+def settled(box: fixtures.Sandbox) -> fixtures.Sandbox:
+    """`box` once stsui validated and cached its roles file past the racy window, as a user's runs find it
+    (the first run after an edit is measured apart: `edit_roles`)."""
+    past_racy_window(box.roles_file)
+    subprocess.run([str(STSUI), "list", "--json"], env=box.env, capture_output=True, check=True)
+    return box
+
+
+def edit_roles(box: fixtures.Sandbox) -> Callable[[], None]:
+    """A `prepare` step: change the roles file (a comment appended), then wait past the racy window; the run
+    that follows is the first after an edit, which validates the file again."""
+    edits = iter(range(1, 1_000_000))
+
+    def edit() -> None:
+        with box.roles_file.open("a", encoding="utf-8") as out:
+            out.write(f"# edit {next(edits)}\n")
+        past_racy_window(box.roles_file)
+
+    return edit
 
 
 # -- the TUI in tmux -----------------------------------------------------------------------------------------
@@ -351,6 +388,7 @@ FORGET_50K, LIST_50K = "stsui forget, 50k sections", "stsui list --json, 50k sec
 TUI_50K, CP_10K = "stsui TUI paint, 50k sections", "stsui credential-process, 10k roles"
 ASSUME_5K, FORGET_5K = "stsui assume, 5k sections", "stsui forget, 5k sections"
 LIST_5K, CP_10 = "stsui list --json, 5k sections", "stsui credential-process, 10 roles"
+LIST_EDITED = "stsui list --json, 10k, first run after an edit"
 LIST_100K, LIST_10K_6 = "stsui list --json, 100k", "stsui list --json, 10k (part 6)"
 AWSUME_6 = "awsume -o (part 6)"
 TUI_100K, IDLE_100K = "stsui TUI paint, 100k", "stsui TUI idle CPU, 100k"
@@ -365,6 +403,7 @@ TARGETS = [
     Target("4", "TUI first paint, 10k roles + 1k sessions", "stsui TUI paint, 10k", 0.60, BARE_10K),
     Target("4", "TUI filter to one row, 10k roles", "stsui TUI filter, 10k", 0.50),
     Target("4", "`stsui list --json`, 10k roles + 1k sessions", "stsui list --json, 10k", 0.25),
+    Target("4", "`stsui list --json`, 10k + 1k, first run after an edit", LIST_EDITED, None),
     Target("4", "TUI idle CPU, 1k countdowns (% of one core)", "stsui TUI idle CPU, 10k", 3.0, unit="%"),
     Target("5", "`stsui assume NAME` into a 50k-section credentials file", ASSUME_50K, 0.50, READ_50K),
     Target("5", "`stsui assume NAME`, 50k sections: peak memory", ASSUME_50K, 100, unit="MB"),
@@ -556,7 +595,7 @@ def part_commands(sts: fixtures.LocalSts, plan: Plan, results: Results) -> None:
 
 def part_small_tui(sts: fixtures.LocalSts, term: terminal.Tmux, plan: Plan, results: Results) -> None:
     print(f"Part 3: TUI first paint, {SMALL_ROLES} roles ...", flush=True)
-    small = fixtures.make_sandbox(peers.WORK / "tui-50", sts.endpoint, SMALL_ROLES)
+    small = settled(fixtures.make_sandbox(peers.WORK / "tui-50", sts.endpoint, SMALL_ROLES))
     apps = [
         App("stsui TUI paint, 50", [str(STSUI)], small.env),
         App("bare DataTable paint, 50", [PYTHON, str(BARE_APP), str(small.rows_file)], small.env),
@@ -566,8 +605,10 @@ def part_small_tui(sts: fixtures.LocalSts, term: terminal.Tmux, plan: Plan, resu
 
 def part_scale(sts: fixtures.LocalSts, term: terminal.Tmux, plan: Plan, results: Results) -> None:
     print(f"Part 4: {SCALE_ROLES} roles, {SCALE_SESSIONS} live sessions ...", flush=True)
-    big = fixtures.make_sandbox(peers.WORK / "scale", sts.endpoint, SCALE_ROLES, SCALE_SESSIONS)
+    big = settled(fixtures.make_sandbox(peers.WORK / "scale", sts.endpoint, SCALE_ROLES, SCALE_SESSIONS))
     run_rounds([list_job(big)], plan.rounds, results)
+    edited = list_job(big, LIST_EDITED)
+    run_rounds([replace(edited, prepare=edit_roles(big))], max(3, plan.rounds // 3), results)
     apps = [
         App("stsui TUI paint, 10k", [str(STSUI)], big.env, scale_after_paint(plan, results)),
         App("bare DataTable paint, 10k", [PYTHON, str(BARE_APP), str(big.rows_file)], big.env),
@@ -579,7 +620,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = parse_plan(argv)
     peers.WORK.mkdir(parents=True, exist_ok=True)
     print("Preparing peers ...", flush=True)
-    for peer in (peers.AWSUME, peers.AWSCLI):
+    for peer in (peers.AWSUME, peers.AWSCLI, peers.STSUI):
         peer.ensure()
     env = environment()
     print("Environment: " + "; ".join(env), flush=True)
@@ -645,7 +686,7 @@ def part_big_credentials(sts: fixtures.LocalSts, term: terminal.Tmux, plan: Plan
     jobs: list[Job] = []
     apps: list[App] = []
     for size, count in BIG_SECTIONS.items():
-        sandbox = fixtures.make_sandbox(peers.WORK / f"big-{size}", sts.endpoint, SMALL_ROLES)
+        sandbox = settled(fixtures.make_sandbox(peers.WORK / f"big-{size}", sts.endpoint, SMALL_ROLES))
         plain = fixtures.grow_credentials(sandbox, count, owned_session=False)
         owned = fixtures.grow_credentials(sandbox, count, owned_session=True)
 
@@ -698,7 +739,7 @@ def part_many_roles(sts: fixtures.LocalSts, term: terminal.Tmux, plan: Plan, res
     name = fixtures.role_name(1)
     jobs = []
     for size, count in (("10 roles", 10), ("10k roles", SCALE_ROLES)):
-        box = fixtures.make_sandbox(peers.WORK / f"cp-{count}", sts.endpoint, count)
+        box = settled(fixtures.make_sandbox(peers.WORK / f"cp-{count}", sts.endpoint, count))
         subprocess.run([str(STSUI), "assume", name], env=box.env, capture_output=True, check=True)
         held = ini_value(box.credentials, name, "aws_access_key_id")
 
@@ -710,9 +751,9 @@ def part_many_roles(sts: fixtures.LocalSts, term: terminal.Tmux, plan: Plan, res
                         box.env, reused))  # fmt: skip
     peer = fixtures.make_sandbox(peers.WORK / "cp-awsume", sts.endpoint, SMALL_ROLES)
     jobs.append(Job(AWSUME_6, peers.awsume_assume(fixtures.PEER_PROFILE, "bench-out"), peer.env))
-    big = fixtures.make_sandbox(peers.WORK / "scale-6", sts.endpoint, SCALE_ROLES, SCALE_SESSIONS)
+    big = settled(fixtures.make_sandbox(peers.WORK / "scale-6", sts.endpoint, SCALE_ROLES, SCALE_SESSIONS))
     jobs.append(list_job(big, LIST_10K_6))
-    huge = fixtures.make_sandbox(peers.WORK / "huge", sts.endpoint, HUGE_ROLES, SCALE_SESSIONS)
+    huge = settled(fixtures.make_sandbox(peers.WORK / "huge", sts.endpoint, HUGE_ROLES, SCALE_SESSIONS))
     jobs.append(list_job(huge, LIST_100K, HUGE_ROLES, SCALE_SESSIONS))
     run_rounds(jobs, plan.rounds, results)
     apps = [App("stsui TUI paint, 100k", [str(STSUI)], huge.env, scale_after_paint(plan, results, "100k"))]

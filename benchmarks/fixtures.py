@@ -101,10 +101,12 @@ class Sandbox:
         return self.home / ".cache"
 
     def reset(self) -> None:
-        """Back to no session at all: the base credentials file and empty caches."""
+        """Back to no session at all: the base credentials file and no cached session (the validated roles
+        stay cached, as on a user's machine)."""
         self.credentials.write_text(BASE_CREDENTIALS, encoding="utf-8")
         self.credentials.chmod(0o600)
-        shutil.rmtree(self.cache / "stsui", ignore_errors=True)
+        for kept in ("sessions", "mfa"):
+            shutil.rmtree(self.cache / "stsui" / kept, ignore_errors=True)
 
 
 def clean_environment(sandbox_root: Path, endpoint: str) -> dict[str, str]:
