@@ -7,7 +7,9 @@ not recognise goes to the parser; a test holds it to reading argv exactly as the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 CONFIG_OPTION = "--config"
 CREDENTIAL_PROCESS = "credential-process"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
 
 from stsui.domain.errors import StsuiError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the fast paths start here: no typing, no collections
+    from collections.abc import Sequence
 
 
 def run(argv: Sequence[str] | None = None) -> int:

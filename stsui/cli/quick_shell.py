@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from stsui.domain.errors import UnsafeFileError
-from stsui.domain.paths import cache_dir, config_path, credentials_path
+from stsui.domain.paths import cache_dir_str, config_path_str, credentials_path_str
 from stsui.domain.times import parse_rfc3339
 from stsui.store import stamps
 from stsui.store.atomic import private_dir, read_regular, write_private
 from stsui.store.keys import EXPIRES, MARKER
 from stsui.store.stamps import identity, is_racy
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 DEFAULT_FORMAT = "{role} {left}"
 FIELDS = ("{role}", "{left}", "{profile}")
@@ -94,7 +97,7 @@ def current_session(environ: Mapping[str, str]) -> tuple[str, str, datetime | No
     if not profile:
         return None
     try:
-        found = read_regular(credentials_path())
+        found = read_regular(credentials_path_str())
     except (OSError, UnsafeFileError):
         return None
     if found is None:
@@ -150,13 +153,13 @@ def print_prompt(form: str | None, environ: Mapping[str, str]) -> int:
 
 def role_names(explicit: str | None) -> list[str]:
     """The roles file's role names (those a shell can take as one word), [] when it cannot be read."""
-    path = config_path(explicit)
+    path = config_path_str(explicit)
     try:
         info = os.stat(path)
     except OSError:
         return []
     stamp = " ".join([*map(str, identity(info)), os.path.abspath(path)])
-    cache = cache_dir() / ROLE_NAMES_CACHE
+    cache = os.path.join(cache_dir_str(), ROLE_NAMES_CACHE)
     try:
         found = read_regular(cache, private=True)
     except (OSError, UnsafeFileError):
@@ -177,9 +180,11 @@ def role_names(explicit: str | None) -> list[str]:
         info, stamps.now_ns()
     ):  # a same-size edit in the same clock tick would keep this stamp: no cache
         return names
+    from pathlib import Path  # only when the roles file changed: the prompt never needs it
+
     try:
-        private_dir(cache.parent)
-        write_private(cache, "\n".join([stamp, *names]).encode())
+        private_dir(Path(cache).parent)
+        write_private(Path(cache), "\n".join([stamp, *names]).encode())
     except (OSError, UnsafeFileError):
         pass  # completion still works, only slower next time
     return names

@@ -18,6 +18,7 @@ from stsui.domain.limits import (
     DEFAULT_MFA_SESSION_DURATION,
     DEFAULT_REFRESH_BEFORE,
 )
+from stsui.domain.reuse import renewal_due_in
 
 
 @dataclass(frozen=True)
@@ -162,12 +163,8 @@ class ProfileEntry:
 
 def renewal_due(role: Role, seconds_left: float) -> bool:
     """True when a session of `role` with `seconds_left` is no longer handed out as it is but renewed:
-    the one boundary for reuse (engine, agent) and for the "due" status."""
-    return _within(seconds_left, role.refresh_before)
-
-
-def _within(seconds_left: float, refresh_before: int) -> bool:
-    return seconds_left <= refresh_before
+    the one boundary for reuse (engine, agent) and for the "due" status (`renewal_due_in`)."""
+    return renewal_due_in(seconds_left, role.refresh_before)
 
 
 def owned_expiry(role: Role, entry: ProfileEntry | None) -> datetime | None:
@@ -215,4 +212,4 @@ def status_at(expires_at: datetime, now: datetime, refresh_before: int = DUE_WIT
     left = (expires_at - now).total_seconds()
     if left <= 0:
         return Status.EXPIRED
-    return Status.DUE if _within(left, refresh_before) else Status.ACTIVE
+    return Status.DUE if renewal_due_in(left, refresh_before) else Status.ACTIVE

@@ -1,68 +1,102 @@
-"""Where stsui's files live: the roles file and the cache directory."""
+"""Where stsui's files live: the roles file and the cache directory.
+
+Each place is worked out once, as text (`*_str`: the fast paths, `credential-process` and `prompt`, run at
+every AWS call and every prompt and do not import pathlib), and handed to everything else as a `Path`.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-def _xdg_dir(variable: str) -> Path | None:
+def _path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text)
+
+
+def _xdg_dir(variable: str) -> str | None:
     """`$variable` when set to an absolute path (the XDG spec says to ignore relative ones)."""
     value = os.environ.get(variable, "")
-    return Path(value) if value and os.path.isabs(value) else None
+    return value if value and os.path.isabs(value) else None
 
 
-def config_path(explicit: str | None) -> Path:
+def _home() -> str:
+    """The home directory as `Path.home()` finds it."""
+    return os.path.expanduser("~")
+
+
+def config_path_str(explicit: str | None) -> str:
     """The roles file: `--config`, else `$STSUI_CONFIG`, else `$XDG_CONFIG_HOME/stsui/roles.toml`,
     else `~/.config/stsui/roles.toml`."""
     if explicit:
-        return Path(explicit).expanduser()
+        return os.path.expanduser(explicit)
     from_env = os.environ.get("STSUI_CONFIG", "")
     if from_env:
-        return Path(from_env).expanduser()
-    base = _xdg_dir("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return base / "stsui" / "roles.toml"
+        return os.path.expanduser(from_env)
+    base = _xdg_dir("XDG_CONFIG_HOME") or os.path.join(_home(), ".config")
+    return os.path.join(base, "stsui", "roles.toml")
 
 
-def cache_dir() -> Path:
+def config_path(explicit: str | None) -> Path:
+    """`config_path_str` as a `Path`."""
+    return _path(config_path_str(explicit))
+
+
+def cache_dir_str() -> str:
     """`$XDG_CACHE_HOME/stsui`, else `~/.cache/stsui` on Linux, else the platform's cache directory."""
     base = _xdg_dir("XDG_CACHE_HOME")
     if base is not None:
-        return base / "stsui"
-    if sys.platform.startswith("linux"):
-        return Path.home() / ".cache" / "stsui"
+        return os.path.join(base, "stsui")
+    on_linux = sys.platform.startswith("linux")  # a variable: type checkers then check both ways
+    if on_linux:
+        return os.path.join(_home(), ".cache", "stsui")
     import platformdirs  # only off Linux; keeps the Linux path stdlib-only
 
-    return platformdirs.user_cache_path("stsui")
+    return str(platformdirs.user_cache_path("stsui"))
+
+
+def cache_dir() -> Path:
+    """`cache_dir_str` as a `Path`."""
+    return _path(cache_dir_str())
 
 
 CREDENTIALS_VARIABLE = "AWS_SHARED_CREDENTIALS_FILE"
 AWS_CONFIG_VARIABLE = "AWS_CONFIG_FILE"
 
 
-def _aws_file(variable: str, default: str) -> Path:
+def _aws_file(variable: str, default: str) -> str:
     """`$variable` expanded as botocore expands it (`$VARS`, then `~`), else `default`."""
-    return Path(os.path.expanduser(os.path.expandvars(os.environ.get(variable) or default)))
+    return os.path.expanduser(os.path.expandvars(os.environ.get(variable) or default))
 
 
-def credentials_path() -> Path:
+def credentials_path_str() -> str:
     """The shared credentials file: `$AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`."""
     return _aws_file(CREDENTIALS_VARIABLE, "~/.aws/credentials")
 
 
+def credentials_path() -> Path:
+    """`credentials_path_str` as a `Path`."""
+    return _path(credentials_path_str())
+
+
 def aws_config_path() -> Path:
     """The AWS config file: `$AWS_CONFIG_FILE`, else `~/.aws/config`."""
-    return _aws_file(AWS_CONFIG_VARIABLE, "~/.aws/config")
+    return _path(_aws_file(AWS_CONFIG_VARIABLE, "~/.aws/config"))
 
 
 def runtime_dir() -> Path:
     """Where the running agent leaves its address: `$XDG_RUNTIME_DIR/stsui`, else the cache directory."""
     base = _xdg_dir("XDG_RUNTIME_DIR")
-    return base / "stsui" if base is not None else cache_dir()
+    return _path(os.path.join(base, "stsui")) if base is not None else cache_dir()
 
 
 def sso_token_dir() -> Path:
     """The AWS CLI's and botocore's IAM Identity Center token cache, `~/.aws/sso/cache` (no variable moves
     it), shared with them: a login by either side is the other's."""
-    return Path.home() / ".aws" / "sso" / "cache"
+    return _path(os.path.join(_home(), ".aws", "sso", "cache"))

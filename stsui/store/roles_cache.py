@@ -16,43 +16,80 @@ body's start:
 `load_all` reads the body once, checks its CRC and decodes only the names and profiles: roles become values
 when first asked for (a `Roster`), so a screen of 40 roles out of 100,000 waits for 40. `load_one` reads a
 few hundred bytes through the hash index, whatever the number of roles, and checks the record's CRC.
+
+Finding a record needs only the standard library (`load_record`: the credential-process fast path, which
+reads a record's `role_arn` and `refresh_before`, which every record carries); turning records into roles
+imports the domain model.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import stat
 import struct
 import zlib
-from pathlib import Path
-from typing import Any
 
 from stsui import __version__
 from stsui.domain.errors import UnsafeFileError
-from stsui.domain.model import Config, Role
-from stsui.domain.roster import TEXTS, Roster, widest_texts
-from stsui.domain.sso import DiscoveredRole, SsoInstance
 from stsui.store import stamps
-from stsui.store.atomic import PRIVATE_FILE, private_dir, write_private
+from stsui.store.atomic import PRIVATE_FILE
 from stsui.store.stamps import identity, is_racy
 
-FORMAT = 2
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+    from stsui.domain.model import Config, Role
+
+FORMAT = 3
 HEADER_LIMIT = 64 * 1024
 _SLOT = struct.Struct("<QII")  # record offset, record length (0: empty slot), the record's CRC-32
-_FIELDS = dataclasses.fields(Role)
-_TUPLE_FIELDS = frozenset(f.name for f in _FIELDS if isinstance(f.default, tuple))
-_DEFAULTS = {
-    f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-    for f in _FIELDS
-    if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
-}
-_CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(Config) if f.name not in ("path", "roles"))
-"""The roles file's own settings (from [defaults]), kept beside the roles."""
-_FIELD_NAMES = frozenset(f.name for f in _FIELDS)
-_REQUIRED = _FIELD_NAMES - _DEFAULTS.keys()
+ALWAYS_RECORDED = ("refresh_before",)
+"""Fields a record carries even at their default (with the required ones, such as `role_arn`): what the
+fast path reads without knowing `Role`'s defaults."""
 _NO_DEFAULT = object()
+
+
+class _Schema:
+    """What records are made of: `Role`'s and `Config`'s fields (worked out when first needed, so finding a
+    record does not import the dataclasses behind them)."""
+
+    def __init__(self) -> None:
+        import dataclasses
+
+        from stsui.domain.model import Config, Role
+
+        fields = dataclasses.fields(Role)
+        self.tuple_fields = frozenset(f.name for f in fields if isinstance(f.default, tuple))
+        self.defaults: dict[str, Any] = {}
+        for f in fields:
+            if f.default is not dataclasses.MISSING:
+                self.defaults[f.name] = f.default
+            elif callable(f.default_factory):
+                self.defaults[f.name] = f.default_factory()
+        self.omitted_defaults = {
+            name: value for name, value in self.defaults.items() if name not in ALWAYS_RECORDED
+        }
+        self.config_fields = tuple(
+            f.name for f in dataclasses.fields(Config) if f.name not in ("path", "roles")
+        )
+        """The roles file's own settings (from [defaults]), kept beside the roles."""
+        self.field_names = frozenset(f.name for f in fields)
+        self.required = self.field_names - self.defaults.keys()
+
+
+_schema: _Schema | None = None
+
+
+def schema() -> _Schema:
+    global _schema
+    if _schema is None:
+        _schema = _Schema()
+    return _schema
+
+
 _RULES = (
     "config/load.py",
     "config/schema.py",
@@ -75,11 +112,11 @@ def _rules_fingerprint() -> list[object]:
     comes from: what, besides the file, decides the validated roles."""
     import getpass
 
-    package = Path(__file__).resolve().parent.parent
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
     stamps: list[object] = [__version__]
     for name in _RULES:
         try:
-            info = os.stat(package / name)
+            info = os.stat(os.path.join(package, name))
         except OSError:
             stamps.append(None)
         else:
@@ -92,9 +129,12 @@ def _rules_fingerprint() -> list[object]:
 
 
 def record(role: Role) -> dict[str, Any]:
-    """The role's fields that differ from `Role`'s own defaults (tuples become JSON arrays, an Identity Center
-    role's `sso` an object)."""
-    out = {name: value for name, value in role.__dict__.items() if _DEFAULTS.get(name, _NO_DEFAULT) != value}
+    """The role's fields that differ from `Role`'s own defaults, and `ALWAYS_RECORDED` (tuples become JSON
+    arrays, an Identity Center role's `sso` an object)."""
+    import dataclasses
+
+    omitted = schema().omitted_defaults
+    out = {name: value for name, value in role.__dict__.items() if omitted.get(name, _NO_DEFAULT) != value}
     if role.sso is not None:
         out["sso"] = dataclasses.asdict(role.sso)
     return out
@@ -107,16 +147,21 @@ _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 def from_record(data: dict[str, Any]) -> Role:
     """The role `record` made. Its fields passed validation when it was cached, so they are set directly
     rather than through the frozen dataclass's `__init__` (a third of loading 100,000 roles)."""
-    for name in _TUPLE_FIELDS & data.keys():
+    from stsui.domain.model import Role
+
+    shape = schema()
+    for name in shape.tuple_fields & data.keys():
         data[name] = tuple(data[name])
     sso = data.get("sso")
     if sso is not None:
+        from stsui.domain.sso import DiscoveredRole
+
         data["sso"] = DiscoveredRole(**sso)
-    if not _FIELD_NAMES.issuperset(data) or not _REQUIRED.issubset(data):
+    if not shape.field_names.issuperset(data) or not shape.required.issubset(data):
         raise ValueError("not a role record")
     role = object.__new__(Role)
-    role.__dict__.update(_DEFAULTS, **data)
-    if isinstance(role.tags, dict) and role.tags is _DEFAULTS["tags"]:
+    role.__dict__.update(shape.defaults, **data)
+    if isinstance(role.tags, dict) and role.tags is shape.defaults["tags"]:
         role.__dict__["tags"] = {}  # never share the default's dict
     return role
 
@@ -126,20 +171,31 @@ def _slot(name: str, slots: int) -> int:
 
 
 class RolesCache:
-    """Validated roles by roles-file path, in `directory` (0700), one 0600 file per roles file."""
+    """Validated roles by roles-file path, in `directory` (0700), one 0600 file per roles file. Paths may be
+    text (the fast path, without pathlib) or `Path`s."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: str | Path) -> None:
         self.directory = directory
 
-    def _file(self, roles_file: Path) -> Path:
+    @classmethod
+    def under(cls, cache_root: str | Path) -> RolesCache:
+        """The validated-roles cache in stsui's cache directory `cache_root`."""
+        return cls(os.path.join(cache_root, "roles"))
+
+    def _file(self, roles_file: str | Path) -> str:
         where = os.path.abspath(roles_file)
-        return self.directory / f"{zlib.crc32(os.fsencode(where)):08x}.validated"
+        return os.path.join(self.directory, f"{zlib.crc32(os.fsencode(where)):08x}.validated")
 
     # -- writing --------------------------------------------------------------------------------------------
 
     def save(self, config: Config, info: os.stat_result, read_at_ns: int, raw: bytes) -> None:
         """Keep `config`, validated from `raw` read at `read_at_ns` from a file whose stat (taken before the
         read) is `info`. Best effort: a cache that cannot be written is simply not there next time."""
+        from pathlib import Path
+
+        from stsui.domain.roster import widest_texts
+        from stsui.store.atomic import private_dir, write_private
+
         roles = list(config.roles.values())
         try:
             lines = [_ENCODE(record(role)).encode() for role in roles]
@@ -189,15 +245,16 @@ class RolesCache:
         }
         head = json.dumps(header, separators=(",", ":")).encode() + b"\n"
         try:
-            private_dir(self.directory.parent)
-            private_dir(self.directory)
-            write_private(self._file(config.path), head + bytes(body))
+            directory = Path(self.directory)
+            private_dir(directory.parent)
+            private_dir(directory)
+            write_private(Path(self._file(config.path)), head + bytes(body))
         except (OSError, UnsafeFileError):
             pass
 
     # -- reading --------------------------------------------------------------------------------------------
 
-    def _open(self, roles_file: Path) -> tuple[int, dict[str, Any], int] | None:
+    def _open(self, roles_file: str | Path) -> tuple[int, dict[str, Any], int] | None:
         """An open cache file whose header matches the roles file as it is now, that header, and where the
         body starts; or None."""
         try:
@@ -235,16 +292,27 @@ class RolesCache:
             if header.get("digest") is not None:
                 if not is_racy(info, stamps.now_ns()):
                     raise ValueError("validate again, to keep the roles without a digest to check")
-                if header["digest"] != digest(roles_file.read_bytes()):
+                with open(roles_file, "rb") as text:
+                    raw = text.read()
+                if header["digest"] != digest(raw):
                     raise ValueError("another text")
             return fd, header, body_at
         except (OSError, ValueError, TypeError, KeyError):
             os.close(fd)
             return None
 
-    def load_one(self, roles_file: Path, name: str) -> Role | None:
+    def load_one(self, roles_file: str | Path, name: str) -> Role | None:
         """The validated role `name` of `roles_file`, reading only its record; None when the cache does not
         vouch for the file as it is now, or has no such role."""
+        data = self.load_record(roles_file, name)
+        try:
+            return None if data is None else from_record(data)
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def load_record(self, roles_file: str | Path, name: str) -> dict[str, Any] | None:
+        """`load_one`'s record, as data (`record`'s fields: those that differ from `Role`'s defaults and
+        `ALWAYS_RECORDED`), without importing the domain model."""
         opened = self._open(roles_file)
         if opened is None:
             return None
@@ -262,7 +330,7 @@ class RolesCache:
                     return None
                 data = json.loads(raw)
                 if data["name"] == name:
-                    return from_record(data)
+                    return data if isinstance(data, dict) else None
                 at = (at + 1) & (slots - 1)
             return None
         except (OSError, ValueError, TypeError, KeyError, struct.error):
@@ -273,6 +341,9 @@ class RolesCache:
     def load_all(self, roles_file: Path) -> Config | None:
         """Every validated role of `roles_file`, in file order, as a `Roster` that decodes each role when
         first asked for; None when the cache does not vouch for the file as it is now."""
+        from stsui.domain.model import Config
+        from stsui.domain.roster import TEXTS, Roster
+
         opened = self._open(roles_file)
         if opened is None:
             return None
@@ -318,14 +389,18 @@ class _Records:
 
 def _settings(config: Config) -> dict[str, Any]:
     """The roles file's own settings as plain data (its `[sso.NAME]` instances as objects)."""
-    settings = {name: getattr(config, name) for name in _CONFIG_FIELDS}
+    import dataclasses
+
+    settings = {name: getattr(config, name) for name in schema().config_fields}
     settings["sso"] = {name: dataclasses.asdict(instance) for name, instance in config.sso.items()}
     return settings
 
 
 def _from_settings(data: Any) -> dict[str, Any]:
     """`_settings`' data as `Config` takes it (ValueError, TypeError or KeyError when it is not that)."""
-    if not isinstance(data, dict) or set(data) != set(_CONFIG_FIELDS):
+    from stsui.domain.sso import SsoInstance
+
+    if not isinstance(data, dict) or set(data) != set(schema().config_fields):
         raise ValueError("other settings")
     instances = {
         name: SsoInstance(**{**fields, "scopes": tuple(fields["scopes"])})
@@ -351,4 +426,4 @@ def roles_cache() -> RolesCache:
     """The validated-roles cache in stsui's cache directory."""
     from stsui.domain.paths import cache_dir
 
-    return RolesCache(cache_dir() / "roles")
+    return RolesCache.under(cache_dir())

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from stsui.cli.quick_shell import prompt_left, section_values
 from stsui.store.keys import EXPIRES, MARKER
-from tests.support.home import USER_CREDENTIALS, Home
+from tests.support.home import USER_CREDENTIALS, Home, modules_added
 
 EXPIRED = f"""
 [old]
@@ -192,6 +192,16 @@ def test_prompt_and_role_names_load_no_heavy_module(home: Home, command: list[st
         [sys.executable, "-c", probe], capture_output=True, text=True, env={**home.env, "AWS_PROFILE": "x"}
     )
     assert done.stdout.splitlines()[-1] == "LOADED []", done.stderr
+
+
+def test_the_prompt_needs_only_datetime(home: Home) -> None:
+    """Every prompt runs it: beyond a bare interpreter it imports datetime and stsui's own readers, none of
+    pathlib, re, json, typing or contextlib (each costs a third of the interpreter's start or more)."""
+    assert home.run("assume", "prod-admin").returncode == 0
+    output, added = modules_added(home, "prompt", env={"AWS_PROFILE": "prod-admin"})
+    assert re.fullmatch(r"prod-admin \d+m\n", output), output
+    heavy = {"pathlib", "re", "json", "typing", "contextlib", "collections", "dataclasses", "enum"}
+    assert not added & heavy, added & heavy
 
 
 def test_a_profile_switch_carries_no_secret_and_errors_carry_no_code(home: Home) -> None:
