@@ -1,10 +1,10 @@
 """`stsui credential-process NAME` answered from the caches without loading the rest of stsui.
 
 botocore runs credential_process at every process start, so this path skips work, never rules: the role
-comes from the validated-roles cache (what validating the whole roles file produced, kept while the file is
-unchanged) or, for a role discovered through IAM Identity Center, from that and the discovery cache, named as
-every command names it; the session comes from the session cache, and is handed out only under the engine's
-own reuse rule (`may_reuse`). Anything else (a roles file changed since it was validated, an invalid one, an
+comes from the validated-roles cache (what validating the whole roles file and naming the roles discovered
+through IAM Identity Center produced, kept while no file they come from changed: one lookup, however many
+roles there are); the session comes from the session cache, and is handed out only under the engine's own
+reuse rule (`may_reuse`). Anything else (a roles file changed since it was validated, an invalid one, an
 unknown role, no reusable session) returns None, and the full command runs and reports or renews as usual.
 
 It imports the standard library's json, datetime and os and no more (no pathlib, dataclasses or typing: a
@@ -26,7 +26,6 @@ from stsui.store.roles_cache import RolesCache
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Any
 
 
 def credential_process(argv: Sequence[str]) -> int | None:
@@ -37,7 +36,7 @@ def credential_process(argv: Sequence[str]) -> int | None:
     explicit, name = parsed
     path, root = config_path_str(explicit), cache_dir_str()
     cache = RolesCache.under(root)
-    role = cache.load_record(path, name) or _discovered(cache, path, name)
+    role = cache.load_record(path, name)
     if role is None:
         return None
     session = SessionCache.under(root).entry(name)
@@ -52,19 +51,3 @@ def credential_process(argv: Sequence[str]) -> int | None:
         return None
     sys.stdout.write(credential_process_document(*session.keys) + "\n")
     return 0
-
-
-def _discovered(cache: RolesCache, path: str, name: str) -> dict[str, Any] | None:
-    """Role `name` as discovered through IAM Identity Center, named exactly as every command names it (after
-    the roles file's own roles, from the discovery cache); None when the roles file has no `[sso.NAME]`, the
-    cache does not vouch for it, or no discovered role has that name."""
-    from pathlib import Path
-
-    config = cache.load_all(Path(path))
-    if config is None or not config.sso:
-        return None
-    from stsui.engine.sso import default_discovery_cache, discovered_role
-    from stsui.store.roles_cache import record
-
-    role = discovered_role(config.sso, default_discovery_cache(), config, name)
-    return None if role is None else record(role)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from stsui.store.credentials_file import CredentialsFile
 
 if TYPE_CHECKING:
     from stsui.engine.gateway import Gateway
+    from stsui.store.roles_cache import Discovered
 
 
 def sts_gateway(config: Config) -> Gateway:
@@ -23,10 +25,9 @@ def sts_gateway(config: Config) -> Gateway:
 
 
 def load_roles(path: Path) -> Config:
-    """The roles file's roles: from the validated-roles cache while the file is unchanged, else validated
-    (raising `ConfigError`) and cached."""
-    import os
-
+    """The roles every command works with: the roles file's and, after them, those discovered through IAM
+    Identity Center. From the validated-roles cache while no file they come from changed, else validated
+    (raising `ConfigError`), named and cached."""
     from stsui.store import stamps
     from stsui.store.roles_cache import roles_cache
 
@@ -44,19 +45,39 @@ def load_roles(path: Path) -> Config:
     read_at = stamps.now_ns()
     with building():  # 100,000 roles: a quarter of the time went to collections finding nothing
         config = config_from_bytes(raw, path)
+        discovered: list[Discovered] = []
+        if config.sso:
+            from stsui.engine.sso import default_discovery_cache, with_discovered
+
+            found = default_discovery_cache()
+            discovered = [(file, _stat(file)) for file in map(found.file, config.sso)]  # before reading
+            config = with_discovered(config, found)
         if info is not None:
-            cache.save(config, info, read_at, raw)
+            cache.save(config, info, read_at, raw, discovered)
     return config
 
 
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+
+
 def load_roles_file(explicit: str | None, *, required: bool = True) -> tuple[Path, list[str]]:
-    """The roles file's path and role names (empty when it is missing and not required)."""
+    """The roles file's path and the names of the roles it names itself (empty when it is missing and not
+    required)."""
     from stsui.domain.paths import config_path
 
     path = config_path(explicit)
     if not required and not path.exists():
         return path, []
-    return path, list(load_roles(path).roles)
+    config = load_roles(path)
+    if not config.sso:
+        return path, list(config.roles)
+    from stsui.engine.sso import configured_roles
+
+    return path, list(configured_roles(config))
 
 
 def load_engine(explicit: str | None, *, required: bool = True) -> Engine:
@@ -72,9 +93,9 @@ def load_engine(explicit: str | None, *, required: bool = True) -> Engine:
         config = Config(path=path, roles={})
     sso = None
     if config.sso:
-        from stsui.cli.sso import sso_logins, with_discovered
+        from stsui.cli.sso import sso_logins
 
-        config, sso = with_discovered(config), sso_logins()
+        sso = sso_logins()
     return Engine(
         config,
         CredentialsFile(credentials_path()),

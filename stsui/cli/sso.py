@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from stsui.cli.setup import load_engine
 from stsui.domain.errors import UsageError
+from stsui.domain.limits import PORTAL_RATE
 from stsui.domain.printable import printable
-from stsui.domain.sso import PORTAL_RATE
 from stsui.domain.suggest import did_you_mean
 from stsui.domain.times import rfc3339
 
 if TYPE_CHECKING:
-    from stsui.domain.model import Config
     from stsui.domain.sso import DeviceAuthorization, SsoInstance
     from stsui.engine.engine import Engine
     from stsui.engine.sso import SsoLogins
@@ -40,12 +39,6 @@ def sso_logins() -> SsoLogins:
         return BotoSsoGateway()
 
     return SsoLogins(SsoTokenCache(sso_token_dir()), gateway)
-
-
-def with_discovered(config: Config) -> Config:
-    from stsui.engine.sso import with_discovered as merged
-
-    return merged(config, discovery_cache())
 
 
 def _instances(engine: Engine, name: str | None) -> list[SsoInstance]:

@@ -43,5 +43,8 @@ MFA_CODE = re.compile(r"[0-9]{6}")
 """An MFA code (TokenCode): exactly six ASCII digits."""
 MFA_CODE_RULE = "exactly 6 digits"
 
+PORTAL_RATE = 15.0
+"""Requests per second to the Identity Center portal by default (it throttles at about 20)."""
+
 DEFAULT_CONSOLE_DURATION = 43200
 """How long a console session lasts when the role does not say (`console_duration`): 12 h."""

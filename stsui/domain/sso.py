@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from stsui.domain.limits import PORTAL_RATE as PORTAL_RATE
+
 DEFAULT_SCOPES = ("sso:account:access",)
 DEFAULT_PROFILE_TEMPLATE = "{account_name}.{role_name}"
 TEMPLATE_FIELDS = ("sso", "account_id", "account_name", "role_name")
 """The placeholders a `profile_template` may use."""
 
-PORTAL_RATE = 15.0
-"""Requests per second to the Identity Center portal by default (it throttles at about 20)."""
 
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_.@+=,-]+", re.ASCII)
 

@@ -69,9 +69,10 @@ class _JsonDir:
     def _path(self, key: str) -> Path:
         from pathlib import Path
 
-        return Path(self._name(key))
+        return Path(self.file(key))
 
-    def _name(self, key: str) -> str:
+    def file(self, key: str) -> str:
+        """Where entry `key` is kept."""
         return os.path.join(self.directory, f"{key}.json")
 
     def load(self, key: str) -> dict[str, object] | None:
@@ -80,7 +81,7 @@ class _JsonDir:
         try:
             if not self._trusted_directory():
                 return None
-            found = read_regular(self._name(key), private=True, limit=self.limit)
+            found = read_regular(self.file(key), private=True, limit=self.limit)
             data = None if found is None else json.loads(found[0])
         except (OSError, ValueError, UnsafeFileError):
             return None
@@ -104,7 +105,7 @@ class _JsonDir:
 
     def delete(self, key: str) -> bool:
         try:
-            os.unlink(self._name(key))
+            os.unlink(self.file(key))
         except (FileNotFoundError, NotADirectoryError):
             return False
         return True

@@ -1,25 +1,32 @@
-"""The validated-roles cache: a roles file's roles, as validation produced them, kept until the file changes.
+"""The validated-roles cache: the roles every command works with, kept until a file they come from changes.
 
-Validating a roles file of 10,000 roles costs far more than answering for one role, so after a file passed
-validation its roles are kept in one private file under stsui's cache directory, keyed on the roles file's
-identity: device, inode, size, mtime and ctime (which no program can set back), and, when the file was
-changed so recently that a same-size edit in the same clock tick could keep all of those (git's "racy
-clean" case), a digest of its bytes. A key that no longer matches, a file that is not a regular 0600 file of
-this user's, or one that does not decode is never trusted: the roles file is validated again.
+Those roles are a roles file's, as validation produced them, and, when it has `[sso.NAME]` tables, the
+roles discovered through each IAM Identity Center instance (its discovery cache), named as every command
+names them. Validating 10,000 roles, or naming 20,000 discovered ones, costs far more than answering for one
+role, so the result is kept in one private file under stsui's cache directory, keyed on:
+- the roles file's identity: device, inode, size, mtime and ctime (which no program can set back), and,
+  when the file was changed so recently that a same-size edit in the same clock tick could keep all of
+  those (git's "racy clean" case), a digest of its bytes;
+- each discovery file's identity (or its absence); a discovery file that changed within that window is not
+  relied on at all (nothing is cached until it is older);
+- stsui's own rules (its version and the sources that validate and name roles) and the login name.
+A key that no longer matches, a file that is not a regular 0600 file of this user's, or one that does not
+decode is never trusted: the roles are made again.
 
 Layout: one JSON header line, then the body, whose offsets (in the header and the tables) count from the
 body's start:
 - the roles' names and their profiles, two JSON arrays of one line each;
-- the roles as a JSON array with one role per line;
+- the roles as a JSON array with one role per line, each with only the fields that differ from the
+  header's `common` values (for each plain field, the value most roles have) or, for the others, from
+  `Role`'s defaults;
 - an order table of fixed 16-byte slots (offset, length, CRC-32), one per role in file order;
 - a hash index of such slots by name.
 `load_all` reads the body once, checks its CRC and decodes only the names and profiles: roles become values
 when first asked for (a `Roster`), so a screen of 40 roles out of 100,000 waits for 40. `load_one` reads a
 few hundred bytes through the hash index, whatever the number of roles, and checks the record's CRC.
 
-Finding a record needs only the standard library (`load_record`: the credential-process fast path, which
-reads a record's `role_arn` and `refresh_before`, which every record carries); turning records into roles
-imports the domain model.
+Finding a record needs only the standard library (`load_record`: the credential-process fast path reads its
+`role_arn` and `refresh_before`); turning records into roles imports the domain model.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from stsui.store.stamps import identity, is_racy
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
     from typing import Any
 
@@ -46,10 +54,24 @@ if TYPE_CHECKING:
 FORMAT = 3
 HEADER_LIMIT = 64 * 1024
 _SLOT = struct.Struct("<QII")  # record offset, record length (0: empty slot), the record's CRC-32
-ALWAYS_RECORDED = ("refresh_before",)
-"""Fields a record carries even at their default (with the required ones, such as `role_arn`): what the
-fast path reads without knowing `Role`'s defaults."""
-_NO_DEFAULT = object()
+_PLAIN = (str, int, bool, type(None))
+"""The values a field may share through the header's `common` values (JSON keeps them as they are)."""
+_RULES = (
+    "config/load.py",
+    "config/schema.py",
+    "domain/model.py",
+    "domain/rules.py",
+    "domain/durations.py",
+    "domain/sso.py",
+    "engine/sso.py",
+    "store/sso_cache.py",
+)
+"""The sources whose rules the cached roles passed (validation, and the naming of discovered roles): a changed
+stsui must make them again."""
+
+Discovered = tuple[str, "os.stat_result | None"]
+"""A discovery file the roles were named from: its path and its stat taken before it was read (None: it was
+missing)."""
 
 
 class _Schema:
@@ -62,22 +84,61 @@ class _Schema:
         from stsui.domain.model import Config, Role
 
         fields = dataclasses.fields(Role)
-        self.tuple_fields = frozenset(f.name for f in fields if isinstance(f.default, tuple))
+        self.role_class = Role
+        self.tuple_fields = tuple(f.name for f in fields if isinstance(f.default, tuple))
         self.defaults: dict[str, Any] = {}
         for f in fields:
             if f.default is not dataclasses.MISSING:
                 self.defaults[f.name] = f.default
             elif callable(f.default_factory):
                 self.defaults[f.name] = f.default_factory()
-        self.omitted_defaults = {
-            name: value for name, value in self.defaults.items() if name not in ALWAYS_RECORDED
-        }
+        self.plain = tuple(
+            name for name, value in self.defaults.items() if isinstance(value, _PLAIN) and name != "sso"
+        )
+        """The fields whose most common value the header keeps (never `sso`: each role has its own)."""
         self.config_fields = tuple(
             f.name for f in dataclasses.fields(Config) if f.name not in ("path", "roles")
         )
         """The roles file's own settings (from [defaults]), kept beside the roles."""
         self.field_names = frozenset(f.name for f in fields)
         self.required = self.field_names - self.defaults.keys()
+
+    def common(self, roles: Sequence[Role]) -> dict[str, Any]:
+        """For each plain field, the value most of `roles` have (`Role`'s default when none is shared)."""
+        from collections import Counter
+        from operator import attrgetter
+
+        common = {}
+        for name in self.plain:
+            found = Counter(map(attrgetter(name), roles)).most_common(1)
+            shared = found and found[0][1] > 1 and type(found[0][0]) in _PLAIN
+            common[name] = found[0][0] if shared else self.defaults[name]
+        return common
+
+    def base(self, common: dict[str, Any]) -> dict[str, Any]:
+        """Every field's value for a record that does not mention it: `common`'s, else `Role`'s default."""
+        if set(common) != set(self.plain) or not all(type(value) in _PLAIN for value in common.values()):
+            raise ValueError("other common values")
+        return {**self.defaults, **common}
+
+    def role(self, data: dict[str, Any], base: dict[str, Any]) -> Role:
+        """`from_record`, with everything it looks up at hand (100,000 calls when every role is listed)."""
+        if not self.field_names.issuperset(data) or not self.required.issubset(data):
+            raise ValueError("not a role record")
+        for name in self.tuple_fields:
+            if name in data:
+                data[name] = tuple(data[name])
+        sso = data.get("sso")
+        if sso is not None:
+            from stsui.domain.sso import DiscoveredRole
+
+            data["sso"] = DiscoveredRole(**sso)
+        values = {**base, **data}
+        if "tags" not in data:
+            values["tags"] = {}  # never share the default's dict
+        role = object.__new__(self.role_class)
+        object.__setattr__(role, "__dict__", values)
+        return role
 
 
 _schema: _Schema | None = None
@@ -90,17 +151,6 @@ def schema() -> _Schema:
     return _schema
 
 
-_RULES = (
-    "config/load.py",
-    "config/schema.py",
-    "domain/model.py",
-    "domain/rules.py",
-    "domain/durations.py",
-    "domain/sso.py",
-)
-"""The sources whose rules the cached roles passed: a changed stsui must validate again."""
-
-
 def digest(raw: bytes) -> str:
     import hashlib  # only for a roles file changed in the last two seconds
 
@@ -108,8 +158,8 @@ def digest(raw: bytes) -> str:
 
 
 def _rules_fingerprint() -> list[object]:
-    """stsui's version, the validation sources' sizes and times, and the login name the default session name
-    comes from: what, besides the file, decides the validated roles."""
+    """stsui's version, the validation and naming sources' sizes and times, and the login name the default
+    session name comes from: what, besides the files, decides the roles."""
     import getpass
 
     package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
@@ -128,13 +178,20 @@ def _rules_fingerprint() -> list[object]:
     return stamps
 
 
-def record(role: Role) -> dict[str, Any]:
-    """The role's fields that differ from `Role`'s own defaults, and `ALWAYS_RECORDED` (tuples become JSON
-    arrays, an Identity Center role's `sso` an object)."""
+def _current(path: str) -> list[int] | None:
+    try:
+        return identity(os.stat(path))
+    except FileNotFoundError:
+        return None
+
+
+def record(role: Role, base: dict[str, Any]) -> dict[str, Any]:
+    """The role's fields that differ from `base` (`_Schema.base`: the common values and `Role`'s defaults;
+    tuples become JSON arrays, an Identity Center role's `sso` an object)."""
     import dataclasses
 
-    omitted = schema().omitted_defaults
-    out = {name: value for name, value in role.__dict__.items() if omitted.get(name, _NO_DEFAULT) != value}
+    missing = object()
+    out = {name: value for name, value in role.__dict__.items() if base.get(name, missing) != value}
     if role.sso is not None:
         out["sso"] = dataclasses.asdict(role.sso)
     return out
@@ -144,26 +201,10 @@ _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 """One encoder for every record (`json.dumps` with separators builds one per call)."""
 
 
-def from_record(data: dict[str, Any]) -> Role:
-    """The role `record` made. Its fields passed validation when it was cached, so they are set directly
-    rather than through the frozen dataclass's `__init__` (a third of loading 100,000 roles)."""
-    from stsui.domain.model import Role
-
-    shape = schema()
-    for name in shape.tuple_fields & data.keys():
-        data[name] = tuple(data[name])
-    sso = data.get("sso")
-    if sso is not None:
-        from stsui.domain.sso import DiscoveredRole
-
-        data["sso"] = DiscoveredRole(**sso)
-    if not shape.field_names.issuperset(data) or not shape.required.issubset(data):
-        raise ValueError("not a role record")
-    role = object.__new__(Role)
-    role.__dict__.update(shape.defaults, **data)
-    if isinstance(role.tags, dict) and role.tags is shape.defaults["tags"]:
-        role.__dict__["tags"] = {}  # never share the default's dict
-    return role
+def from_record(data: dict[str, Any], base: dict[str, Any]) -> Role:
+    """The role `record` made against `base`. Its fields passed validation when it was cached, so they are
+    set directly rather than through the frozen dataclass's `__init__` (a third of loading 100,000 roles)."""
+    return schema().role(data, base)
 
 
 def _slot(name: str, slots: int) -> int:
@@ -171,8 +212,8 @@ def _slot(name: str, slots: int) -> int:
 
 
 class RolesCache:
-    """Validated roles by roles-file path, in `directory` (0700), one 0600 file per roles file. Paths may be
-    text (the fast path, without pathlib) or `Path`s."""
+    """The roles of each roles file, in `directory` (0700), one 0600 file per roles file. Paths may be text
+    (the fast path, without pathlib) or `Path`s."""
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = directory
@@ -188,19 +229,32 @@ class RolesCache:
 
     # -- writing --------------------------------------------------------------------------------------------
 
-    def save(self, config: Config, info: os.stat_result, read_at_ns: int, raw: bytes) -> None:
+    def save(
+        self,
+        config: Config,
+        info: os.stat_result,
+        read_at_ns: int,
+        raw: bytes,
+        discovered: Sequence[Discovered] = (),
+    ) -> None:
         """Keep `config`, validated from `raw` read at `read_at_ns` from a file whose stat (taken before the
-        read) is `info`. Best effort: a cache that cannot be written is simply not there next time."""
+        read) is `info`, with the roles discovered from the `discovered` files (read before `read_at_ns`).
+        Best effort: a cache that cannot be written is simply not there next time."""
+        if any(found is not None and is_racy(found, read_at_ns) for _, found in discovered):
+            return  # a discovery file changed just now: make the roles again next time
         from pathlib import Path
 
         from stsui.domain.roster import widest_texts
         from stsui.store.atomic import private_dir, write_private
 
         roles = list(config.roles.values())
+        shape = schema()
         try:
-            lines = [_ENCODE(record(role)).encode() for role in roles]
+            common = shape.common(roles)
+            base = shape.base(common)
+            lines = [_ENCODE(record(role, base)).encode() for role in roles]
             settings = _settings(config)
-            json.dumps(settings)
+            json.dumps([settings, common])
         except (TypeError, ValueError):
             return  # not plain data (a bug): validated each time, never cached wrongly
         body = bytearray()
@@ -234,8 +288,13 @@ class RolesCache:
             "path": os.path.abspath(config.path),
             "identity": identity(info),
             "digest": digest(raw) if is_racy(info, read_at_ns) else None,
+            "discovered": [
+                [os.path.abspath(path), None if found is None else identity(found)]
+                for path, found in discovered
+            ],
             "rules": _rules_fingerprint(),
             "config": settings,
+            "common": common,
             "count": len(lines),
             "slots": slots,
             "widest": widest_texts(roles),
@@ -255,8 +314,8 @@ class RolesCache:
     # -- reading --------------------------------------------------------------------------------------------
 
     def _open(self, roles_file: str | Path) -> tuple[int, dict[str, Any], int] | None:
-        """An open cache file whose header matches the roles file as it is now, that header, and where the
-        body starts; or None."""
+        """An open cache file whose header matches the roles file and the discovery files as they are now,
+        that header, and where the body starts; or None."""
         try:
             info = os.stat(roles_file)
             folder = os.lstat(self.directory)
@@ -285,6 +344,7 @@ class RolesCache:
                 or header.get("format") != FORMAT
                 or header.get("path") != os.path.abspath(roles_file)
                 or header.get("identity") != identity(info)
+                or any(_current(path) != known for path, known in header["discovered"])
                 or header.get("rules") != _rules_fingerprint()
                 or body_at + header["size"] != own.st_size
             ):
@@ -302,23 +362,31 @@ class RolesCache:
             return None
 
     def load_one(self, roles_file: str | Path, name: str) -> Role | None:
-        """The validated role `name` of `roles_file`, reading only its record; None when the cache does not
-        vouch for the file as it is now, or has no such role."""
-        data = self.load_record(roles_file, name)
+        """The role `name`, reading only its record; None when the cache does not vouch for the files as
+        they are now, or has no such role."""
+        found = self._record(roles_file, name)
+        if found is None:
+            return None
+        data, common = found
         try:
-            return None if data is None else from_record(data)
+            return from_record(data, schema().base(common))
         except (ValueError, TypeError, KeyError):
             return None
 
     def load_record(self, roles_file: str | Path, name: str) -> dict[str, Any] | None:
-        """`load_one`'s record, as data (`record`'s fields: those that differ from `Role`'s defaults and
-        `ALWAYS_RECORDED`), without importing the domain model."""
+        """`load_one`'s role as data, without importing the domain model: its record's fields over the
+        header's common values (so every plain field is there, such as `refresh_before`)."""
+        found = self._record(roles_file, name)
+        return None if found is None else {**found[1], **found[0]}
+
+    def _record(self, roles_file: str | Path, name: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """Role `name`'s record and the header's common values."""
         opened = self._open(roles_file)
         if opened is None:
             return None
         fd, header, body_at = opened
         try:
-            slots = header["slots"]
+            slots, common = header["slots"], header["common"]
             index = body_at + header["blocks"]["index"][0]
             at = _slot(name, slots)
             for _probe in range(slots):
@@ -330,7 +398,8 @@ class RolesCache:
                     return None
                 data = json.loads(raw)
                 if data["name"] == name:
-                    return data if isinstance(data, dict) else None
+                    ok = isinstance(data, dict) and isinstance(common, dict)
+                    return (data, common) if ok else None
                 at = (at + 1) & (slots - 1)
             return None
         except (OSError, ValueError, TypeError, KeyError, struct.error):
@@ -339,8 +408,8 @@ class RolesCache:
             os.close(fd)
 
     def load_all(self, roles_file: Path) -> Config | None:
-        """Every validated role of `roles_file`, in file order, as a `Roster` that decodes each role when
-        first asked for; None when the cache does not vouch for the file as it is now."""
+        """Every role, in order (the roles file's, then the discovered ones), as a `Roster` that decodes each
+        role when first asked for; None when the cache does not vouch for the files as they are now."""
         from stsui.domain.model import Config
         from stsui.domain.roster import TEXTS, Roster
 
@@ -360,7 +429,7 @@ class RolesCache:
             settings, widest = _from_settings(header["config"]), header["widest"]
             if set(widest) != set(TEXTS):
                 return None
-            records = _Records(body, order_at, blocks["records"])
+            records = _Records(body, order_at, blocks["records"], schema().base(header["common"]))
             roster = Roster(names, profiles, records, widest=widest)
             return Config(roles_file, roster, **settings)
         except (OSError, ValueError, TypeError, KeyError):
@@ -373,18 +442,20 @@ class _Records:
     """The roles of a cache file's body, decoded one at a time or all at once (a `Roster`'s decoder). The
     body passed its CRC, so its records are the ones validation wrote."""
 
-    def __init__(self, body: bytes, order_at: int, records: tuple[int, int]) -> None:
+    def __init__(self, body: bytes, order_at: int, records: tuple[int, int], base: dict[str, Any]) -> None:
         self._body = body
         self._order_at = order_at
         self._records = records
+        self._base = base
 
     def one(self, position: int) -> Role:
         offset, length, _crc = _SLOT.unpack_from(self._body, self._order_at + position * _SLOT.size)
-        return from_record(json.loads(self._body[offset : offset + length]))
+        return from_record(json.loads(self._body[offset : offset + length]), self._base)
 
     def all(self) -> list[Role]:
         start, size = self._records
-        return [from_record(data) for data in json.loads(self._body[start : start + size])]
+        base = self._base
+        return [from_record(data, base) for data in json.loads(self._body[start : start + size])]
 
 
 def _settings(config: Config) -> dict[str, Any]:
@@ -398,10 +469,12 @@ def _settings(config: Config) -> dict[str, Any]:
 
 def _from_settings(data: Any) -> dict[str, Any]:
     """`_settings`' data as `Config` takes it (ValueError, TypeError or KeyError when it is not that)."""
-    from stsui.domain.sso import SsoInstance
-
     if not isinstance(data, dict) or set(data) != set(schema().config_fields):
         raise ValueError("other settings")
+    if not data["sso"]:
+        return {**data, "sso": {}}
+    from stsui.domain.sso import SsoInstance
+
     instances = {
         name: SsoInstance(**{**fields, "scopes": tuple(fields["scopes"])})
         for name, fields in data["sso"].items()

@@ -824,9 +824,9 @@ async def test_a_large_cached_roles_file_paints_before_its_roles_are_decoded(  #
     decoded: list[str] = []
     real_decode = roles_cache.from_record
 
-    def counting(data):  # type: ignore[no-untyped-def]
+    def counting(data, base):  # type: ignore[no-untyped-def]
         decoded.append(data["name"])
-        return real_decode(data)
+        return real_decode(data, base)
 
     monkeypatch.setattr(roles_cache, "from_record", counting)
     indexing_may_go = threading.Event()
