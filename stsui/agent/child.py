@@ -10,10 +10,8 @@ keys are passed over while every other profile still resolves as before.
 from __future__ import annotations
 
 import os
-import secrets
 import shlex
 import signal
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -36,6 +34,8 @@ EXEC_PROFILE = "stsui-exec"
 
 def new_token() -> str:
     """A fresh bearer token for a credentials server: 256 random bits."""
+    import secrets  # only where a token is made: every command's parser imports this module
+
     return secrets.token_urlsafe(32)
 
 
@@ -111,6 +111,8 @@ def write_config_copy(directory: Path, user_config: Path, region: str | None) ->
         text = user_config.read_bytes() if user_config.is_file() else b""
     except OSError:
         text = b""
+    import secrets
+
     suffix = secrets.token_hex(4)
     path = directory / f"exec-{os.getpid()}-{suffix}.config"
     lines = [b"", f"[profile {EXEC_PROFILE}-{suffix}]".encode()]
@@ -129,6 +131,8 @@ def run_child(command: Sequence[str], env: Mapping[str, str]) -> int:
 
     Ctrl-C reaches the child from the terminal (same process group), so stsui ignores SIGINT meanwhile;
     signals sent to stsui itself are passed on to the child."""
+    import subprocess
+
     try:
         child = subprocess.Popen(list(command), env=dict(env))
     except (FileNotFoundError, PermissionError, NotADirectoryError, OSError) as error:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import json
 import sys
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -17,14 +19,35 @@ from stsui.domain.model import Role, Status, owned_expiry
 from stsui.domain.times import rfc3339
 from stsui.engine.engine import Assumed, Engine, Failed, Obtained
 
+ROW_BREAK = ('}, {"', '},\n  {"')
+"""Between two objects of a list the C encoder writes `}, {"`, and nowhere else outside a string when the
+objects hold no objects of their own; inside a string it cannot occur (a quote is always escaped). Breaking
+the line there changes only white space."""
+
+
+ROWS_AT_ONCE = 1000
+"""Objects encoded by one call of the C encoder: few calls, and no copy of the whole output in memory."""
+
 
 def _print_json(data: object) -> None:
-    """Indented JSON; a list of objects (`list`, `refresh`) as one object per line, which the C encoder writes
-    (indenting 10,000 rows in pure Python took longer than everything else `list` does)."""
+    """Indented JSON; a list of objects (`list`, `refresh`) as one object per line (`_print_objects`)."""
     if isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
-        print("[\n  " + ",\n  ".join(map(json.dumps, data)) + "\n]")
+        _print_objects(data)
         return
     print(json.dumps(data, indent=2))
+
+
+def _print_objects(objects: Iterable[dict[str, object]]) -> None:
+    """A JSON list with one object per line, written as it is made: `ROWS_AT_ONCE` objects at a time are
+    encoded by one call of the C encoder and their lines broken at `ROW_BREAK` (indenting 10,000 rows in pure
+    Python took longer than everything else `list` does; one call per row, a fifth of it)."""
+    out = sys.stdout
+    rows = iter(objects)
+    opening = "[\n  "
+    while batch := list(itertools.islice(rows, ROWS_AT_ONCE)):
+        out.write(opening + json.dumps(batch)[1:-1].replace(*ROW_BREAK))
+        opening = ",\n  "
+    out.write("[]\n" if opening == "[\n  " else "\n]\n")
 
 
 def _time_left(expires_at: datetime | None, now: datetime) -> str:
@@ -78,9 +101,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def role_rows(engine: Engine) -> list[tuple[Role, Status, datetime | None]]:
     """Each role of the roles file with its status and the expiry of the session stsui holds for it."""
     roles = engine.config.roles.values()
-    entries = engine.entries({role.profile for role in roles})
+    entries, now = engine.entries({role.profile for role in roles}), engine.clock()
     return [
-        (role, engine.status(role, entries), owned_expiry(role, entries.get(role.profile))) for role in roles
+        (role, engine.status(role, entries, now), owned_expiry(role, entries.get(role.profile)))
+        for role in roles
     ]
 
 
@@ -98,25 +122,23 @@ def _print_list(engine: Engine, *, as_json: bool) -> int:
     rows = role_rows(engine)
     now = engine.clock()
     if as_json:
-        _print_json(
-            [
-                {
-                    "name": role.name,
-                    "role_arn": role.role_arn,
-                    "account": role.account,
-                    "role": role.role_short_name,
-                    "profile": role.profile,
-                    "group": role.group,
-                    "source_role": role.source_role,
-                    **_source(role),
-                    "status": str(status),
-                    "expires_at": rfc3339(expires_at) if expires_at else None,
-                    "seconds_left": max(0, int((expires_at - now).total_seconds())) if expires_at else None,
-                    "refresh_before": role.refresh_before,
-                    "note": _short_session_note(role),
-                }
-                for role, status, expires_at in rows
-            ]
+        _print_objects(
+            {
+                "name": role.name,
+                "role_arn": role.role_arn,
+                "account": role.account,
+                "role": role.role_short_name,
+                "profile": role.profile,
+                "group": role.group,
+                "source_role": role.source_role,
+                **_source(role),
+                "status": status,  # a str: the encoder writes its text
+                "expires_at": rfc3339(expires_at) if expires_at else None,
+                "seconds_left": max(0, int((expires_at - now).total_seconds())) if expires_at else None,
+                "refresh_before": role.refresh_before,
+                "note": _short_session_note(role),
+            }
+            for role, status, expires_at in rows
         )
         return 0
     table = [("NAME", "ACCOUNT", "ROLE", "PROFILE", "STATUS", "LEFT")]
@@ -166,10 +188,13 @@ def _status_text(role: Role, status: Status) -> str:
     return f"{status} (gone)" if role.sso is not None and role.sso.gone else str(status)
 
 
+_FROM_CONFIG = {"source": "config"}
+
+
 def _source(role: Role) -> dict[str, object]:
     """Where a role comes from: the roles file, or IAM Identity Center (with its account's name)."""
     if role.sso is None:
-        return {"source": "config"}
+        return _FROM_CONFIG
     return {
         "source": "sso",
         "sso": role.sso.sso,

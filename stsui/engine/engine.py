@@ -119,19 +119,20 @@ class Engine:
         """Every profile of the credentials file (or those named in `profiles`), read once."""
         return self.store.read(profiles)
 
-    def status(self, role: Role, entries: dict[str, ProfileEntry]) -> Status:
-        """The role's status (`stsui.domain.model.status_of`) from its profile and the caches."""
+    def status(self, role: Role, entries: dict[str, ProfileEntry], now: datetime | None = None) -> Status:
+        """The role's status (`stsui.domain.model.status_of`) from its profile and the caches, at `now` (the
+        clock's time when not given: a caller asking for many roles reads the clock once)."""
         return status_of(
             role,
             entries.get(role.profile),
-            self.clock(),
+            self.clock() if now is None else now,
             lambda: self.needs_mfa_code(role, fresh=True),
             lambda: self.needs_login(role),
         )
 
     def needs_login(self, role: Role) -> bool:
         """True for a role from IAM Identity Center (or chained from one) without a usable login."""
-        root = self.chain(role)[0]
+        root = role if role.source_role is None else self.chain(role)[0]
         if root.sso is None:
             return False
         instance = self.config.sso.get(root.sso.sso)
