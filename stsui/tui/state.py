@@ -99,7 +99,8 @@ class RoleState:
     backoff: Backoff | None = None
     """Failures of automatic renewals in a row (made at the first failure: 10,000 roles start fast)."""
     needs_login: bool = False
-    """The role's IAM Identity Center instance has no usable login (set by the screen, per instance)."""
+    """Assuming or renewing the role was refused for want of an IAM Identity Center login (the instance's own
+    mark is the book's: `RoleBook.mark_needs_login`)."""
     served_at: datetime | None = None
     """When the agent (this TUI serving) last handed the role's session to a background caller."""
     served_needs_mfa: bool = False
@@ -127,21 +128,24 @@ class RoleState:
         self.mfa_warned = False
         self.backoff = None
 
-    def status(self, now: datetime) -> Status:
-        """The session's own status (without work in progress): the last error, else `status_of`."""
+    def status(self, now: datetime, login_gone: bool = False) -> Status:
+        """The session's own status (without work in progress): the last error, else `status_of`;
+        `login_gone`: the role's IAM Identity Center instance has no usable login."""
         if self.error is not None:
             return Status.ERROR
         if self.served_needs_mfa:
             return Status.NEEDS_MFA
-        return status_of(self.role, self.entry, now, lambda: self.needs_mfa is True, lambda: self.needs_login)
+        return status_of(
+            self.role, self.entry, now, lambda: self.needs_mfa is True, lambda: self.needs_login or login_gone
+        )
 
-    def row(self, now: datetime) -> RoleRow:
+    def row(self, now: datetime, login_gone: bool = False) -> RoleRow:
         role = self.role
         seconds = self.seconds_left(now)
         if self.working is not None and self.working is not Working.CHECKING:
             status, style = str(self.working), "working"
         else:
-            state = self.status(now)
+            state = self.status(now, login_gone)
             status, style = str(state), state.name.lower().replace("_", "-")
         return RoleRow(
             name=role.name,
@@ -181,6 +185,9 @@ class RoleBook:
         self._owned: set[str] = set()
         self._working: set[str] = set()
         self._served: set[str] = set()
+        self._logged_out: set[str] = set()
+        """The IAM Identity Center instances without a usable login."""
+        self._root: Callable[[Role], Role] = lambda role: role
         self.replace_roles(roles)
 
     def replace_roles(self, roles: Mapping[str, Role]) -> None:
@@ -208,19 +215,34 @@ class RoleBook:
 
     def mark_needs_login(
         self, sso: str, needed: bool, root: Callable[[Role], Role] = lambda role: role
-    ) -> list[str]:
+    ) -> bool:
         """Set whether the roles of IAM Identity Center instance `sso` (theirs, or their chain's `root`'s)
-        need a login; returns the roles changed."""
-        changed = []
-        for role in self.roster.values():
-            source = role.sso if role.source_role is None else root(role).sso
-            if source is None or source.sso != sso:
-                continue
-            state = self.states.get(role.name)
-            if (state.needs_login if state is not None else False) != needed:
-                self[role.name].needs_login = needed
-                changed.append(role.name)
+        need a login: one mark for the instance, read as each row is made (20,000 discovered roles are not
+        visited). A login clears the roles' own marks too. True when a role's status may have changed."""
+        self._root = root
+        changed = needed != (sso in self._logged_out)
+        if needed:
+            self._logged_out.add(sso)
+            return changed
+        self._logged_out.discard(sso)
+        for state in self.states.values():
+            if state.needs_login and self._instance_of(state.role) == sso:
+                state.needs_login = False
+                changed = True
         return changed
+
+    def _instance_of(self, role: Role) -> str | None:
+        """The IAM Identity Center instance `role`'s sessions come from (its chain's root's), if any."""
+        source = role.sso if role.source_role is None else self._root(role).sso
+        return None if source is None else source.sso
+
+    def needs_login(self, name: str) -> bool:
+        """Whether role `name` needs an IAM Identity Center login: its own mark or its instance's."""
+        state = self.states.get(name)
+        return (state is not None and state.needs_login) or self._login_gone(self.roster[name])
+
+    def _login_gone(self, role: Role) -> bool:
+        return bool(self._logged_out) and self._instance_of(role) in self._logged_out
 
     def __len__(self) -> int:
         return len(self.roster)
@@ -262,12 +284,12 @@ class RoleBook:
         changed = set()
         for name in owned.keys() | self._owned:
             state = self[name]
-            entry = owned.get(name)
-            if (None if entry is None else entry.expires_at) != state.expires_at:
-                state.session_changed(entry)
+            now_owned = owned.get(name)
+            if (None if now_owned is None else now_owned.expires_at) != state.expires_at:
+                state.session_changed(now_owned)
                 changed.add(name)
             else:
-                state.entry = entry
+                state.entry = now_owned
             self._index(state)
         return changed
 
@@ -350,4 +372,6 @@ class RoleBook:
     def row(self, name: str, now: datetime) -> RoleRow:
         """Role `name`'s line at `now` (a role nothing happened to gets no record for it)."""
         state = self.states.get(name)
-        return (state if state is not None else RoleState(self.roster[name])).row(now)
+        if state is None:
+            state = RoleState(self.roster[name])
+        return state.row(now, self._login_gone(state.role))

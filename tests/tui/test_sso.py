@@ -238,3 +238,77 @@ async def test_a_login_or_logout_elsewhere_shows_at_the_next_tick(sso_rig) -> No
         assert _row(app, "prod-admin").status == "inactive"  # configured roles are not Identity Center's
     assert fake.calls == []
     _clean(recorder)
+
+
+async def test_discovered_roles_paint_before_they_are_decoded_even_without_a_login(  # type: ignore[no-untyped-def]
+    isolated_home, monkeypatch
+) -> None:
+    """Identity Center discovery is how users get thousands of roles. From the roles cache, the first frame
+    decodes only the rows it shows; an instance without a login marks its roles "needs login" as one mark,
+    not by visiting 2,000 roles, and a login elsewhere clears it at the next tick."""
+    import time
+
+    from stsui.cli.setup import load_roles
+    from stsui.domain.roster import Roster
+    from stsui.engine.engine import Engine
+    from stsui.store import roles_cache, stamps
+
+    later = time.time_ns() + 10**11  # long after the files were written: the cache vouches for them
+    monkeypatch.setattr(stamps, "now_ns", lambda: later)
+    rig = build_rig(isolated_home, f"[sso.work]\n{WORK}")
+    sets = ("Admin", "ReadOnly", "Dev", "Billing", "Audit")
+    found = [
+        DiscoveredRole("work", f"{100000000000 + a}", f"acct-{a:04d}", p) for a in range(400) for p in sets
+    ]
+    default_discovery_cache().put("work", "https://my-org.awsapps.com/start", found, rig.clock())
+    load_roles(rig.engine.config.path)  # named and cached, as any command does
+    config = load_roles(rig.engine.config.path)
+    assert isinstance(config.roles, Roster) and not config.roles.loaded and len(config.roles) == 2000
+    tokens = SsoTokenCache(isolated_home / ".aws" / "sso" / "cache")
+    logins = SsoLogins(tokens, lambda: FakeIdentityCenter(rig), clock=rig.clock, sleep=lambda _s: None)
+    rig.engine = Engine(
+        config,
+        rig.engine.store,
+        lambda: rig.gateway,
+        cache_dir=isolated_home / "c",
+        clock=rig.clock,
+        sso=logins,
+    )
+    decoded: list[str] = []
+    real_decode = roles_cache.from_record
+
+    def counting(data, base):  # type: ignore[no-untyped-def]
+        decoded.append(data["name"])
+        return real_decode(data, base)
+
+    monkeypatch.setattr(roles_cache, "from_record", counting)
+    indexing_may_go = threading.Event()
+    real_load = Roster.load
+
+    def held_load(self) -> None:  # type: ignore[no-untyped-def]
+        assert indexing_may_go.wait(10), "every role was decoded before the index was let go"
+        real_load(self)
+
+    monkeypatch.setattr(Roster, "load", held_load)
+    app = rig.app()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.roles.table
+            await wait_until(pilot, lambda: bool(table.size.height and table._painted))
+            assert _row(app, "acct-0000.Admin").status == "needs login"
+            assert _row(app, "acct-0399.Audit").status == "needs login"
+            assert len(decoded) < 2 * table.size.height, "the first frame decoded roles it does not show"
+            tokens.put(
+                "work",
+                SsoToken(
+                    "https://my-org.awsapps.com/start",
+                    "eu-west-1",
+                    "access",
+                    rig.clock() + timedelta(hours=8),
+                ),
+            )  # `aws sso login` in another terminal
+            app.tick()
+            assert _row(app, "acct-0399.Audit").status == "inactive"
+            assert len(decoded) < 2 * table.size.height
+    finally:
+        indexing_may_go.set()

@@ -143,20 +143,20 @@ class SsoActions:
         self._logins = {}
         self.poll_logins(quiet=True)
 
-    def poll_logins(self, *, quiet: bool = False) -> list[str]:
+    def poll_logins(self, *, quiet: bool = False) -> bool:
         """Each tick: an instance whose login came or went since it was last asked (`stsui sso login` or
         `aws sso logout` in another terminal, or a login that ran out) marks its roles again, and says so
-        unless `quiet`. Reads the token cache, never the network. Returns the roles whose mark changed."""
+        unless `quiet`. Reads the token cache, never the network. True when a role's mark changed."""
         sso, seen = self.engine.sso, self._logins
         if seen is None:
             seen = self._logins = {}
-        changed: list[str] = []
+        changed = False
         for instance in self.engine.config.sso.values():
             logged_in = sso is not None and sso.logged_in(instance)
             if seen.get(instance.name) == logged_in:
                 continue
             seen[instance.name] = logged_in
-            changed += self.book.mark_needs_login(instance.name, not logged_in, self._root)
+            changed = self.book.mark_needs_login(instance.name, not logged_in, self._root) or changed
             if quiet:
                 continue
             if logged_in:
@@ -320,7 +320,7 @@ class SsoActions:
     def on_login_needed(self, fact: LoginNeeded) -> None:
         self.book.finish(fact.role)
         state = self.book[fact.role]
-        told = state.needs_login
+        told = self.book.needs_login(fact.role)
         state.needs_login = True
         root = self._root(state.role).sso
         if root is not None:
