@@ -101,9 +101,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def role_rows(engine: Engine) -> list[tuple[Role, Status, datetime | None]]:
     """Each role of the roles file with its status and the expiry of the session stsui holds for it."""
     roles = engine.config.roles.values()
-    entries, now = engine.entries({role.profile for role in roles}), engine.clock()
+    entries = engine.entries({role.profile for role in roles})
+    now, logins = engine.clock(), engine.logged_in()
     return [
-        (role, engine.status(role, entries, now), owned_expiry(role, entries.get(role.profile)))
+        (role, engine.status(role, entries, now, logins), owned_expiry(role, entries.get(role.profile)))
         for role in roles
     ]
 
@@ -188,7 +189,7 @@ def _status_text(role: Role, status: Status) -> str:
     return f"{status} (gone)" if role.sso is not None and role.sso.gone else str(status)
 
 
-_FROM_CONFIG = {"source": "config"}
+_FROM_CONFIG: dict[str, object] = {"source": "config"}
 
 
 def _source(role: Role) -> dict[str, object]:

@@ -184,3 +184,31 @@ def test_status_of_is_the_one_rule(rig) -> None:  # type: ignore[no-untyped-def]
     assert status_of(role, own, later - timedelta(seconds=role.refresh_before)) is Status.DUE
     assert status_of(role, own, later, needs) is Status.NEEDS_MFA
     assert status_of(role, own, later + timedelta(seconds=1)) is Status.EXPIRED
+
+
+def test_listing_many_discovered_roles_reads_each_login_once(isolated_home: Path) -> None:
+    """`stsui list` with 2,000 roles from IAM Identity Center: "needs login" for each, from one read of the
+    instance's login (it read the token cache once per role)."""
+    from stsui.cli.commands import role_rows
+    from stsui.domain.sso import DiscoveredRole
+    from stsui.engine.sso import SsoLogins, default_discovery_cache, with_discovered
+    from stsui.store.sso_cache import SsoTokenCache
+
+    start_url = "https://my-org.awsapps.com/start"
+    engine, _gateway, clock = make_engine(
+        isolated_home, f'[sso.work]\nstart_url = "{start_url}"\nregion = "eu-west-1"\n'
+    )
+    found = [DiscoveredRole("work", f"{100000000000 + a}", f"a{a}", "Admin") for a in range(2000)]
+    default_discovery_cache().put("work", start_url, found, clock())
+    engine.config = with_discovered(engine.config, default_discovery_cache())
+    reads: list[str] = []
+
+    class Counting(SsoTokenCache):
+        def get(self, session_name: str):  # type: ignore[no-untyped-def]
+            reads.append(session_name)
+            return super().get(session_name)
+
+    engine.sso = SsoLogins(Counting(isolated_home / ".aws" / "sso" / "cache"), lambda: None, clock=clock)  # type: ignore[arg-type, return-value]
+    rows = role_rows(engine)
+    assert len(rows) == 2000 and {status for _, status, _ in rows} == {Status.NEEDS_LOGIN}
+    assert reads == ["work"]
