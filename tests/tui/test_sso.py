@@ -22,7 +22,17 @@ from stsui.domain.sso import (
 from stsui.engine.sso import SsoLogins, default_discovery_cache, with_discovered
 from stsui.store.sso_cache import SsoTokenCache
 from stsui.tui.screens.sso import SsoLoginScreen
-from tests.tui.conftest import ROLES, SECRET_MARK, Recorder, Rig, build_rig, wait_until, workers_done
+from tests.tui.conftest import (
+    ROLES,
+    SECRET_MARK,
+    Recorder,
+    Rig,
+    build_rig,
+    count_decodes,
+    hold_decoding_every_role,
+    wait_until,
+    workers_done,
+)
 
 SIZE = (150, 40)
 WORK = 'start_url = "https://my-org.awsapps.com/start"\nregion = "eu-west-1"\n'
@@ -251,7 +261,7 @@ async def test_discovered_roles_paint_before_they_are_decoded_even_without_a_log
     from stsui.cli.setup import load_roles
     from stsui.domain.roster import Roster
     from stsui.engine.engine import Engine
-    from stsui.store import roles_cache, stamps
+    from stsui.store import stamps
 
     later = time.time_ns() + 10**11  # long after the files were written: the cache vouches for them
     monkeypatch.setattr(stamps, "now_ns", lambda: later)
@@ -274,22 +284,8 @@ async def test_discovered_roles_paint_before_they_are_decoded_even_without_a_log
         clock=rig.clock,
         sso=logins,
     )
-    decoded: list[str] = []
-    real_decode = roles_cache.from_record
-
-    def counting(data, base):  # type: ignore[no-untyped-def]
-        decoded.append(data["name"])
-        return real_decode(data, base)
-
-    monkeypatch.setattr(roles_cache, "from_record", counting)
-    indexing_may_go = threading.Event()
-    real_load = Roster.load
-
-    def held_load(self) -> None:  # type: ignore[no-untyped-def]
-        assert indexing_may_go.wait(10), "every role was decoded before the index was let go"
-        real_load(self)
-
-    monkeypatch.setattr(Roster, "load", held_load)
+    decoded = count_decodes(monkeypatch)
+    indexing_may_go = hold_decoding_every_role(monkeypatch)
     app = rig.app()
     try:
         async with app.run_test(size=SIZE) as pilot:
