@@ -46,6 +46,8 @@ FILTER_TEXT = "07777"
 """Typed into the filter: only role-07777 matches it (in name and IAM role name; no other key has it)."""
 ROW = r"(role-\d{5})\s+" + fixtures.ACCOUNT
 """A table row on screen: a role name followed by its account (the details panel does not count)."""
+DISCOVERED_ROW = r"(acct-\d{4}\.\w+)\s+\d{12}"
+"""A row of a role discovered through IAM Identity Center: its name followed by its account."""
 PAINT_TIMEOUT = 60.0
 SETTLE = 3.0
 """Seconds the 10k-role TUI is left alone after its first paint before the idle and filter measurements."""
@@ -226,17 +228,18 @@ def verify_sts_calls(jobs: Sequence[Job], homes: dict[str, fixtures.Sandbox], st
 # -- what a user's run meets: a roles file validated and cached, past the racy window ---------------------
 
 
-def past_racy_window(path: Path) -> None:
-    """Wait until `path` changed longer ago than the roles cache's racy window (`stsui.store.stamps`): a run
-    inside it validates again (a same-size edit in the same clock tick could hide from the file's stat)."""
-    while is_racy(path.stat(), time.time_ns()):
-        time.sleep(0.05)
+def past_racy_window(*paths: Path) -> None:
+    """Wait until each of `paths` changed longer ago than the roles cache's racy window (stsui.store.stamps):
+    a run inside it validates again (a same-size edit in the same clock tick could hide from a stat)."""
+    for path in paths:
+        while is_racy(path.stat(), time.time_ns()):
+            time.sleep(0.05)
 
 
 def settled(box: fixtures.Sandbox) -> fixtures.Sandbox:
-    """`box` once stsui validated and cached its roles file past the racy window, as a user's runs find it
-    (the first run after an edit is measured apart: `edit_roles`)."""
-    past_racy_window(box.roles_file)
+    """`box` once stsui validated and cached its roles file (and named the roles in its discovery cache)
+    past the racy window, as a user's runs find it (the first run after an edit is measured apart)."""
+    past_racy_window(box.roles_file, *sorted((box.cache / "stsui" / "sso").glob("*.json")))
     subprocess.run([str(STSUI), "list", "--json"], env=box.env, capture_output=True, check=True)
     return box
 
@@ -279,12 +282,14 @@ def stop(term: terminal.Tmux, session: str, pid: int | None) -> None:
         time.sleep(0.1)
 
 
-def first_paint(term: terminal.Tmux, session: str, argv: list[str], env: dict[str, str]) -> tuple[float, int]:
+def first_paint(
+    term: terminal.Tmux, session: str, argv: list[str], env: dict[str, str], row: str = ROW
+) -> tuple[float, int]:
     """Seconds from spawning `argv` in a fresh terminal to the first table row on screen; and its pid."""
     start = time.perf_counter()
     term.spawn(session, argv, tmux_env(env))
     seen = term.wait_for(
-        session, terminal.contains(ROW), since=start, timeout=PAINT_TIMEOUT, what="first row"
+        session, terminal.contains(row), since=start, timeout=PAINT_TIMEOUT, what="first row"
     )
     return seen.seconds, term.pane_pid(session)
 
@@ -307,6 +312,8 @@ class App:
     argv: list[str]
     env: dict[str, str]
     after_paint: Callable[[terminal.Tmux, str, int, int], None] | None = None
+    row: str = ROW
+    """What a table row of this app looks like on screen."""
 
 
 def run_paints(term: terminal.Tmux, apps: Sequence[App], rounds: int, results: Results) -> None:
@@ -318,7 +325,7 @@ def run_paints(term: terminal.Tmux, apps: Sequence[App], rounds: int, results: R
                 continue
             session, pid = f"run{index + 1}", None
             try:
-                seconds, pid = first_paint(term, session, app.argv, app.env)
+                seconds, pid = first_paint(term, session, app.argv, app.env, app.row)
                 if app.after_paint is not None:
                     app.after_paint(term, session, pid, index)
                 if index >= 0:
@@ -392,6 +399,8 @@ LIST_EDITED = "stsui list --json, 10k, first run after an edit"
 LIST_100K, LIST_10K_6 = "stsui list --json, 100k", "stsui list --json, 10k (part 6)"
 AWSUME_6 = "awsume -o (part 6)"
 TUI_100K, IDLE_100K = "stsui TUI paint, 100k", "stsui TUI idle CPU, 100k"
+CP_SSO, LIST_SSO = "stsui credential-process, a discovered role", "stsui list --json, 20k discovered"
+TUI_SSO = "stsui TUI paint, 20k discovered"
 TARGETS = [
     Target("1", "`stsui assume NAME` (new session, profile written)", "stsui assume", 0.70, AWSUME),
     Target("1", "`stsui assume NAME`, against the AWS CLI", "stsui assume", None, AWSCLI),
@@ -426,6 +435,12 @@ TARGETS = [
     Target("6", "TUI filter to one row, 100k roles", "stsui TUI filter, 100k", 0.30),
     Target("6", "TUI idle CPU, 100k roles (% of one core)", IDLE_100K, 2.0, unit="%"),
     Target("6", "TUI 100k roles: peak memory", TUI_100K, None, unit="MB"),
+    Target("7", "`stsui credential-process NAME`, a discovered role, 20k vs 10 discovered",
+           f"{CP_SSO}, 20k discovered", 1.30, f"{CP_SSO}, 10 discovered"),
+    Target("7", "TUI first paint, 20k discovered roles + 500 sessions vs 50 roles", TUI_SSO, 1.5, TUI_50),
+    Target("7", "TUI 20k discovered roles: peak memory", TUI_SSO, None, unit="MB"),
+    Target("7", "`stsui list --json`, 20k discovered roles + 500 sessions", LIST_SSO, None),
+    Target("7", "`stsui list --json`, 20k discovered roles: peak memory", LIST_SSO, None, unit="MB"),
 ]  # fmt: skip
 
 
@@ -575,7 +590,7 @@ def parse_plan(argv: Sequence[str] | None) -> Plan:
         default=60.0,
         help="wait up to this long for an idle machine (default 60 s)",
     )
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="parts to run, e.g. '3,4' (default all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7", help="parts to run, e.g. '3,4' (default all)")
     args = parser.parse_args(argv)
     quick = args.quick
     return Plan(
@@ -645,6 +660,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "6" in plan.parts:
             wait_for_quiet(plan.wait_quiet)
             part_many_roles(sts, term, plan, results)
+        if "7" in plan.parts:
+            wait_for_quiet(plan.wait_quiet)
+            part_discovered(sts, term, plan, results)
     finally:
         term.close()
         sts.stop()
@@ -757,6 +775,37 @@ def part_many_roles(sts: fixtures.LocalSts, term: terminal.Tmux, plan: Plan, res
     jobs.append(list_job(huge, LIST_100K, HUGE_ROLES, SCALE_SESSIONS))
     run_rounds(jobs, plan.rounds, results)
     apps = [App("stsui TUI paint, 100k", [str(STSUI)], huge.env, scale_after_paint(plan, results, "100k"))]
+    run_paints(term, apps, plan.paint_rounds, results)
+
+
+# -- part 7: 20,000 roles discovered through IAM Identity Center -------------------------------------------
+
+SSO_ACCOUNTS, SSO_SESSIONS = 4_000, 500
+"""4,000 accounts x 5 permission sets (a large organisation), 500 of them with a live session."""
+
+
+def part_discovered(sts: fixtures.LocalSts, term: terminal.Tmux, plan: Plan, results: Results) -> None:
+    """credential-process for a discovered role with 10 and 20,000 discovered roles; `list --json` and the
+    TUI's first paint with 20,000, from a synced discovery cache."""
+    print(f"Part 7: {SSO_ACCOUNTS * 5} roles discovered through IAM Identity Center ...", flush=True)
+    name = fixtures.discovered_name(1, fixtures.PERMISSION_SETS[0])
+    held = "ASIASSO" + "1".rjust(13, "0")  # the key of the first live session (fixtures._discovered_session)
+
+    def reused(done: subprocess.CompletedProcess[str]) -> str | None:
+        key = json.loads(done.stdout).get("AccessKeyId")
+        return None if key == held else f"did not hand out the cached session ({key} != {held})"
+
+    boxes = {}
+    jobs = []
+    for size, accounts, sessions in (("10", 2, 10), ("20k", SSO_ACCOUNTS, SSO_SESSIONS)):
+        box = boxes[size] = settled(
+            fixtures.make_sso_sandbox(peers.WORK / f"sso-{size}", sts.endpoint, accounts, sessions)
+        )
+        jobs.append(Job(f"{CP_SSO}, {size} discovered", [str(STSUI), "credential-process", name], box.env,
+                        reused))  # fmt: skip
+    jobs.append(list_job(boxes["20k"], LIST_SSO, SSO_ACCOUNTS * 5, SSO_SESSIONS))
+    run_rounds(jobs, plan.rounds, results)
+    apps = [App(TUI_SSO, [str(STSUI)], boxes["20k"].env, row=DISCOVERED_ROW)]
     run_paints(term, apps, plan.paint_rounds, results)
 
 

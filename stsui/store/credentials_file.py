@@ -13,9 +13,9 @@ import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
-from stsui.domain.errors import CredentialsFileError
+from stsui.domain.errors import CredentialsFileError, UnsafeFileError
 from stsui.domain.model import Credentials, ProfileEntry, Session
-from stsui.domain.rules import profile_name_problem
+from stsui.domain.rules import DEFAULT_SECTION, profile_name_problem
 from stsui.domain.times import parse_rfc3339, rfc3339
 from stsui.store import atomic, ini
 from stsui.store.keys import (
@@ -168,7 +168,7 @@ class CredentialsFile:
             return {}
         if profiles is not None and parsed.entries is None:
             sections = parsed.doc.sections
-            return {name: _entry(sections[name]) for name in profiles if name in sections}
+            return {name: _entry(sections[name]) for name in sections.present(profiles)}
         if parsed.entries is None:
             parsed.entries = {name: _entry(section) for name, section in parsed.doc.sections.items()}
         if profiles is not None:
@@ -217,7 +217,7 @@ class CredentialsFile:
     def _load(self) -> _Parsed | None:
         try:
             found = atomic.read_regular(self.path)
-        except atomic.UnsafeFileError as error:
+        except UnsafeFileError as error:
             raise CredentialsFileError(_not_regular(error)) from None
         except OSError as error:
             raise CredentialsFileError(f"Cannot read {self.path}: {error.strerror or error}.") from None
@@ -263,7 +263,7 @@ class CredentialsFile:
         def expected(before: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
             merged = {**before.get(profile, {}), **values}
             merged.pop(LEGACY_TOKEN, None)
-            default_token = LEGACY_TOKEN in before.get(ini.DEFAULT_SECTION, {})
+            default_token = LEGACY_TOKEN in before.get(DEFAULT_SECTION, {})
             return {**before, profile: _shadowing_defaults(merged, default_token)}
 
         self._update(profile, change, expected)
@@ -345,7 +345,7 @@ class CredentialsFile:
             raise CredentialsFileError(
                 f"Another stsui process is writing {self.path}; try again in a moment."
             ) from None
-        except atomic.UnsafeFileError as error:
+        except UnsafeFileError as error:
             raise CredentialsFileError(
                 f"Profile '{profile}' was not written. {_not_regular(error)}"
             ) from None

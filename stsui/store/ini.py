@@ -111,6 +111,11 @@ class Sections(Mapping[str, Section]):
     def __contains__(self, name: object) -> bool:
         return name in self._headers
 
+    def present(self, names: Iterable[str]) -> list[str]:
+        """Those of `names` that are sections, in their order (a dict lookup each, not a method call)."""
+        headers = self._headers
+        return [name for name in names if name in headers]
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._headers)
 
