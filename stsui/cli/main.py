@@ -14,14 +14,14 @@ if TYPE_CHECKING:  # the fast paths start here: no typing, no collections
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse and run; raises StsuiError for the caller to report."""
-    from stsui.cli.parser import build_parser
+    from stsui.cli.parser import build_parser, no_arguments
 
     arguments = list(sys.argv[1:] if argv is None else argv)
     tail = None
     if "--" in arguments:  # `exec NAME -- COMMAND ...`: what follows is the child's, never parsed
         cut = arguments.index("--")
         arguments, tail = arguments[:cut], arguments[cut + 1 :]
-    args = build_parser().parse_args(arguments)
+    args = build_parser().parse_args(arguments) if arguments or tail is not None else no_arguments()
     args.argv = tail
     if tail is not None and args.command != "exec":
         raise UsageError("Only 'stsui exec NAME -- COMMAND' takes arguments after '--'.")

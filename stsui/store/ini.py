@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import bisect
 import codecs
-import configparser
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from sys import intern
 
 from stsui.domain.rules import DEFAULT_SECTION
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import configparser
 
 _COMMENT_PREFIXES = ("#", ";")
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
@@ -352,6 +355,8 @@ def _check_nested(doc: Document, spans: Mapping[int, int]) -> None:
 def configparser_problem(text: str) -> str | None:
     """Ask the real RawConfigParser, after the universal-newline translation that botocore's text-mode
     open does; the reason it fails, else None. (botocore's nested-value rule is `parse()`'s alone.)"""
+    import configparser  # only before a change: reading the file never needs it
+
     try:
         configparser.RawConfigParser().read_string(text.replace("\r\n", "\n").replace("\r", "\n"))
     except configparser.Error as error:
@@ -361,6 +366,8 @@ def configparser_problem(text: str) -> str | None:
 
 def _configparser_reason(error: configparser.Error) -> str:
     """A short reason naming lines, sections and keys but never a value."""
+    import configparser
+
     if isinstance(error, configparser.DuplicateSectionError):
         return f"duplicate section [{error.section}] at line {error.lineno}"
     if isinstance(error, configparser.DuplicateOptionError):

@@ -173,6 +173,14 @@ profile_template = "{account_name}{role_name}"
 """
 
 
+def test_stsui_alone_is_what_the_parser_makes_of_no_arguments() -> None:
+    """`stsui` with no arguments starts the TUI without building the parser (every subcommand's): the same
+    arguments the parser would give."""
+    from stsui.cli.parser import no_arguments
+
+    assert vars(no_arguments()) == vars(build_parser().parse_args([]))
+
+
 def test_a_role_discovered_through_identity_center_is_answered_as_the_full_command_answers(
     isolated_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
