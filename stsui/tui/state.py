@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from stsui.domain.durations import format_ago, format_time_left
 from stsui.domain.model import ProfileEntry, Role, Status, status_of
@@ -163,6 +163,16 @@ class RoleState:
         )
 
 
+DUE_MARGIN = timedelta(milliseconds=1)
+
+
+def _falls_due(state: RoleState) -> datetime:
+    """When `renewal_due` starts to hold for the state's session (a millisecond early, so no rounding of
+    seconds left can make `due` skip a tick at which `status_of` already says due)."""
+    assert state.expires_at is not None  # an owned session
+    return state.expires_at - timedelta(seconds=state.role.refresh_before) - DUE_MARGIN
+
+
 def owned_entry(role: Role, entry: ProfileEntry | None) -> ProfileEntry | None:
     """`entry` if stsui wrote it for `role` with an expiry; else None (another program's, or none)."""
     if entry is None or entry.owner_role != role.name or entry.expires_at is None:
@@ -187,6 +197,8 @@ class RoleBook:
         self._served: set[str] = set()
         self._logged_out: set[str] = set()
         """The IAM Identity Center instances without a usable login."""
+        self._quiet_until: datetime | None = None
+        """Before this moment no owned session is due (None: not known, work it out at the next `due`)."""
         self._root: Callable[[Role], Role] = lambda role: role
         self.replace_roles(roles)
 
@@ -200,6 +212,7 @@ class RoleBook:
             if name in roster and roster[name] == state.role
         }
         self._owned = {name for name in self._owned if name in self.states and self.states[name].entry}
+        self._quiet_until = None
         self._working = {name for name in self._working if name in self.states}
         self._served = {name for name in self._served if name in self.states}
 
@@ -343,6 +356,7 @@ class RoleBook:
         self._index(self[name])
 
     def _index(self, state: RoleState) -> None:
+        self._quiet_until = None
         if state.entry is None:
             self._owned.discard(state.name)
         else:
@@ -359,13 +373,21 @@ class RoleBook:
         return {name: w for name in self._working if (w := self.states[name].working) is not None}
 
     def due(self, now: datetime) -> list[RoleState]:
-        """Owned sessions inside their role's renewal window or expired, in config order."""
+        """Owned sessions inside their role's renewal window or expired, in config order. A tick with 1,000
+        sessions and none due looks at none: the earliest moment one falls due is kept until a session
+        changes."""
+        quiet = self._quiet_until
+        if quiet is not None and now < quiet:
+            return []
         states = self.states
-        return [
+        found = [
             states[name]
-            for name in sorted(self._owned, key=self.roster.position)
+            for name in self._owned
             if status_of(states[name].role, states[name].entry, now) in (Status.DUE, Status.EXPIRED)
         ]
+        if not found and self._owned:
+            self._quiet_until = min(map(_falls_due, (states[name] for name in self._owned)))
+        return sorted(found, key=lambda state: self.roster.position(state.name))
 
     # -- rows -----------------------------------------------------------------------------------------------
 
