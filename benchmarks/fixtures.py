@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -101,10 +102,12 @@ class Sandbox:
         return self.home / ".cache"
 
     def reset(self) -> None:
-        """Back to no session at all: the base credentials file and empty caches."""
+        """Back to no session at all: the base credentials file and no cached session (the validated roles
+        stay cached, as on a user's machine)."""
         self.credentials.write_text(BASE_CREDENTIALS, encoding="utf-8")
         self.credentials.chmod(0o600)
-        shutil.rmtree(self.cache / "stsui", ignore_errors=True)
+        for kept in ("sessions", "mfa"):
+            shutil.rmtree(self.cache / "stsui" / kept, ignore_errors=True)
 
 
 def clean_environment(sandbox_root: Path, endpoint: str) -> dict[str, str]:
@@ -245,3 +248,82 @@ def grow_credentials(sandbox: Sandbox, count: int, *, owned_session: bool) -> by
     sandbox.credentials.write_text(data, encoding="utf-8")
     sandbox.credentials.chmod(0o600)
     return data.encode()
+
+
+# -- scale: roles discovered through IAM Identity Center ----------------------------------------------------
+
+SSO_INSTANCE = "corp"
+SSO_START_URL = "https://corp.awsapps.com/start"
+PERMISSION_SETS = ("Admin", "ReadOnly", "Developer", "Billing", "Audit")
+
+
+def discovered_name(account: int, permission_set: str) -> str:
+    """The name stsui gives a discovered role with the default template `{account_name}.{role_name}`."""
+    return f"acct-{account:04d}.{permission_set}"
+
+
+def discovered_account_id(account: int) -> str:
+    return f"{200000000000 + account}"
+
+
+def make_sso_sandbox(root: Path, endpoint: str, accounts: int, sessions: int = 0) -> Sandbox:
+    """A home whose roles file has only an `[sso.corp]` instance, logged in (a token valid for 8 hours), with
+    `accounts` x 5 permission sets in its discovery cache as `stsui sso sync` leaves it, and live sessions
+    (profile and session cache, 30-59 minutes left) for the first `sessions` of them."""
+    box = make_sandbox(root, endpoint, 0)
+    box.roles_file.write_text(
+        f'[defaults]\nregion = "{REGION}"\n\n[sso.{SSO_INSTANCE}]\n'
+        f'start_url = "{SSO_START_URL}"\nregion = "{REGION}"\n',
+        encoding="utf-8",
+    )
+    now = datetime.now(UTC).replace(microsecond=0)
+    roles = [
+        {"accountId": discovered_account_id(a), "accountName": f"acct-{a:04d}", "roleName": p, "gone": False}
+        for a in range(1, accounts + 1)
+        for p in PERMISSION_SETS
+    ]
+    found = {"startUrl": SSO_START_URL, "syncedAt": _rfc3339(now), "roles": roles}
+    _private(box.cache / "stsui" / "sso" / f"{SSO_INSTANCE}.json", json.dumps(found, indent=1))
+    token = {
+        "startUrl": SSO_START_URL,
+        "region": REGION,
+        "accessToken": "benchmark-sso-access-token",
+        "expiresAt": _rfc3339(now + timedelta(hours=8)),
+    }
+    token_file = hashlib.sha1(SSO_INSTANCE.encode(), usedforsecurity=False).hexdigest() + ".json"
+    _private(box.home / ".aws" / "sso" / "cache" / token_file, json.dumps(token))
+    live = [(a, p) for a in range(1, accounts + 1) for p in PERMISSION_SETS][:sessions]
+    with box.credentials.open("a", encoding="utf-8") as out:
+        for index, (account, permission_set) in enumerate(live, start=1):
+            out.write(_discovered_session(index, account, permission_set, now, box))
+    return box
+
+
+def _discovered_session(index: int, account: int, permission_set: str, now: datetime, box: Sandbox) -> str:
+    """The profile section stsui writes for a discovered role's session, and its session cache entry."""
+    name = discovered_name(account, permission_set)
+    principal = f"arn:aws:sts::{discovered_account_id(account)}:assumed-role/{permission_set}/{SSO_INSTANCE}"
+    expires = _rfc3339(_expiry(index, now))
+    key, secret = f"ASIASSO{index:013d}", f"benchmark-sso-secret-{index:06d}-xxxxxxxxxxxxxxxx"
+    token = f"IQoJb3JpZ2luBenchmarkSso{index:06d}{'x' * 300}"
+    cached = {"Role": name, "Arn": principal, "AccessKeyId": key, "SecretAccessKey": secret,
+              "SessionToken": token, "Expiration": expires, "Region": REGION}  # fmt: skip
+    _private(box.cache / "stsui" / "sessions" / f"{name}.json", json.dumps(cached, indent=1))
+    return (
+        f"\n[{name}]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"
+        f"aws_session_token = {token}\nx_security_token_expires = {expires}\n"
+        f"x_principal_arn = {principal}\nregion = {REGION}\nx_stsui_role = {name}\n"
+    )
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _private(path: Path, text: str) -> None:
+    """A file of stsui's (or the AWS CLI's) own: 0600 in 0700 directories."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for directory in (path.parent, path.parent.parent):
+        directory.chmod(0o700)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)

@@ -1,4 +1,5 @@
-"""The tools stsui is compared with, each in its own virtualenv under benchmarks/.work/ (made once)."""
+"""The tools measured, each in its own virtualenv under benchmarks/.work/: the peers (made once, from PyPI)
+and stsui itself, installed from the working tree as a user installs it (`pip install .`, not editable)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 WORK = Path(__file__).resolve().parent / ".work"
+SOURCE = Path(__file__).resolve().parent.parent
+"""The working tree stsui is built from."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,36 @@ class Peer:
 
 AWSUME = Peer("awsume")
 AWSCLI = Peer("awscli")
+
+
+@dataclass(frozen=True)
+class Installed(Peer):
+    """stsui as a user has it: built from the working tree into a wheel and installed into its own virtualenv
+    (site-packages, no editable finder; pip compiles the bytecode, as it did for the peers). Reinstalled on
+    every run, so the figures are of the code as it is now."""
+
+    def ensure(self) -> None:
+        first = not (self.bin / "python").exists()
+        if first:
+            subprocess.run([sys.executable, "-m", "venv", str(self.venv)], check=True)
+        print(f"  installing stsui from {SOURCE} into {self.venv} (pip install .) ...", flush=True)
+        subprocess.run(
+            [str(self.bin / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             *([] if first else ["--no-deps", "--force-reinstall"]), str(SOURCE)],
+            check=True,
+        )  # fmt: skip
+        if (SOURCE / "stsui").samefile(self.package_dir()):
+            raise RuntimeError("stsui resolved to the working tree, not an installed copy")
+
+    def package_dir(self) -> Path:
+        done = subprocess.run(
+            [str(self.bin / "python"), "-c", "import stsui, os; print(os.path.dirname(stsui.__file__))"],
+            capture_output=True, text=True, check=True, cwd="/",
+        )  # fmt: skip
+        return Path(done.stdout.strip())
+
+
+STSUI = Installed("stsui")
 
 
 def awsume_assume(profile: str, output_profile: str) -> list[str]:

@@ -10,7 +10,6 @@ keys are passed over while every other profile still resolves as before.
 from __future__ import annotations
 
 import os
-import secrets
 import shlex
 from collections.abc import Mapping
 
@@ -30,6 +29,8 @@ OVERRIDING = IDENTITY_VARIABLES
 
 def new_token() -> str:
     """A fresh bearer token for a credentials server: 256 random bits."""
+    import secrets  # only where a token is made: every command's parser imports this module
+
     return secrets.token_urlsafe(32)
 
 

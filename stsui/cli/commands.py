@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from stsui.cli.confirm import confirm
-from stsui.cli.shared import mfa_code, obtain, print_json, role_rows, time_left, took, warn
+from stsui.cli.shared import mfa_code, obtain, print_json, print_objects, role_rows, time_left, took, warn
 from stsui.cli.wiring import load_engine, load_roles
 from stsui.domain.collector import building
 from stsui.domain.errors import UsageError
 from stsui.domain.frecency import Recents
 from stsui.domain.limits import CHAINED_MAX_DURATION
-from stsui.domain.model import Role, Status
+from stsui.domain.model import Config, Role, Status
 from stsui.domain.times import rfc3339
 from stsui.engine.engine import Engine
 
@@ -60,27 +61,25 @@ def _print_list(engine: Engine, *, as_json: bool, recent: bool = False) -> int:
     rows = role_rows(engine, _recent_order(engine) if recent else None)
     now = engine.clock()
     if as_json:
-        print_json(
-            [
-                {
-                    "name": role.name,
-                    "role_arn": role.role_arn,
-                    "account": role.account,
-                    "role": role.role_short_name,
-                    "profile": role.profile,
-                    "group": role.group,
-                    "color": role.color,
-                    "confirm": role.confirm,
-                    "source_role": role.source_role,
-                    **_source(role),
-                    "status": str(status),
-                    "expires_at": rfc3339(expires_at) if expires_at else None,
-                    "seconds_left": max(0, int((expires_at - now).total_seconds())) if expires_at else None,
-                    "refresh_before": role.refresh_before,
-                    "note": _short_session_note(role),
-                }
-                for role, status, expires_at in rows
-            ]
+        print_objects(
+            {
+                "name": role.name,
+                "role_arn": role.role_arn,
+                "account": role.account,
+                "role": role.role_short_name,
+                "profile": role.profile,
+                "group": role.group,
+                "color": role.color,
+                "confirm": role.confirm,
+                "source_role": role.source_role,
+                **_source(role),
+                "status": status,  # a str: the encoder writes its text
+                "expires_at": rfc3339(expires_at) if expires_at else None,
+                "seconds_left": max(0, int((expires_at - now).total_seconds())) if expires_at else None,
+                "refresh_before": role.refresh_before,
+                "note": _short_session_note(role),
+            }
+            for role, status, expires_at in rows
         )
         return 0
     table = [("NAME", "ACCOUNT", "ROLE", "PROFILE", "STATUS", "LEFT")]
@@ -130,10 +129,13 @@ def _status_text(role: Role, status: Status) -> str:
     return f"{status} (gone)" if role.sso is not None and role.sso.gone else str(status)
 
 
+_FROM_CONFIG: dict[str, object] = {"source": "config"}
+
+
 def _source(role: Role) -> dict[str, object]:
     """Where a role comes from: the roles file, or IAM Identity Center (with its account's name)."""
     if role.sso is None:
-        return {"source": "config"}
+        return _FROM_CONFIG
     return {
         "source": "sso",
         "sso": role.sso.sso,
@@ -212,6 +214,15 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _file_roles(config: Config) -> Mapping[str, Role]:
+    """The roles the roles file names itself (not those discovered through IAM Identity Center)."""
+    if not config.sso:
+        return config.roles
+    from stsui.engine.sso import configured_roles
+
+    return configured_roles(config)
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from stsui.config.importer import append_roles, create_roles_file, import_roles, import_sso, render_roles
     from stsui.domain.paths import config_path
@@ -223,7 +234,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError(f"Cannot read the AWS config file {aws_config}: {error.strerror}.") from None
     path = config_path(args.config)
     config = load_roles(path) if path.exists() else None
-    roles, skipped = import_roles(text, set(config.roles) if config else set())
+    roles, skipped = import_roles(text, set(_file_roles(config)) if config else set())
     known = config.sso if config else {}
     instances, sso_skipped = import_sso(text, known, {instance.start_url for instance in known.values()})
     for reason in [*sso_skipped, *skipped]:

@@ -9,7 +9,9 @@ recognise goes to the parser; tests hold them to reading argv exactly as the par
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 CONFIG_OPTION = "--config"
 CREDENTIAL_PROCESS = "credential-process"

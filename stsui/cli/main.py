@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
 
 from stsui.domain.errors import StsuiError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the fast paths start here: no typing, no collections
+    from collections.abc import Sequence
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse and run; raises StsuiError for the caller to report."""
-    from stsui.cli.parser import build_parser
+    from stsui.cli.parser import build_parser, no_arguments
 
     arguments = list(sys.argv[1:] if argv is None else argv)
     tail = None
     if "--" in arguments:  # `exec NAME -- COMMAND ...`: what follows is the child's, never parsed
         cut = arguments.index("--")
         arguments, tail = arguments[:cut], arguments[cut + 1 :]
-    parser = build_parser()
-    args = parser.parse_args(arguments)
+    if arguments or tail is not None:
+        parser = build_parser()
+        args = parser.parse_args(arguments)
+        args.parser = parser  # the grammar, for the commands that print it (shell-init's completion)
+    else:
+        args = no_arguments()
     args.argv = tail
-    args.parser = parser  # the grammar, for the commands that print it (shell-init's completion)
     if tail is not None and args.command != "exec":
         raise UsageError("Only 'stsui exec NAME -- COMMAND' takes arguments after '--'.")
     return int(args.handler(args))

@@ -25,6 +25,12 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message}; see '{self.prog} --help'.")
 
 
+def no_arguments() -> argparse.Namespace:
+    """What `build_parser().parse_args([])` gives (the TUI, no option) without building the parser: `stsui`
+    alone starts the TUI, which waits for nothing else. A test holds the two equal."""
+    return argparse.Namespace(config=None, no_serve=False, command=None, handler=run.cmd_tui)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="stsui",

@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from stsui.cli.grammar import PROMPT_COLOR, PROMPT_FORMAT, PROMPT_SHELL, plain_prompt
 from stsui.domain.errors import UnsafeFileError
-from stsui.domain.paths import cache_dir, config_path, credentials_path
+from stsui.domain.paths import cache_dir_str, config_path_str, credentials_path_str
 from stsui.domain.times import own_expiry, parse_expiry
 from stsui.store import stamps
 from stsui.store.atomic import private_dir, read_regular, write_private
 from stsui.store.keys import EXPIRES, MARKER
 from stsui.store.stamps import identity, is_racy
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 DEFAULT_FORMAT = "{role} {left}"
 FIELDS = ("{role}", "{left}", "{profile}")
@@ -65,7 +67,7 @@ def current_session(environ: Mapping[str, str]) -> Current | None:
     from stsui.store import ini  # the prompt's, not completion's
 
     try:
-        found = read_regular(credentials_path())
+        found = read_regular(credentials_path_str())
         section = None if found is None else ini.read_section(ini.decode(found[0]), profile)
     except (OSError, UnsafeFileError, ini.IniError):
         return None
@@ -172,13 +174,13 @@ def role_colors(explicit: str | None) -> dict[str, str]:
 def _roles(explicit: str | None) -> list[tuple[str, str]]:
     """(name, colour or "") of each role of the roles file that passes the name rule, from the cache while
     the file is unchanged."""
-    path = config_path(explicit)
+    path = config_path_str(explicit)
     try:
         info = os.stat(path)
     except OSError:
         return []
     stamp = " ".join([ROLE_NAMES_FORMAT, *map(str, identity(info)), os.path.abspath(path)])
-    cache = cache_dir() / ROLE_NAMES_CACHE
+    cache = os.path.join(cache_dir_str(), ROLE_NAMES_CACHE)
     try:
         found = read_regular(cache, private=True)
     except (OSError, UnsafeFileError):
@@ -192,15 +194,17 @@ def _roles(explicit: str | None) -> list[tuple[str, str]]:
         return []
     if is_racy(info, stamps.now_ns()):  # a same-size edit in the same clock tick would keep this stamp
         return roles
+    from pathlib import Path  # only when the roles file changed: the prompt never needs it
+
     try:
-        private_dir(cache.parent)
-        write_private(cache, "\n".join([stamp, *(f"{n}\t{c}" if c else n for n, c in roles)]).encode())
+        private_dir(Path(cache).parent)
+        write_private(Path(cache), "\n".join([stamp, *(f"{n}\t{c}" if c else n for n, c in roles)]).encode())
     except (OSError, UnsafeFileError):
         pass  # completion still works, only slower next time
     return roles
 
 
-def _read_roles(path: Path) -> list[tuple[str, str]] | None:
+def _read_roles(path: str) -> list[tuple[str, str]] | None:
     """The roles file's roles as tomli reads it (no validation: completion needs the names of a file that
     may not validate), each with its colour as the roles file's rules resolve it."""
     import tomli  # only when the roles file changed: the prompt never needs it

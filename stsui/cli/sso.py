@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from stsui.cli.wiring import load_engine
 from stsui.domain.errors import UsageError
+from stsui.domain.limits import PORTAL_RATE
 from stsui.domain.printable import printable
-from stsui.domain.sso import PORTAL_RATE
 from stsui.domain.suggest import did_you_mean
 from stsui.domain.times import rfc3339
 

@@ -4,6 +4,7 @@ first use so that a command answered from the caches never loads them."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from stsui.store.credentials_file import CredentialsFile
 if TYPE_CHECKING:
     from stsui.engine.gateway import Gateway, SsoGateway
     from stsui.engine.sso import SsoLogins
+    from stsui.store.roles_cache import Discovered
 
 
 def sts_gateway(config: Config) -> Gateway:
@@ -42,10 +44,9 @@ def sso_logins() -> SsoLogins:
 
 
 def load_roles(path: Path) -> Config:
-    """The roles file's roles: from the validated-roles cache while the file is unchanged, else validated
-    (raising `ConfigError`) and cached."""
-    import os
-
+    """The roles every command works with: the roles file's and, after them, those discovered through IAM
+    Identity Center. From the validated-roles cache while no file they come from changed, else validated
+    (raising `ConfigError`), named and cached."""
     from stsui.store import stamps
     from stsui.store.roles_cache import roles_cache
 
@@ -63,9 +64,23 @@ def load_roles(path: Path) -> Config:
     read_at = stamps.now_ns()
     with building():  # 100,000 roles: a quarter of the time went to collections finding nothing
         config = config_from_bytes(raw, path)
+        discovered: list[Discovered] = []
+        if config.sso:
+            from stsui.engine.sso import default_discovery_cache, with_discovered
+
+            found = default_discovery_cache()
+            discovered = [(file, _stat(file)) for file in map(found.file, config.sso)]  # before reading
+            config = with_discovered(config, found)
         if info is not None:
-            cache.save(config, info, read_at, raw)
+            cache.save(config, info, read_at, raw, discovered)
     return config
+
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
 
 
 def load_engine(explicit: str | None, *, required: bool = True, interactive: bool = True) -> Engine:
@@ -82,9 +97,7 @@ def load_engine(explicit: str | None, *, required: bool = True, interactive: boo
         config = Config(path=path, roles={})
     sso = None
     if config.sso:
-        from stsui.engine.sso import default_discovery_cache, with_discovered
-
-        config, sso = with_discovered(config, default_discovery_cache()), sso_logins()
+        sso = sso_logins()
     engine = Engine(
         config,
         CredentialsFile(credentials_path()),

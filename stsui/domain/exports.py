@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import shlex
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from stsui.domain.times import rfc3339
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the credential-process fast path imports this module: standard library only, no typing
+    from collections.abc import Sequence
+    from datetime import datetime
+
     from stsui.domain.model import Session
 
 IDENTITY_VARIABLES = (
@@ -69,6 +70,8 @@ def quote(value: str, shell: str = "sh") -> str:
         return _fish_quote(value)
     if shell == "powershell":
         return _powershell_quote(value)
+    import shlex
+
     return shlex.quote(value)
 
 
@@ -103,12 +106,24 @@ def env_lines(session: Session, shell: str = "sh") -> str:
 def credential_process_json(session: Session) -> str:
     """The JSON botocore's credential_process provider expects (Version 1, Expiration with a zone)."""
     credentials = session.credentials
+    return credential_process_document(
+        credentials.access_key_id,
+        credentials.secret_access_key,
+        credentials.session_token,
+        credentials.expiration,
+    )
+
+
+def credential_process_document(
+    access_key_id: str, secret_access_key: str, session_token: str, expiration: datetime
+) -> str:
+    """`credential_process_json` of these keys (the fast path has them without a `Session`)."""
     return json.dumps(
         {
             "Version": 1,
-            "AccessKeyId": credentials.access_key_id,
-            "SecretAccessKey": credentials.secret_access_key,
-            "SessionToken": credentials.session_token,
-            "Expiration": rfc3339(credentials.expiration),
+            "AccessKeyId": access_key_id,
+            "SecretAccessKey": secret_access_key,
+            "SessionToken": session_token,
+            "Expiration": rfc3339(expiration),
         }
     )

@@ -46,6 +46,8 @@ MFA_CODE_RULE = "exactly 6 digits"
 MAX_PORT = 65535
 """TCP's largest port number (a `--port`, the credentials server's); 0 asks the system for a free one."""
 PORT_RULE = f"a TCP port number, 0 to {MAX_PORT}"
+PORTAL_RATE = 15.0
+"""Requests per second to the Identity Center portal by default (it throttles at about 20)."""
 
 DEFAULT_CONSOLE_DURATION = 43200
 """How long a console session lasts when the role does not say (`console_duration`): 12 h."""

@@ -19,6 +19,7 @@ from stsui.domain.limits import (
     DEFAULT_MFA_SESSION_DURATION,
     DEFAULT_REFRESH_BEFORE,
 )
+from stsui.domain.reuse import may_reuse, renewal_due_in
 
 
 @dataclass(frozen=True)
@@ -216,12 +217,16 @@ class ProfileEntry:
 
 def renewal_due(role: Role, seconds_left: float) -> bool:
     """True when a session of `role` with `seconds_left` is no longer handed out as it is but renewed:
-    the one boundary for reuse (engine, agent) and for the "due" status."""
-    return _within(seconds_left, role.refresh_before)
+    the one boundary for reuse (engine, agent) and for the "due" status (`renewal_due_in`)."""
+    return renewal_due_in(seconds_left, role.refresh_before)
 
 
-def _within(seconds_left: float, refresh_before: int) -> bool:
-    return seconds_left <= refresh_before
+def reusable(role: Role, session: Session | None, now: datetime) -> Session | None:
+    """`session` when `may_reuse` (the one reuse rule) says so for `role` at `now`; else None."""
+    if session is None:
+        return None
+    left = session.credentials.seconds_left(now)
+    return session if may_reuse(role.role_arn, role.refresh_before, session.assumed_role_arn, left) else None
 
 
 def owned_entry(role: Role, entry: ProfileEntry | None) -> ProfileEntry | None:
@@ -277,4 +282,4 @@ def status_at(expires_at: datetime, now: datetime, refresh_before: int = DUE_WIT
     left = (expires_at - now).total_seconds()
     if left <= 0:
         return Status.EXPIRED
-    return Status.DUE if _within(left, refresh_before) else Status.ACTIVE
+    return Status.DUE if renewal_due_in(left, refresh_before) else Status.ACTIVE

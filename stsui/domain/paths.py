@@ -1,43 +1,71 @@
-"""Where stsui's files live: the roles file, the cache and state directories, the AWS files."""
+"""Where stsui's files live: the roles file, the cache and state directories, the AWS files.
+
+Each place is worked out once, as text (`*_str`: the fast paths, `credential-process` and `prompt`, run at
+every AWS call and every prompt and do not import pathlib), and handed to everything else as a `Path`.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 ON_LINUX = sys.platform.startswith("linux")
 """A flag, not a `sys.platform` test at each use, so mypy (run on Linux) checks the other branch too."""
 
 
-def _xdg_dir(variable: str) -> Path | None:
+def _path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text)
+
+
+def _xdg_dir(variable: str) -> str | None:
     """`$variable` when set to an absolute path (the XDG spec says to ignore relative ones)."""
     value = os.environ.get(variable, "")
-    return Path(value) if value and os.path.isabs(value) else None
+    return value if value and os.path.isabs(value) else None
 
 
-def config_path(explicit: str | None) -> Path:
+def _home() -> str:
+    """The home directory as `Path.home()` finds it."""
+    return os.path.expanduser("~")
+
+
+def config_path_str(explicit: str | None) -> str:
     """The roles file: `--config`, else `$STSUI_CONFIG`, else `$XDG_CONFIG_HOME/stsui/roles.toml`,
     else `~/.config/stsui/roles.toml`."""
     if explicit:
-        return Path(explicit).expanduser()
+        return os.path.expanduser(explicit)
     from_env = os.environ.get("STSUI_CONFIG", "")
     if from_env:
-        return Path(from_env).expanduser()
-    base = _xdg_dir("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return base / "stsui" / "roles.toml"
+        return os.path.expanduser(from_env)
+    base = _xdg_dir("XDG_CONFIG_HOME") or os.path.join(_home(), ".config")
+    return os.path.join(base, "stsui", "roles.toml")
 
 
-def cache_dir() -> Path:
+def config_path(explicit: str | None) -> Path:
+    """`config_path_str` as a `Path`."""
+    return _path(config_path_str(explicit))
+
+
+def cache_dir_str() -> str:
     """`$XDG_CACHE_HOME/stsui`, else `~/.cache/stsui` on Linux, else the platform's cache directory."""
     base = _xdg_dir("XDG_CACHE_HOME")
     if base is not None:
-        return base / "stsui"
+        return os.path.join(base, "stsui")
     if ON_LINUX:
-        return Path.home() / ".cache" / "stsui"
+        return os.path.join(_home(), ".cache", "stsui")
     import platformdirs  # only off Linux; keeps the Linux path stdlib-only
 
-    return platformdirs.user_cache_path("stsui")
+    return str(platformdirs.user_cache_path("stsui"))
+
+
+def cache_dir() -> Path:
+    """`cache_dir_str` as a `Path`."""
+    return _path(cache_dir_str())
 
 
 def state_dir() -> Path:
@@ -45,9 +73,9 @@ def state_dir() -> Path:
     what stsui learns of the user (pins, history) and keeps across runs, but is no cache to throw away."""
     base = _xdg_dir("XDG_STATE_HOME")
     if base is not None:
-        return base / "stsui"
+        return _path(os.path.join(base, "stsui"))
     if ON_LINUX:
-        return Path.home() / ".local" / "state" / "stsui"
+        return _path(os.path.join(_home(), ".local", "state", "stsui"))
     import platformdirs  # only off Linux; keeps the Linux path stdlib-only
 
     return platformdirs.user_state_path("stsui")
@@ -59,43 +87,48 @@ def browser_profiles_dir() -> Path:
     else the platform's data directory."""
     base = _xdg_dir("XDG_DATA_HOME")
     if base is None and ON_LINUX:
-        base = Path.home() / ".local" / "share"
+        base = os.path.join(_home(), ".local", "share")
     if base is None:
         import platformdirs
 
         return platformdirs.user_data_path("stsui") / "browser-profiles"
-    return base / "stsui" / "browser-profiles"
+    return _path(os.path.join(base, "stsui", "browser-profiles"))
 
 
 CREDENTIALS_VARIABLE = "AWS_SHARED_CREDENTIALS_FILE"
 AWS_CONFIG_VARIABLE = "AWS_CONFIG_FILE"
 
 
-def _aws_file(variable: str, default: str) -> Path:
+def _aws_file(variable: str, default: str) -> str:
     """`$variable` expanded as botocore expands it (`$VARS`, then `~`), else `default`."""
-    return Path(os.path.expanduser(os.path.expandvars(os.environ.get(variable) or default)))
+    return os.path.expanduser(os.path.expandvars(os.environ.get(variable) or default))
 
 
-def credentials_path() -> Path:
+def credentials_path_str() -> str:
     """The shared credentials file: `$AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`."""
     return _aws_file(CREDENTIALS_VARIABLE, "~/.aws/credentials")
 
 
+def credentials_path() -> Path:
+    """`credentials_path_str` as a `Path`."""
+    return _path(credentials_path_str())
+
+
 def aws_config_path() -> Path:
     """The AWS config file: `$AWS_CONFIG_FILE`, else `~/.aws/config`."""
-    return _aws_file(AWS_CONFIG_VARIABLE, "~/.aws/config")
+    return _path(_aws_file(AWS_CONFIG_VARIABLE, "~/.aws/config"))
 
 
 def runtime_dir() -> Path:
     """Where the running agent leaves its address: `$XDG_RUNTIME_DIR/stsui`, else the cache directory."""
     base = _xdg_dir("XDG_RUNTIME_DIR")
-    return base / "stsui" if base is not None else cache_dir()
+    return _path(os.path.join(base, "stsui")) if base is not None else cache_dir()
 
 
 def sso_token_dir() -> Path:
     """The AWS CLI's and botocore's IAM Identity Center token cache, `~/.aws/sso/cache` (no variable moves
     it), shared with them: a login by either side is the other's."""
-    return Path.home() / ".aws" / "sso" / "cache"
+    return _path(os.path.join(_home(), ".aws", "sso", "cache"))
 
 
 KUBECONFIG_VARIABLE = "KUBECONFIG"
@@ -105,4 +138,4 @@ def kubeconfig_path() -> Path:
     """The kubeconfig `stsui kubeconfig` edits: the first file of `$KUBECONFIG` (a list, as kubectl reads
     it; kubectl too writes new entries to the first), else `~/.kube/config`."""
     first = next((part for part in os.environ.get(KUBECONFIG_VARIABLE, "").split(os.pathsep) if part), "")
-    return Path(first).expanduser() if first else Path.home() / ".kube" / "config"
+    return _path(os.path.expanduser(first) if first else os.path.join(_home(), ".kube", "config"))

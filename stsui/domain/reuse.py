@@ -1,18 +1,23 @@
-"""When a role's session may be handed out again instead of asking STS (stdlib only, cheap to import)."""
+"""When a role's session may be handed out again instead of asking STS (stdlib only, cheap to import).
+
+The rule is stated on plain values (`may_reuse`), so the credential-process fast path applies it to what the
+caches hold without building a `Role` or a `Session`; `stsui.domain.model.reusable` applies it to those
+for everyone else.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from stsui.domain.arns import assumed_by
-from stsui.domain.model import Role, Session, renewal_due
 
 
-def reusable(role: Role, session: Session | None, now: datetime) -> Session | None:
-    """`session` when it is of `role` (assumed with its current `role_arn`) and has more than the role's
-    `refresh_before` left; else None. The one rule for the engine and the credential-process fast path."""
-    if session is None or not assumed_by(role.role_arn, session.assumed_role_arn):
-        return None
-    if renewal_due(role, session.credentials.seconds_left(now)):
-        return None
-    return session
+def renewal_due_in(seconds_left: float, refresh_before: int) -> bool:
+    """True when a session with `seconds_left` of a role renewed `refresh_before` seconds ahead is no longer
+    handed out as it is but renewed: the one boundary for reuse and for the "due" status."""
+    return seconds_left <= refresh_before
+
+
+def may_reuse(role_arn: str, refresh_before: int, assumed_role_arn: str, seconds_left: float) -> bool:
+    """Whether a session (assumed as `assumed_role_arn`, with `seconds_left`) may be handed out again for the
+    role `role_arn` renewed `refresh_before` seconds ahead: it is of that role (assumed with its current
+    `role_arn`) and not yet due. The one rule for the engine and the credential-process fast path."""
+    return assumed_by(role_arn, assumed_role_arn) and not renewal_due_in(seconds_left, refresh_before)

@@ -1,13 +1,31 @@
-"""Rules about names that every part of stsui applies the same way (stdlib only, cheap to import)."""
+"""Rules about names that every part of stsui applies the same way (stdlib only, cheap to import: `re` is
+imported when `NAME` is first used, so the prompt, which reads one INI section, never imports it)."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+=,-]{0,63}", re.ASCII)
-"""A name the user gives stsui: a role, an Identity Center instance, a key in the OS keyring (names become
-file names and keyring entries, so one alphabet for all)."""
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+
+    NAME: re.Pattern[str]
+
+NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.@+=,-]{0,63}"
+"""`NAME`: a name the user gives stsui: a role, an Identity Center instance, a key in the OS keyring (names
+become file names and keyring entries, so one alphabet for all)."""
+
+
+def __getattr__(attribute: str) -> object:
+    """`NAME`, compiled (ASCII) on first use and kept as the module's attribute."""
+    if attribute != "NAME":
+        raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")
+    import re
+
+    pattern = globals()["NAME"] = re.compile(NAME_PATTERN, re.ASCII)
+    return pattern
+
+
 NAME_RULE = "1-64 characters of letters, digits and _.@+=,- starting with a letter or digit"
 
 DEFAULT_SECTION = "DEFAULT"

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from stsui.domain.limits import PORTAL_RATE as PORTAL_RATE
 from stsui.domain.partitions import AWS_DOMAINS, partition_of_region
 from stsui.domain.printable import printable
 from stsui.domain.urls import https_url_problem
@@ -15,8 +16,6 @@ DEFAULT_PROFILE_TEMPLATE = "{account_name}.{role_name}"
 TEMPLATE_FIELDS = ("sso", "account_id", "account_name", "role_name")
 """The placeholders a `profile_template` may use."""
 
-PORTAL_RATE = 15.0
-"""Requests per second to the Identity Center portal by default (it throttles at about 20)."""
 
 ACCOUNT_ID = re.compile(r"\d{12}", re.ASCII)
 """An AWS account id: exactly 12 digits (anything else from the portal is dropped, never used)."""

@@ -7,7 +7,7 @@ instead of calling STS again. MFA sessions are cached per source profile and dev
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,9 +32,9 @@ from stsui.domain.model import (
     Role,
     Session,
     Status,
+    reusable,
     status_of,
 )
-from stsui.domain.reuse import reusable
 from stsui.domain.times import utc_now
 from stsui.engine.mfa_codes import MfaCodes
 from stsui.store.cache import MfaCache, SessionCache, UsedCodes
@@ -118,23 +118,39 @@ class Engine:
         """Every profile of the credentials file (or those named in `profiles`), read once."""
         return self.store.read(profiles)
 
-    def status(self, role: Role, entries: dict[str, ProfileEntry]) -> Status:
-        """The role's status (`stsui.domain.model.status_of`) from its profile and the caches."""
+    def status(
+        self,
+        role: Role,
+        entries: dict[str, ProfileEntry],
+        now: datetime | None = None,
+        logins: Mapping[str, bool] | None = None,
+    ) -> Status:
+        """The role's status (`stsui.domain.model.status_of`) from its profile and the caches, at `now` (the
+        clock's time when not given) with the `logins` of `logged_in` (read when not given): a caller asking
+        for many roles reads the clock and each instance's login once."""
         return status_of(
             role,
             entries.get(role.profile),
-            self.clock(),
+            self.clock() if now is None else now,
             lambda: self.needs_mfa_code(role, fresh=True),
-            lambda: self.needs_login(role),
+            lambda: self.needs_login(role, logins),
         )
 
-    def needs_login(self, role: Role) -> bool:
-        """True for a role from IAM Identity Center (or chained from one) without a usable login."""
-        root = self.chain(role)[0]
+    def logged_in(self) -> dict[str, bool]:
+        """For each IAM Identity Center instance, whether it has a usable login now (no network)."""
+        sso = self.sso
+        return {name: sso is not None and sso.logged_in(one) for name, one in self.config.sso.items()}
+
+    def needs_login(self, role: Role, logins: Mapping[str, bool] | None = None) -> bool:
+        """True for a role from IAM Identity Center (or chained from one) without a usable login (as `logins`
+        says, when given: `logged_in`)."""
+        root = role if role.source_role is None else self.chain(role)[0]
         if root.sso is None:
             return False
         instance = self.config.sso.get(root.sso.sso)
-        return instance is None or self.sso is None or not self.sso.logged_in(instance)
+        if instance is None or self.sso is None:
+            return True
+        return not (self.sso.logged_in(instance) if logins is None else logins[instance.name])
 
     def mfa_root(self, role: Role) -> Role:
         """The role at the root of a chain: the one assumed from a profile, whose MFA device counts."""

@@ -482,16 +482,6 @@ def discovered_roles(
     }
 
 
-def discovered_role(
-    instances: Mapping[str, SsoInstance], cache: DiscoveryCache, config: Config, name: str
-) -> Role | None:
-    """`discovered_roles(...).get(name)`, making only that role (credential-process answers for one)."""
-    for found, instance, discovered in _named(instances, cache, config):
-        if found == name:
-            return _discovered_role(name, instance, discovered, config)
-    return None
-
-
 def _named(
     instances: Mapping[str, SsoInstance], cache: DiscoveryCache, config: Config
 ) -> Iterator[tuple[str, SsoInstance, DiscoveredRole]]:
@@ -531,16 +521,18 @@ def _discovered_role(name: str, instance: SsoInstance, discovered: DiscoveredRol
     )
 
 
+def configured_roles(config: Config) -> dict[str, Role]:
+    """The roles the roles file itself names, without those discovered through IAM Identity Center."""
+    return {name: role for name, role in config.roles.items() if role.sso is None or role.sso.configured}
+
+
 def with_discovered(config: Config, cache: DiscoveryCache) -> Config:
     """The config with the discovered roles (as cached now) after the configured ones, in place of any
     discovered before."""
     if not config.sso:
         return config
-    configured = {
-        name: role for name, role in config.roles.items() if role.sso is None or role.sso.configured
-    }
-    config = replace(config, roles=configured)
-    return replace(config, roles={**configured, **discovered_roles(config.sso, cache, config)})
+    config = replace(config, roles=configured_roles(config))
+    return replace(config, roles={**config.roles, **discovered_roles(config.sso, cache, config)})
 
 
 def default_discovery_cache() -> DiscoveryCache:

@@ -1,7 +1,8 @@
 """Private caches of temporary credentials: role sessions and MFA sessions.
 
 One JSON file per entry under the user cache directory; the directory is 0700 and every file 0600.
-Entries hold secrets, so nothing here is ever logged or printed.
+Entries hold secrets, so nothing here is ever logged or printed. Reading a session needs only the standard
+library (`SessionCache.entry`: the credential-process fast path); `get` wraps the same values in a `Session`.
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ import contextlib
 import json
 import os
 import stat
-from collections.abc import Iterator
-from datetime import datetime, timedelta
-from pathlib import Path
 
 from stsui.domain.errors import UnsafeFileError
-from stsui.domain.model import Credentials, Session
-from stsui.domain.printable import printable
 from stsui.domain.times import parse_expiry, parse_rfc3339, rfc3339
 from stsui.store.atomic import exclusive, private_dir, read_regular, write_private
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import datetime, timedelta
+    from pathlib import Path
+
+    from stsui.domain.model import Credentials, Session
 
 ENTRY_LIMIT = 64 * 1024
 """A cache entry is a few hundred bytes; anything much larger was not written by stsui."""
@@ -33,7 +37,12 @@ def _credentials_to_json(credentials: Credentials) -> dict[str, str]:
     }
 
 
-def _credentials_from_json(data: object) -> Credentials | None:
+Keys = tuple[str, str, str, "datetime"]
+"""Access key id, secret access key, session token and expiration."""
+
+
+def _keys_from_json(data: object) -> Keys | None:
+    """The keys of a cache entry, or None when they are missing or malformed."""
     if not isinstance(data, dict):
         return None
     expiration = parse_expiry(str(data.get("Expiration", "")))
@@ -41,26 +50,42 @@ def _credentials_from_json(data: object) -> Credentials | None:
     if expiration is None or not all(isinstance(f, str) and f for f in fields):
         return None
     key, secret, token = (str(f) for f in fields)
-    return Credentials(key, secret, token, expiration)
+    return key, secret, token, expiration
+
+
+def _credentials_from_json(data: object) -> Credentials | None:
+    from stsui.domain.model import Credentials
+
+    keys = _keys_from_json(data)
+    return None if keys is None else Credentials(*keys)
 
 
 class _JsonDir:
-    """A directory of small private JSON files, each read whole and replaced atomically."""
+    """A directory of small private JSON files, each read whole and replaced atomically. `directory` may be
+    text (the fast path, without pathlib) or a `Path`."""
 
-    def __init__(self, directory: Path, *, limit: int = ENTRY_LIMIT) -> None:
+    def __init__(self, directory: str | Path, *, limit: int = ENTRY_LIMIT) -> None:
         self.directory = directory
         self.limit = limit
 
     def _path(self, key: str) -> Path:
-        """The entry's file, always a plain file of this directory whatever the key was made from (the last
-        line of defence); UnsafeFileError for a key that could name anything else: empty, '.' or '..' or
-        any hidden name, or one with '/', '\\' or NUL. ('a..b' stays: 'a..b.json' is a file here like any.)"""
+        from pathlib import Path
+
+        return Path(self.file(key))
+
+    def file(self, key: str) -> str:
+        """Where entry `key` is kept: always a plain file of this directory whatever the key was made from
+        (the last line of defence); UnsafeFileError for a key that could name anything else: empty, '.' or
+        '..' or any hidden name, or one with '/', '\\' or NUL. ('a..b' stays: 'a..b.json' is a file here like
+        any.)"""
         if not key or key.startswith(".") or any(char in key for char in "/\\\0"):
+            from stsui.domain.printable import printable
+
             raise UnsafeFileError(
                 f"Refused the cache entry name '{printable(key, 80)}' in {self.directory}: a name must not "
                 "be empty, start with '.' or contain '/', '\\' or NUL; nothing was read or written."
             )
-        return self.directory / f"{key}.json"
+        return os.path.join(self.directory, f"{key}.json")
 
     def load(self, key: str) -> dict[str, object] | None:
         """The entry, or None when it is missing, unreadable, or not a regular file of this user's in a
@@ -68,14 +93,14 @@ class _JsonDir:
         try:
             if not self._trusted_directory():
                 return None
-            found = read_regular(self._path(key), private=True, limit=self.limit)
+            found = read_regular(self.file(key), private=True, limit=self.limit)
             data = None if found is None else json.loads(found[0])
         except (OSError, ValueError, UnsafeFileError):
             return None
         return data if isinstance(data, dict) else None
 
     def _trusted_directory(self) -> bool:
-        for directory in (self.directory.parent, self.directory):
+        for directory in (os.path.dirname(self.directory), self.directory):
             info = os.lstat(directory)
             if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
                 return False
@@ -83,44 +108,73 @@ class _JsonDir:
 
     def save(self, key: str, data: dict[str, object]) -> None:
         """Write the entry (0600); raises UnsafeFileError when the directory is not safely this user's."""
+        from pathlib import Path
+
         path = self._path(key)
-        private_dir(self.directory.parent)
-        private_dir(self.directory)
+        directory = Path(self.directory)
+        private_dir(directory.parent)
+        private_dir(directory)
         write_private(path, json.dumps(data, indent=1).encode())
 
     def delete(self, key: str) -> bool:
+        path = self.file(key)
         try:
-            self._path(key).unlink()
+            os.unlink(path)
         except (FileNotFoundError, NotADirectoryError):
             return False
         return True
 
     def delete_all(self) -> int:
-        return sum(self.delete(path.stem) for path in self.directory.glob("*.json"))
+        from pathlib import Path
+
+        return sum(self.delete(path.stem) for path in Path(self.directory).glob("*.json"))
+
+
+class SessionEntry:
+    """A cached session's values, read without building a `Session` (the credential-process fast path)."""
+
+    __slots__ = ("assumed_role_arn", "keys", "region")
+
+    def __init__(self, keys: Keys, assumed_role_arn: str, region: str | None) -> None:
+        self.keys = keys
+        self.assumed_role_arn = assumed_role_arn
+        self.region = region
+
+    @property
+    def expiration(self) -> datetime:
+        return self.keys[3]
 
 
 class SessionCache:
     """Role sessions stsui obtained, by role name, so `env` and `credential-process` can reuse them."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: str | Path) -> None:
         self._files = _JsonDir(directory)
 
     @classmethod
-    def under(cls, cache_root: Path) -> SessionCache:
+    def under(cls, cache_root: str | Path) -> SessionCache:
         """The session cache in stsui's cache directory `cache_root`."""
-        return cls(cache_root / "sessions")
+        return cls(os.path.join(cache_root, "sessions"))
 
-    def get(self, role_name: str) -> Session | None:
+    def entry(self, role_name: str) -> SessionEntry | None:
+        """The cached session of `role_name`, as values; None when there is none usable."""
         data = self._files.load(role_name)
         if data is None or data.get("Role") != role_name:
             return None
-        credentials = _credentials_from_json(data)
-        if credentials is None:
+        keys = _keys_from_json(data)
+        if keys is None:
             return None
         region = data.get("Region")
-        return Session(
-            role_name, credentials, str(data.get("Arn", "")), region if isinstance(region, str) else None
-        )
+        return SessionEntry(keys, str(data.get("Arn", "")), region if isinstance(region, str) else None)
+
+    def get(self, role_name: str) -> Session | None:
+        """`entry` as a `Session`."""
+        from stsui.domain.model import Credentials, Session
+
+        found = self.entry(role_name)
+        if found is None:
+            return None
+        return Session(role_name, Credentials(*found.keys), found.assumed_role_arn, found.region)
 
     def put(self, session: Session) -> None:
         data: dict[str, object] = {"Role": session.role_name, "Arn": session.assumed_role_arn}
@@ -204,6 +258,8 @@ class Notified:
     def claim(self, role_name: str, now: datetime, every: timedelta) -> bool:
         """True, recording `now`, when role `role_name` was not notified in the last `every`; False
         otherwise, and when the record cannot be kept (no notification storm from a broken cache)."""
+        from datetime import timedelta
+
         try:
             with exclusive(self._lock, timeout=2.0):
                 data = self._files.load(role_name)

@@ -142,7 +142,7 @@ class CredentialsFile:
         entries = self._entries[1] if self._entries is not None and self._entries[0] is parsed else None
         if profiles is not None and entries is None:
             sections = parsed.doc.sections
-            return {name: _entry(sections[name]) for name in profiles if name in sections}
+            return {name: _entry(sections[name]) for name in sections.present(profiles)}
         if entries is None:
             entries = {name: _entry(section) for name, section in parsed.doc.sections.items()}
             self._entries = (parsed, entries)

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import bisect
 import codecs
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from sys import intern
 
 from stsui.domain.rules import DEFAULT_SECTION
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    pass
+
 _COMMENT_PREFIXES = ("#", ";")
-_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+_LINE_BREAK = r"(\r\n|\r|\n)"
 ENDING_CHARS = ("\n", "\r")
 """The characters that end a line (alone or as `\\r\\n`), as universal newlines read the file."""
 
@@ -110,6 +113,11 @@ class Sections(Mapping[str, Section]):
 
     def __contains__(self, name: object) -> bool:
         return name in self._headers
+
+    def present(self, names: Iterable[str]) -> list[str]:
+        """Those of `names` that are sections, in their order (a dict lookup each, not a method call)."""
+        headers = self._headers
+        return [name for name in names if name in headers]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._headers)
@@ -210,7 +218,9 @@ def split_lines(text: str) -> tuple[list[str], list[str]]:
         lines = text.split("\n")
         endings = ["\n"] * (len(lines) - 1)
     else:
-        pieces = _LINE_BREAK.split(text)
+        import re  # only for a file with a CR: the prompt's read of one section never needs it
+
+        pieces = re.split(_LINE_BREAK, text)
         lines, endings = pieces[0::2], pieces[1::2]
     if lines[-1]:
         endings.append("")
@@ -418,7 +428,7 @@ def _check_nested(doc: Document, spans: Mapping[int, int]) -> None:
 def configparser_problem(text: str) -> str | None:
     """Ask the real RawConfigParser, after the universal-newline translation that botocore's text-mode
     open does; the reason it fails, else None. (botocore's nested-value rule is `parse()`'s alone.)"""
-    import configparser  # only before a change: the prompt's reads (`read_section`) never need it
+    import configparser  # only before a change: reading the file never needs it
 
     try:
         configparser.RawConfigParser().read_string(text.replace("\r\n", "\n").replace("\r", "\n"))

@@ -110,6 +110,10 @@ class DiscoveryCache:
     def __init__(self, directory: Path) -> None:
         self._files = _JsonDir(directory, limit=DISCOVERY_LIMIT)
 
+    def file(self, sso: str) -> str:
+        """Where the roles of instance `sso` are kept (what the roles cache's key watches)."""
+        return self._files.file(sso)
+
     def get(self, sso: str, start_url: str) -> tuple[list[DiscoveredRole], datetime | None]:
         """The roles of the last sync of `sso` at `start_url` (another start URL's are not its), and when."""
         data = self._files.load(sso)

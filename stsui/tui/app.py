@@ -216,7 +216,8 @@ class StsuiApp(App[int]):
         if isinstance(outcome, facts.SsoLoginFailed):
             self.tell(failure(outcome.message, "Login failed"))
         elif outcome is not None:
-            self.roles.roles_changed(center.logged_in(outcome.sso))
+            if center.logged_in(outcome.sso):
+                self.roles.logins_changed()
             self.tell(Notice(f"Logged in to IAM Identity Center '{outcome.sso}'.", title="Login"))
             if center.never_synced(outcome.sso):  # a first login shows every account and role
                 self.action_sso_sync()

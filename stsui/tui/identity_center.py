@@ -78,12 +78,13 @@ class IdentityCenter:
         self._logins = {}
         self.poll_logins()
 
-    def poll_logins(self) -> tuple[list[str], list[Notice]]:
+    def poll_logins(self) -> tuple[bool, list[Notice]]:
         """Each tick: an instance whose login came or went since it was last asked (`stsui sso login` or
-        `aws sso logout` in another terminal, or a login that ran out) marks its roles again. Returns the
-        roles whose mark changed, and what to say (nothing for an instance asked the first time)."""
+        `aws sso logout` in another terminal, or a login that ran out) marks its roles again (one mark per
+        instance: 20,000 discovered roles are not visited). Returns whether a role's status may have
+        changed, and what to say (nothing for an instance asked the first time)."""
         logins, seen = self.engine.sso, self._logins
-        changed: list[str] = []
+        changed = False
         notices: list[Notice] = []
         for instance in self.engine.config.sso.values():
             logged_in = logins is not None and logins.logged_in(instance)
@@ -91,7 +92,9 @@ class IdentityCenter:
             if before == logged_in:
                 continue
             seen[instance.name] = logged_in
-            changed += self.book.mark_needs_login(instance.name, needed=not logged_in, root=self.root)
+            changed = (
+                self.book.mark_needs_login(instance.name, needed=not logged_in, root=self.root) or changed
+            )
             if before is None:
                 continue
             if logged_in:
@@ -191,8 +194,9 @@ class IdentityCenter:
 
     # -- what the jobs reported --------------------------------------------------------------------------
 
-    def logged_in(self, sso: str) -> list[str]:
-        """The login worked: its roles are ready (not news at the next tick). Returns the roles changed."""
+    def logged_in(self, sso: str) -> bool:
+        """The login worked: its roles are ready (not news at the next tick). True when a role's status may
+        have changed."""
         self._logins[sso] = True
         return self.book.mark_needs_login(sso, needed=False, root=self.root)
 
@@ -223,7 +227,7 @@ class IdentityCenter:
         renewal backs off and says it once; it never opens a browser."""
         self.book.finish(fact.role)
         state = self.book[fact.role]
-        told = state.needs_login
+        told = self.book.needs_login(fact.role)
         state.needs_login = True
         root = self.root(state.role).sso
         if root is not None:

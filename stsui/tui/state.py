@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from stsui.domain.durations import format_ago, format_time_left
 from stsui.domain.frecency import Recents, recent_order
@@ -120,7 +120,8 @@ class RoleState:
     backoff: Backoff | None = None
     """Failures of automatic renewals in a row (made at the first failure: 10,000 roles start fast)."""
     needs_login: bool = False
-    """The role's IAM Identity Center instance has no usable login (set by the screen, per instance)."""
+    """Assuming or renewing the role was refused for want of an IAM Identity Center login (the instance's own
+    mark is the book's: `RoleBook.mark_needs_login`)."""
     served_at: datetime | None = None
     """When the agent (this TUI serving) last handed the role's session to a background caller."""
     served_needs_mfa: bool = False
@@ -150,13 +151,16 @@ class RoleState:
         self.mfa_warned = False
         self.backoff = None
 
-    def status(self, now: datetime) -> Status:
-        """The session's own status (without work in progress): the last error, else `status_of`."""
+    def status(self, now: datetime, login_gone: bool = False) -> Status:
+        """The session's own status (without work in progress): the last error, else `status_of`;
+        `login_gone`: the role's IAM Identity Center instance has no usable login."""
         if self.error is not None:
             return Status.ERROR
         if self.served_needs_mfa:
             return Status.NEEDS_MFA
-        return status_of(self.role, self.entry, now, lambda: self.needs_mfa is True, lambda: self.needs_login)
+        return status_of(
+            self.role, self.entry, now, lambda: self.needs_mfa is True, lambda: self.needs_login or login_gone
+        )
 
     def details(self, root: Role) -> Details:
         """The identity panel's details line: the last failure, else what waits on the user, the profile and
@@ -190,13 +194,15 @@ class RoleState:
             return self.entry.region
         return self.region_choice or self.role.region
 
-    def row(self, now: datetime, *, marked: bool = False, pinned: bool = False) -> RoleRow:
+    def row(
+        self, now: datetime, *, marked: bool = False, pinned: bool = False, login_gone: bool = False
+    ) -> RoleRow:
         role = self.role
         seconds = self.seconds_left(now)
         if self.working is not None and self.working is not Working.CHECKING:
             status, style = str(self.working), "working"
         else:
-            state = self.status(now)
+            state = self.status(now, login_gone)
             status, style = str(state), state.name.lower().replace("_", "-")
         return RoleRow(
             name=role.name,
@@ -215,6 +221,16 @@ class RoleState:
             region=self.region or "",
             color=role.color,
         )
+
+
+DUE_MARGIN = timedelta(milliseconds=1)
+
+
+def _falls_due(state: RoleState) -> datetime:
+    """When `renewal_due` starts to hold for the state's session (a millisecond early, so no rounding of
+    seconds left can make `due` skip a tick at which `status_of` already says due)."""
+    assert state.expires_at is not None  # an owned session
+    return state.expires_at - timedelta(seconds=state.role.refresh_before) - DUE_MARGIN
 
 
 class RoleBook:
@@ -238,6 +254,11 @@ class RoleBook:
         """The pins, the history and the order chosen (`stsui.domain.frecency`), as last read or saved."""
         self.pins: frozenset[str] = frozenset()
         self._ordered: list[str] | None = None
+        self._logged_out: set[str] = set()
+        """The IAM Identity Center instances without a usable login."""
+        self._quiet_until: datetime | None = None
+        """Before this moment no owned session is due (None: not known, work it out at the next `due`)."""
+        self._root: Callable[[Role], Role] = lambda role: role
         self.replace_roles(roles)
 
     def replace_roles(self, roles: Mapping[str, Role]) -> None:
@@ -250,6 +271,7 @@ class RoleBook:
             if name in roster and roster[name] == state.role
         }
         self._owned = {name for name in self._owned if name in self.states and self.states[name].entry}
+        self._quiet_until = None
         self._working = {name for name in self._working if name in self.states}
         self._served = {name for name in self._served if name in self.states}
         self.marked = {name for name in self.marked if name in roster}
@@ -287,19 +309,34 @@ class RoleBook:
 
     def mark_needs_login(
         self, sso: str, *, needed: bool, root: Callable[[Role], Role] = lambda role: role
-    ) -> list[str]:
+    ) -> bool:
         """Set whether the roles of IAM Identity Center instance `sso` (theirs, or their chain's `root`'s)
-        need a login; returns the roles changed."""
-        changed = []
-        for role in self.roster.values():
-            source = role.sso if role.source_role is None else root(role).sso
-            if source is None or source.sso != sso:
-                continue
-            state = self.states.get(role.name)
-            if (state.needs_login if state is not None else False) != needed:
-                self[role.name].needs_login = needed
-                changed.append(role.name)
+        need a login: one mark for the instance, read as each row is made (20,000 discovered roles are not
+        visited). A login clears the roles' own marks too. True when a role's status may have changed."""
+        self._root = root
+        changed = needed != (sso in self._logged_out)
+        if needed:
+            self._logged_out.add(sso)
+            return changed
+        self._logged_out.discard(sso)
+        for state in self.states.values():
+            if state.needs_login and self._instance_of(state.role) == sso:
+                state.needs_login = False
+                changed = True
         return changed
+
+    def _instance_of(self, role: Role) -> str | None:
+        """The IAM Identity Center instance `role`'s sessions come from (its chain's root's), if any."""
+        source = role.sso if role.source_role is None else self._root(role).sso
+        return None if source is None else source.sso
+
+    def needs_login(self, name: str) -> bool:
+        """Whether role `name` needs an IAM Identity Center login: its own mark or its instance's."""
+        state = self.states.get(name)
+        return (state is not None and state.needs_login) or self._login_gone(self.roster[name])
+
+    def _login_gone(self, role: Role) -> bool:
+        return bool(self._logged_out) and self._instance_of(role) in self._logged_out
 
     def __len__(self) -> int:
         return len(self.roster)
@@ -407,6 +444,7 @@ class RoleBook:
         self._index(self[name])
 
     def _index(self, state: RoleState) -> None:
+        self._quiet_until = None
         if state.entry is None:
             self._owned.discard(state.name)
         else:
@@ -423,13 +461,21 @@ class RoleBook:
         return {name: w for name in self._working if (w := self.states[name].working) is not None}
 
     def due(self, now: datetime) -> list[RoleState]:
-        """Owned sessions inside their role's renewal window or expired, in config order."""
+        """Owned sessions inside their role's renewal window or expired, in config order. A tick with 1,000
+        sessions and none due looks at none: the earliest moment one falls due is kept until a session
+        changes."""
+        quiet = self._quiet_until
+        if quiet is not None and now < quiet:
+            return []
         states = self.states
-        return [
+        found = [
             states[name]
-            for name in sorted(self._owned, key=self.roster.position)
+            for name in self._owned
             if status_of(states[name].role, states[name].entry, now) in (Status.DUE, Status.EXPIRED)
         ]
+        if not found and self._owned:
+            self._quiet_until = min(map(_falls_due, (states[name] for name in self._owned)))
+        return sorted(found, key=lambda state: self.roster.position(state.name))
 
     # -- rows -----------------------------------------------------------------------------------------------
 
@@ -437,5 +483,8 @@ class RoleBook:
         """Role `name`'s line at `now` (a role nothing happened to gets no record for it)."""
         state = self.states.get(name)
         return (state if state is not None else RoleState(self.roster[name])).row(
-            now, marked=name in self.marked, pinned=name in self.pins
+            now,
+            marked=name in self.marked,
+            pinned=name in self.pins,
+            login_gone=self._login_gone(self.roster[name]),
         )

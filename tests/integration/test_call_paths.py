@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 
-from tests.support.home import Home, write_roles
+from tests.support.home import Home, modules_added, write_roles
 
 
 def imported_modules(home: Home, *args: str) -> set[str]:
@@ -41,6 +41,16 @@ def test_credential_process_with_a_valid_session_loads_no_network_or_ui_code(hom
     assert not modules & {"boto3", "botocore", "textual", "http", "ssl", "xml"}
     # the fast path: no argument parser, no engine, no validator, no credentials-file parser
     assert not modules & {"argparse", "stsui.engine.engine", "stsui.config.load", "stsui.store.ini"}
+
+
+def test_credential_process_with_a_valid_session_needs_only_json_and_datetime(home: Home) -> None:
+    """botocore starts it at every AWS call: the fast path imports none of the modules that cost a third of a
+    bare interpreter's start or more (pathlib, dataclasses and inspect, typing) and builds no role."""
+    assert home.run("assume", "staging-ro").returncode == 0
+    output, added = modules_added(home, "credential-process", "staging-ro")
+    assert json.loads(output)["AccessKeyId"].startswith("ASIA")
+    heavy = {"pathlib", "dataclasses", "inspect", "typing", "stsui.domain.model", "argparse"}
+    assert not added & heavy, added & heavy
 
 
 def test_a_credential_process_source_profile_goes_through_boto3(

@@ -21,7 +21,7 @@ from stsui.store.keys import EXPIRES, MARKER
 from stsui.store.stamps import identity
 from tests.support.clock import real_now
 from tests.support.grammar import parsed_by_the_parser
-from tests.support.home import USER_CREDENTIALS, Home
+from tests.support.home import USER_CREDENTIALS, Home, modules_added
 
 EXPIRED = f"""
 [old]
@@ -390,6 +390,17 @@ def test_prompt_and_role_names_load_no_heavy_module(home: Home, command: list[st
         [sys.executable, "-c", probe], capture_output=True, text=True, env={**home.env, "AWS_PROFILE": "x"}
     )
     assert done.stdout.splitlines()[-1] == "LOADED []", done.stderr
+
+
+def test_the_prompt_needs_only_datetime(home: Home) -> None:
+    """Every prompt runs it: beyond a bare interpreter it imports datetime and stsui's own readers (the one
+    INI grammar's, whose sections are `collections.abc` mappings), none of pathlib, re, json, typing or
+    contextlib (each costs a third of the interpreter's start or more)."""
+    assert home.run("assume", "prod-admin").returncode == 0
+    output, added = modules_added(home, "prompt", env={"AWS_PROFILE": "prod-admin"})
+    assert re.fullmatch(r"prod-admin \d+m\n", output), output
+    heavy = {"pathlib", "re", "json", "typing", "contextlib", "dataclasses", "enum"}
+    assert not added & heavy, added & heavy
 
 
 def test_a_profile_switch_carries_no_secret_and_errors_carry_no_code(home: Home) -> None:

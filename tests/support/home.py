@@ -102,6 +102,38 @@ class Home:
         )
 
 
+FAST_PATH_PROBE = """\
+import sys
+before = set(sys.modules)
+sys.argv = ["stsui", *sys.argv[1:]]
+from stsui.cli.main import main
+code = main()
+sys.stdout.flush()
+print("\\0" + " ".join(sorted(set(sys.modules) - before)))
+sys.exit(code)
+"""
+
+
+def modules_added(home: Home, *args: str, env: dict[str, str] | None = None) -> tuple[str, set[str]]:
+    """What `stsui ARGS` prints and the modules it imports beyond a bare interpreter's. Run without `site`
+    (`-S`, stsui found through PYTHONPATH): an editable install's finder imports pathlib and re at every
+    start and would hide them, and a fast path must answer with the standard library alone."""
+    import stsui
+
+    source = str(Path(stsui.__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", FAST_PATH_PROBE, *args],
+        capture_output=True,
+        text=True,
+        env={**home.env, **(env or {}), "PYTHONPATH": source},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    output, _, modules = done.stdout.rpartition("\0")
+    return output, set(modules.split())
+
+
 def build_home(root: Path, sts_url: str, *, roles: str = ROLES, credentials: str = USER_CREDENTIALS) -> Home:
     """A user with base keys, hand-written credentials (comments, long-term keys) and a roles file."""
     aws = root / ".aws"

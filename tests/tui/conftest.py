@@ -6,6 +6,7 @@ The fake gateway and the clock live in `tests.support.fakes` (the engine's tests
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,3 +144,34 @@ class Recorder:
 
     def notified(self, text: str) -> bool:
         return any(text in n.message or text in n.title for n in self.notifications)
+
+
+def count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the roles decoded from the roles cache from now on, in order."""
+    from stsui.store import roles_cache
+
+    decoded: list[str] = []
+    real_decode = roles_cache.from_record
+
+    def counting(data, base):  # type: ignore[no-untyped-def]
+        decoded.append(data["name"])
+        return real_decode(data, base)
+
+    monkeypatch.setattr(roles_cache, "from_record", counting)
+    return decoded
+
+
+def hold_decoding_every_role(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make `Roster.load` (decoding every role: the filter's index) wait until the returned event is set, so
+    a test sees what the screen does without it (set the event before the test ends)."""
+    from stsui.domain.roster import Roster
+
+    may_go = threading.Event()
+    real_load = Roster.load
+
+    def held_load(self) -> None:  # type: ignore[no-untyped-def]
+        assert may_go.wait(10), "every role was decoded before the test let it"
+        real_load(self)
+
+    monkeypatch.setattr(Roster, "load", held_load)
+    return may_go

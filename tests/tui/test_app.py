@@ -803,14 +803,13 @@ async def test_a_large_cached_roles_file_paints_before_its_roles_are_decoded(  #
     """From the validated-roles cache, the first frame decodes the rows it shows and the roles with a session,
     not 5,000 roles; a role can be assumed at once; a filter typed while the rest is being indexed is
     applied when the index is ready (meanwhile the table says it is searching)."""
-    import threading
 
     from stsui.cli.wiring import load_roles
     from stsui.domain.roster import Roster
     from stsui.engine.engine import Engine
-    from stsui.store import roles_cache, stamps
+    from stsui.store import stamps
     from tests.support.clock import real_ns
-    from tests.tui.conftest import build_rig
+    from tests.tui.conftest import build_rig, count_decodes, hold_decoding_every_role
 
     count = 5_000
     rig = build_rig(isolated_home, many_roles(count))
@@ -824,22 +823,8 @@ async def test_a_large_cached_roles_file_paints_before_its_roles_are_decoded(  #
         config, rig.engine.store, lambda: rig.gateway, cache_dir=isolated_home / "cache", clock=rig.clock
     )
     rig.start_session("role-04998")  # a live session far down the list
-    decoded: list[str] = []
-    real_decode = roles_cache.from_record
-
-    def counting(data):  # type: ignore[no-untyped-def]
-        decoded.append(data["name"])
-        return real_decode(data)
-
-    monkeypatch.setattr(roles_cache, "from_record", counting)
-    indexing_may_go = threading.Event()
-    real_load = Roster.load
-
-    def held_load(self) -> None:  # type: ignore[no-untyped-def]
-        assert indexing_may_go.wait(10), "the test never let indexing go"
-        real_load(self)
-
-    monkeypatch.setattr(Roster, "load", held_load)
+    decoded = count_decodes(monkeypatch)
+    indexing_may_go = hold_decoding_every_role(monkeypatch)
     app = rig.app()
     async with app.run_test(size=SIZE) as pilot:
         table = app.roles.table

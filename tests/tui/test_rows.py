@@ -157,3 +157,27 @@ def test_served_roles_show_how_long_ago_and_a_served_role_no_longer_waits_for_mf
     assert book.row("other", START).status == str(Status.NEEDS_MFA)
     book.served({"other": START + timedelta(seconds=3)})  # served since: the code was entered somewhere
     assert book.row("other", START).status == str(Status.INACTIVE)
+
+
+def test_due_sessions_are_found_the_tick_they_fall_due_without_looking_at_every_session() -> None:
+    """A tick with many sessions and none due costs nothing; the first tick at or past a session's renewal
+    moment finds it (as `status_of` decides), and a session started meanwhile is seen at once."""
+    roles = [
+        Role(f"r{i}", f"arn:aws:iam::111111111111:role/R{i}", f"r{i}", refresh_before=600) for i in range(50)
+    ]
+    book = RoleBook({role.name: role for role in roles})
+    book.load({f"r{i}": owned(f"r{i}", f"r{i}", 1800 + 60 * i) for i in range(50)})
+
+    def by_rule(at):  # type: ignore[no-untyped-def]
+        return [
+            s.name
+            for s in map(book.__getitem__, book.names)
+            if s.entry and s.status(at) in (Status.DUE, Status.EXPIRED)
+        ]
+
+    for seconds in (0, 1199, 1199.999, 1200, 1200.001, 1259, 1260, 1500, 4800):
+        at = START + timedelta(seconds=seconds)
+        assert [state.name for state in book.due(at)] == by_rule(at), seconds
+    assert [s.name for s in book.due(START + timedelta(seconds=1200))] == ["r0"]
+    book.started("r49", START + timedelta(seconds=601), "arn:aws:sts::1:assumed-role/R49/x")  # due at 1 s
+    assert [s.name for s in book.due(START + timedelta(seconds=1))] == ["r49"]

@@ -22,7 +22,17 @@ from stsui.domain.sso import (
 from stsui.engine.sso import SsoLogins, default_discovery_cache, with_discovered
 from stsui.store.sso_cache import SsoTokenCache
 from stsui.tui.screens.sso import SsoLoginScreen
-from tests.tui.conftest import ROLES, SECRET_MARK, Recorder, Rig, build_rig, wait_until, workers_done
+from tests.tui.conftest import (
+    ROLES,
+    SECRET_MARK,
+    Recorder,
+    Rig,
+    build_rig,
+    count_decodes,
+    hold_decoding_every_role,
+    wait_until,
+    workers_done,
+)
 
 SIZE = (150, 40)
 WORK = 'start_url = "https://my-org.awsapps.com/start"\nregion = "eu-west-1"\n'
@@ -288,3 +298,62 @@ async def test_with_two_instances_l_on_a_configured_role_says_which_role_to_high
             pilot, lambda: recorder.notified("Highlight a role of the IAM Identity Center instance")
         )
         assert not isinstance(app.screen, SsoLoginScreen)
+
+
+async def test_discovered_roles_paint_before_they_are_decoded_even_without_a_login(  # type: ignore[no-untyped-def]
+    isolated_home, monkeypatch
+) -> None:
+    """Identity Center discovery is how users get thousands of roles. From the roles cache, the first frame
+    decodes only the rows it shows; an instance without a login marks its roles "needs login" as one mark,
+    not by visiting 2,000 roles, and a login elsewhere clears it at the next tick."""
+    from stsui.cli.wiring import load_roles
+    from stsui.domain.roster import Roster
+    from stsui.engine.engine import Engine
+    from stsui.store import stamps
+    from tests.support.clock import real_ns
+
+    later = real_ns() + 10**11  # long after the files were written: the cache vouches for them
+    monkeypatch.setattr(stamps, "now_ns", lambda: later)
+    rig = build_rig(isolated_home, f"[sso.work]\n{WORK}")
+    sets = ("Admin", "ReadOnly", "Dev", "Billing", "Audit")
+    found = [
+        DiscoveredRole("work", f"{100000000000 + a}", f"acct-{a:04d}", p) for a in range(400) for p in sets
+    ]
+    default_discovery_cache().put("work", "https://my-org.awsapps.com/start", found, rig.clock())
+    load_roles(rig.engine.config.path)  # named and cached, as any command does
+    config = load_roles(rig.engine.config.path)
+    assert isinstance(config.roles, Roster) and not config.roles.loaded and len(config.roles) == 2000
+    tokens = SsoTokenCache(isolated_home / ".aws" / "sso" / "cache")
+    logins = SsoLogins(tokens, lambda: FakeIdentityCenter(rig), clock=rig.clock, sleep=lambda _s: None)
+    rig.engine = Engine(
+        config,
+        rig.engine.store,
+        lambda: rig.gateway,
+        cache_dir=isolated_home / "c",
+        clock=rig.clock,
+        sso=logins,
+    )
+    decoded = count_decodes(monkeypatch)
+    indexing_may_go = hold_decoding_every_role(monkeypatch)
+    app = rig.app()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.roles.table
+            await wait_until(pilot, lambda: bool(table.size.height and table._painted))
+            assert _row(app, "acct-0000.Admin").status == "needs login"
+            assert _row(app, "acct-0399.Audit").status == "needs login"
+            assert len(decoded) < 2 * table.size.height, "the first frame decoded roles it does not show"
+            tokens.put(
+                "work",
+                SsoToken(
+                    "https://my-org.awsapps.com/start",
+                    "eu-west-1",
+                    "access",
+                    rig.clock() + timedelta(hours=8),
+                ),
+            )  # `aws sso login` in another terminal
+            app.tick()
+            assert _row(app, "acct-0399.Audit").status == "inactive"
+            assert len(decoded) < 2 * table.size.height
+    finally:
+        indexing_may_go.set()

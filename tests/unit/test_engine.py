@@ -233,3 +233,31 @@ def test_set_region_without_a_live_session_writes_nothing(rig) -> None:  # type:
     engine.assume(role)
     moved = engine.set_region(role, "eu-central-1")
     assert moved is not None and moved.region == "eu-central-1" and gateway.count("assume_role") == 1
+
+
+def test_listing_many_discovered_roles_reads_each_login_once(isolated_home: Path) -> None:
+    """`stsui list` with 2,000 roles from IAM Identity Center: "needs login" for each, from one read of the
+    instance's login (it read the token cache once per role)."""
+    from stsui.cli.shared import role_rows
+    from stsui.domain.sso import DiscoveredRole
+    from stsui.engine.sso import SsoLogins, default_discovery_cache, with_discovered
+    from stsui.store.sso_cache import SsoTokenCache
+
+    start_url = "https://my-org.awsapps.com/start"
+    engine, _gateway, clock = make_engine(
+        isolated_home, f'[sso.work]\nstart_url = "{start_url}"\nregion = "eu-west-1"\n'
+    )
+    found = [DiscoveredRole("work", f"{100000000000 + a}", f"a{a}", "Admin") for a in range(2000)]
+    default_discovery_cache().put("work", start_url, found, clock())
+    engine.config = with_discovered(engine.config, default_discovery_cache())
+    reads: list[str] = []
+
+    class Counting(SsoTokenCache):
+        def get(self, session_name: str):  # type: ignore[no-untyped-def]
+            reads.append(session_name)
+            return super().get(session_name)
+
+    engine.sso = SsoLogins(Counting(isolated_home / ".aws" / "sso" / "cache"), lambda: None, clock=clock)  # type: ignore[arg-type, return-value]
+    rows = role_rows(engine)
+    assert len(rows) == 2000 and {status for _, status, _ in rows} == {Status.NEEDS_LOGIN}
+    assert reads == ["work"]

@@ -171,16 +171,26 @@ profile_template = "{account_name}{role_name}"
 """
 
 
+def test_stsui_alone_is_what_the_parser_makes_of_no_arguments() -> None:
+    """`stsui` with no arguments starts the TUI without building the parser (every subcommand's): the same
+    arguments the parser would give."""
+    from stsui.cli.parser import build_parser, no_arguments
+
+    assert vars(no_arguments()) == vars(build_parser().parse_args([]))
+
+
 def test_a_role_discovered_through_identity_center_is_answered_as_the_full_command_answers(
-    isolated_home: Path, capsys: pytest.CaptureFixture[str]
+    isolated_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Named as every command names it (after the roles file's own roles: `admin` is taken, so the discovered
-    one gets its account appended), and handed out under the same reuse rule, without validating anything."""
+    one gets its account appended), and handed out under the same reuse rule, without validating anything
+    or reading the discovery cache (the roles cache holds the named roles: one lookup for 20,000)."""
     from stsui.cli.main import run
     from stsui.config.load import load_config
     from stsui.domain.exports import credential_process_json
     from stsui.domain.sso import DiscoveredRole
     from stsui.engine.sso import default_discovery_cache, with_discovered
+    from stsui.store.sso_cache import DiscoveryCache
 
     path = config_path(None)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -199,7 +209,9 @@ def test_a_role_discovered_through_identity_center_is_answered_as_the_full_comma
     ):
         arn = f"arn:aws:sts::{account}:assumed-role/{role_name}/tester"
         session = cache_session(timedelta(minutes=30), arn, role=name)
-        assert credential_process(["credential-process", name]) == 0
+        with monkeypatch.context() as patch:
+            patch.setattr(DiscoveryCache, "get", None)  # never read on the fast path
+            assert credential_process(["credential-process", name]) == 0
         fast = capsys.readouterr().out
         assert fast == credential_process_json(session) + "\n"
         assert run(["credential-process", name]) == 0

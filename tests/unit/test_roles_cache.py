@@ -238,9 +238,9 @@ def test_roles_from_the_cache_are_decoded_when_first_asked_for(
     decoded: list[str] = []
     real = cache_module.from_record
 
-    def counting(data: dict[str, Any]) -> Role:
+    def counting(data: dict[str, Any], base: dict[str, Any]) -> Role:
         decoded.append(data["name"])
-        return real(data)
+        return real(data, base)
 
     monkeypatch.setattr(cache_module, "from_record", counting)
     roles = load_roles(path).roles
@@ -292,3 +292,99 @@ def test_identity_center_instances_and_roles_are_cached_exactly(counted: list[Pa
     billing = again.roles["billing"]
     assert billing.sso is not None and billing.sso.configured and billing == first.roles["billing"]
     assert roles_cache().load_one(path, "billing") == first.roles["billing"]
+
+
+SSO_WORK = '\n[sso.work]\nstart_url = "https://my-org.awsapps.com/start"\nregion = "eu-west-1"\n'
+
+
+def discovered(accounts: int, roles: tuple[str, ...] = ("Admin", "ReadOnly")) -> list[Any]:
+    from stsui.domain.sso import DiscoveredRole
+
+    return [
+        DiscoveredRole("work", f"{100000000000 + number}", f"acct-{number:04d}", role)
+        for number in range(accounts)
+        for role in roles
+    ]
+
+
+def sync(found: list[Any]) -> None:
+    """What `stsui sso sync` leaves in the discovery cache."""
+    from stsui.engine.sso import default_discovery_cache
+    from tests.support.clock import real_now
+
+    default_discovery_cache().put("work", "https://my-org.awsapps.com/start", found, real_now())
+
+
+def test_discovered_roles_are_cached_with_the_roles_until_a_sync(
+    monkeypatch: pytest.MonkeyPatch, counted: list[Path]
+) -> None:
+    """The roles every command works with (the file's, then the discovered ones, named) come from one cache
+    file while neither the roles file nor the discovery cache changed: no validation, no naming, no read of
+    the discovery cache. A sync, or its cache going, is seen at the next command."""
+    from stsui.engine.sso import default_discovery_cache, with_discovered
+    from stsui.store.sso_cache import DiscoveryCache
+
+    path = roles_file(FULL + SSO_WORK)
+    sync(discovered(50))
+    first = load_roles(path)
+    assert len(counted) == 1
+    assert first == with_discovered(load_config(path), default_discovery_cache())
+    assert len(first.roles) == 2 + 100 and list(first.roles)[2] == "acct-0000.Admin"
+    counted.clear()
+    real_get = DiscoveryCache.get
+    reads: list[str] = []
+
+    def counting(self: DiscoveryCache, sso: str, start_url: str) -> Any:
+        reads.append(sso)
+        return real_get(self, sso, start_url)
+
+    monkeypatch.setattr(DiscoveryCache, "get", counting)
+    again = load_roles(path)
+    assert counted == [] and reads == [], "the unchanged roles were made again"
+    assert isinstance(again.roles, Roster) and not again.roles.loaded
+    assert again == first
+    assert roles_cache().load_one(path, "acct-0049.ReadOnly") == first.roles["acct-0049.ReadOnly"]
+    sync(discovered(60))
+    synced = load_roles(path)
+    assert len(counted) == 1 and "acct-0059.Admin" in synced.roles
+    assert "acct-0059.Admin" in load_roles(path).roles and len(counted) == 1
+    os.unlink(default_discovery_cache().file("work"))
+    assert list(load_roles(path).roles) == ["prod-admin", "chained.role"] and len(counted) == 2
+
+
+def test_a_discovery_cache_written_just_now_is_not_relied_on(
+    monkeypatch: pytest.MonkeyPatch, counted: list[Path]
+) -> None:
+    """A discovery file changed within the racy window could change again unseen: the roles are named
+    from it, but not cached until it is older."""
+    from stsui.engine.sso import default_discovery_cache
+
+    path = roles_file(FULL + SSO_WORK)
+    sync(discovered(3))
+    written = os.stat(default_discovery_cache().file("work")).st_ctime_ns
+    monkeypatch.setattr(stamps, "now_ns", lambda: written)
+    assert "acct-0002.Admin" in load_roles(path).roles
+    assert "acct-0002.Admin" in load_roles(path).roles
+    assert len(counted) == 2 and cache_files() == []
+
+
+def test_values_most_roles_share_are_kept_once(counted: list[Path]) -> None:
+    """A record carries what differs from the values most roles have (here the region, the group and the
+    session name), and a role that differs, even back to `Role`'s own default, gets its own value."""
+    shared = 'region = "eu-west-1"\ngroup = "team"\nsession_name = "bob"\n'
+    text = "".join(
+        f'\n[roles.r{i}]\nrole_arn = "arn:aws:iam::111111111111:role/R{i}"\n' + shared for i in range(5)
+    )
+    text += '\n[roles.plain]\nrole_arn = "arn:aws:iam::111111111111:role/Plain"\n'
+    path = roles_file(text)
+    validated = load_roles(path)
+    assert validated.roles["plain"].region is None and validated.roles["r0"].region == "eu-west-1"
+    raw = cache_files()[0].read_bytes()
+    assert raw.count(b'"eu-west-1"') == 1 and b'"region":null' in raw
+    again = load_roles(path)
+    assert len(counted) == 1 and list(again.roles.values()) == list(validated.roles.values())
+    for name, role in validated.roles.items():
+        assert roles_cache().load_one(path, name) == role
+        record = roles_cache().load_record(path, name)
+        assert record is not None and record["region"] == role.region
+        assert record["refresh_before"] == role.refresh_before

@@ -11,7 +11,7 @@ from stsui.domain.errors import ConfigError
 from stsui.domain.model import Config, Role
 from stsui.domain.rules import profile_name_problem
 from stsui.domain.sso import DiscoveredRole, SsoInstance
-from stsui.engine.sso import discovered_role, discovered_roles
+from stsui.engine.sso import discovered_roles
 from stsui.store.sso_cache import DiscoveryCache
 from tests.support.clock import moment
 
@@ -99,9 +99,6 @@ def test_discovered_names_are_safe_profiles_and_never_clash(tmp_path: Path) -> N
     assert roles["prod.Admin.222222222222"].sso == found[1]
     renewal = {(r.refresh_before, r.auto_refresh, r.region) for r in roles.values()}
     assert renewal == {(1200, True, "eu-west-1")}
-    for name, role in roles.items():  # one role, as credential-process makes it, is the same role
-        assert discovered_role(config.sso, cache, config, name) == role
-    assert discovered_role(config.sso, cache, config, "prod.Admin") is None  # the configured one's name
 
 
 def test_a_role_from_identity_center() -> None:

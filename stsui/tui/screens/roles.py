@@ -158,7 +158,8 @@ class RolesScreen(Screen[None]):
         if self.identity_center.configured:
             changed, notices = self.identity_center.poll_logins()
             self._tell(*notices)
-            self.roles_changed(changed)
+            if changed:
+                self.logins_changed()
         if not self.book.live:
             return
         now = self.engine.clock()
@@ -352,6 +353,11 @@ class RolesScreen(Screen[None]):
         self.role_list.clear_filter()
 
     # -- facts: the one place the screen changes ---------------------------------------------------------
+
+    def logins_changed(self) -> None:
+        """An IAM Identity Center login came or went: any row's status may have changed."""
+        self._repaint()
+        self._show_highlighted()
 
     def roles_changed(self, names: Collection[str]) -> None:
         """These roles' records changed: repaint their rows, and the panel if one is highlighted."""
