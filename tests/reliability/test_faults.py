@@ -3,7 +3,6 @@ command line and in the roles file. The real program, over real HTTP."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -27,18 +26,12 @@ from tests.reliability.conftest import (
     tree_snapshot,
 )
 from tests.support.home import Home
+from tests.support.threads import held_signals, helper_threads
 
 HUNG_BOUND = 30.0
 """connect 3 s / read 5 s, 3 attempts in standard mode: 3 reads of 5 s plus backoff, well under this."""
 
 StartFault = Callable[..., FaultServer]
-
-
-def held_signals(pid: int, tid: int) -> set[int]:
-    """The signals thread `tid` of process `pid` holds (blocks), from Linux's /proc."""
-    with open(f"/proc/{pid}/task/{tid}/status", encoding="ascii") as status:
-        mask = next(int(line.split()[1], 16) for line in status if line.startswith("SigBlk:"))
-    return {number for number in range(1, 65) if mask >> (number - 1) & 1}
 
 
 class Unchanged:
@@ -276,10 +269,10 @@ def test_interrupt_during_a_hung_call_exits_promptly(rhome: Home, fault_server: 
         assert process.poll() is None and time.monotonic() < deadline
         time.sleep(0.01)
     if sys.platform == "linux":
-        helpers = [tid for tid in os.listdir(f"/proc/{process.pid}/task") if int(tid) != process.pid]
+        helpers = helper_threads(process.pid)
         assert helpers, "the call runs with its watchdog thread"
         for tid in helpers:
-            assert signal.SIGINT in held_signals(process.pid, int(tid)), "a helper thread can take Ctrl-C"
+            assert signal.SIGINT in held_signals(process.pid, tid), "a helper thread can take Ctrl-C"
     interrupted = time.monotonic()
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
