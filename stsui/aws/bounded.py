@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from stsui.aws.limits import CALL_DEADLINE, MAX_ANSWER_BYTES
+from stsui.domain.threads import start_helper
 
 T = TypeVar("T")
 
@@ -59,7 +60,7 @@ def within_deadline(call: Callable[[], T], seconds: float | None = None) -> T:
             errors.append(error)
 
     worker = threading.Thread(target=run, name="stsui-sts-call", daemon=True)
-    worker.start()
+    start_helper(worker)
     worker.join(CALL_DEADLINE if seconds is None else seconds)
     if results:
         return results[0]

@@ -31,6 +31,7 @@ from stsui.aws.limits import (
 from stsui.aws.messages import answer_too_large, not_sts, service_error, timed_out, unreachable
 from stsui.aws.sigv4 import API_VERSION, Keys, Target, sign_post
 from stsui.domain.errors import StsError
+from stsui.domain.threads import start_helper
 
 USER_AGENT = f"stsui/{__version__} (direct)"
 
@@ -165,7 +166,7 @@ class _Watchdog:
         self._timer.daemon = True
 
     def start(self) -> None:
-        self._timer.start()
+        start_helper(self._timer)
 
     def _fire(self) -> None:
         self.fired = True

@@ -66,6 +66,7 @@ def _log(line: str) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from stsui.agent.runtime import Agent
     from stsui.agent.sessions import Event
+    from stsui.domain.threads import leaving_signals_to_main
 
     engine = load_engine(args.config, interactive=False)  # an agent never waits on a terminal
     engine.codes.tell = _log
@@ -80,7 +81,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from stsui.domain.paths import cache_dir
 
     agent = Agent(engine, port=args.port, on_event=on_event, needs_you=NeedsYou(cache_dir()))
-    agent.start()
+    with leaving_signals_to_main():  # else a SIGTERM taken by a server thread never ends `stop.wait()`
+        agent.start()
     try:
         _log(
             f"serving {len(engine.config.roles)} roles at {agent.route('NAME')} "

@@ -29,6 +29,7 @@ def cmd_imds(args: argparse.Namespace) -> int:
     from stsui.agent.runtime import Agent
     from stsui.agent.sessions import Event
     from stsui.domain.paths import cache_dir
+    from stsui.domain.threads import leaving_signals_to_main
 
     check_bind(args.bind)  # a usage error before anything is read or asked
     engine = load_engine(args.config)
@@ -51,7 +52,8 @@ def cmd_imds(args: argparse.Namespace) -> int:
     )
     with contextlib.ExitStack() as running:
         try:
-            agent.start()
+            with leaving_signals_to_main():  # else a signal taken by a server thread never ends `stop.wait()`
+                agent.start()
         except CannotListen as error:
             holder = port_holder(args.port) if error.errno == errno.EADDRINUSE else None
             if holder is None:

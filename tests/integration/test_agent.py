@@ -25,6 +25,7 @@ from stsui.domain.model import Credentials, Role, Session
 from stsui.engine.engine import Engine
 from tests.support.clock import real_now
 from tests.support.home import BASE_SECRET, Home
+from tests.support.threads import held_signals, helper_threads
 
 TOKEN = "test-token-0123456789abcdef0123456789"
 
@@ -201,9 +202,16 @@ def _wait_for_line(process: subprocess.Popen[str], text: str) -> str:
 
 
 def test_serve_publishes_a_private_agent_file_and_removes_it_on_sigterm(home: Home) -> None:
+    """Only the main thread of `stsui serve` can take its SIGTERM: Python handles signals there, so one taken
+    by a server thread would never end the main thread's wait."""
     process = _serve(home)
     try:
         _wait_for_line(process, "serving")
+        if sys.platform == "linux":
+            for tid in helper_threads(process.pid):
+                assert {signal.SIGTERM, signal.SIGINT} <= held_signals(process.pid, tid), (
+                    "a thread takes kill"
+                )
         agent_file = home.cache / "agent.json"
         assert stat.S_IMODE(agent_file.stat().st_mode) == 0o600
         assert stat.S_IMODE(agent_file.parent.stat().st_mode) == 0o700

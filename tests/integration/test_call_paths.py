@@ -46,6 +46,7 @@ def test_credential_process_with_a_valid_session_loads_no_network_or_ui_code(hom
 def test_credential_process_with_a_valid_session_needs_only_json_and_datetime(home: Home) -> None:
     """botocore starts it at every AWS call: the fast path imports none of the modules that cost a third of a
     bare interpreter's start or more (pathlib, dataclasses and inspect, typing) and builds no role."""
+    home.wait_until_settled()  # else the first run after the racy window validates the roles file again
     assert home.run("assume", "staging-ro").returncode == 0
     output, added = modules_added(home, "credential-process", "staging-ro")
     assert json.loads(output)["AccessKeyId"].startswith("ASIA")

@@ -64,6 +64,8 @@ def test_the_frozen_clock_modules_pass_a_year_away_from_today(days: int) -> None
             "-n",
             "0",
             "-x",
+            "-k",
+            NOT_CLOCK_SENSITIVE,
             *FROZEN_CLOCK_MODULES,
         ],
         cwd=ROOT,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -25,6 +26,7 @@ from tests.reliability.conftest import (
     tree_snapshot,
 )
 from tests.support.home import Home
+from tests.support.threads import held_signals, helper_threads
 
 HUNG_BOUND = 30.0
 """connect 3 s / read 5 s, 3 attempts in standard mode: 3 reads of 5 s plus backoff, well under this."""
@@ -254,7 +256,11 @@ def test_roles_file_values_that_would_break_the_file_are_refused(rhome: Home, ro
 
 
 def test_interrupt_during_a_hung_call_exits_promptly(rhome: Home, fault_server: StartFault) -> None:
-    """Ctrl-C while STS hangs: exit 130 with one line, before any timeout fires; nothing written."""
+    """Ctrl-C while STS hangs: exit 130 with one line, before any timeout fires; nothing written.
+
+    Linux gives a signal sent to the process to any thread not holding it, and Python handles it in the main
+    thread only: a SIGINT taken by the call's watchdog thread waited for the read timeout (5 s), and through
+    boto3 for the whole call. So every helper thread holds SIGINT: the kernel gives it to the main one."""
     server = fault_server(HANG)
     before = Unchanged(rhome)
     process = spawn(rhome, "assume", "admin", env={"AWS_ENDPOINT_URL_STS": server.url})
@@ -262,6 +268,11 @@ def test_interrupt_during_a_hung_call_exits_promptly(rhome: Home, fault_server: 
     while server.count == 0:  # wait until the request hangs at the server
         assert process.poll() is None and time.monotonic() < deadline
         time.sleep(0.01)
+    if sys.platform == "linux":
+        helpers = helper_threads(process.pid)
+        assert helpers, "the call runs with its watchdog thread"
+        for tid in helpers:
+            assert signal.SIGINT in held_signals(process.pid, tid), "a helper thread can take Ctrl-C"
     interrupted = time.monotonic()
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)

@@ -34,8 +34,13 @@ class Terminal:
         )  # fmt: skip
         assert started.returncode == 0, started.stderr
 
+    def _capture(self) -> str | None:
+        """The screen, or None once the program has ended (its session, and so its pane, is gone)."""
+        captured = self._tmux("capture-pane", "-p", "-t", "t")
+        return captured.stdout if captured.returncode == 0 else None
+
     def screen(self) -> str:
-        return self._tmux("capture-pane", "-p", "-t", "t").stdout
+        return self._capture() or ""
 
     def send(self, *keys: str) -> None:
         self._tmux("send-keys", "-t", "t", *keys)
@@ -48,11 +53,12 @@ class Terminal:
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
-            screen = self.screen()
+            captured = self._capture()  # one tmux call per poll: a failed capture is the program's end
+            if captured is None:  # its screen is gone with it: waiting on cannot help
+                raise AssertionError(f"the program ended while waiting for {what}")
+            screen = captured
             if condition(screen):
                 return screen
-            if not self.running():  # its screen is gone with it: waiting on cannot help
-                raise AssertionError(f"the program ended while waiting for {what}")
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
 

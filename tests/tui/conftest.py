@@ -7,6 +7,7 @@ The fake gateway and the clock live in `tests.support.fakes` (the engine's tests
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +123,16 @@ async def wait_until(pilot, condition: Callable[[], bool], *, rounds: int = 200)
         await workers_done(pilot.app)
         await pilot.pause()
     raise AssertionError("condition not reached")
+
+
+async def wait_while_held(pilot, condition: Callable[[], bool], *, seconds: float = 30) -> None:  # type: ignore[no-untyped-def]
+    """`wait_until` for a test that holds a worker back on purpose (waiting for every worker would wait for
+    it forever): let the app run until `condition` holds. `seconds` bounds a wait that never ends; it is
+    never what the test waits for (50 bare pauses were: under load a thread worker had not run by then)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        await pilot.pause(0.01)
 
 
 class Recorder:

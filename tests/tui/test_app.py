@@ -809,7 +809,7 @@ async def test_a_large_cached_roles_file_paints_before_its_roles_are_decoded(  #
     from stsui.engine.engine import Engine
     from stsui.store import stamps
     from tests.support.clock import real_ns
-    from tests.tui.conftest import build_rig, count_decodes, hold_decoding_every_role
+    from tests.tui.conftest import build_rig, count_decodes, hold_decoding_every_role, wait_while_held
 
     count = 5_000
     rig = build_rig(isolated_home, many_roles(count))
@@ -828,19 +828,15 @@ async def test_a_large_cached_roles_file_paints_before_its_roles_are_decoded(  #
     app = rig.app()
     async with app.run_test(size=SIZE) as pilot:
         table = app.roles.table
-        for _ in range(50):
-            await pilot.pause()
-            if table.size.height and "role-00000" in text(app, "role-00000"):
-                break
+        await wait_while_held(
+            pilot, lambda: bool(table.size.height) and "role-00000" in text(app, "role-00000")
+        )
         assert table.virtual_size.height == count + 1
         assert len(decoded) < 2 * table.size.height, "the first frame decoded roles it does not show"
         state = app.roles.book.get("role-04998")
         assert state is not None and state.entry is not None  # its session is known from the first frame
         await pilot.press("enter")  # assume the first role while the rest are not decoded
-        for _ in range(50):
-            await pilot.pause()
-            if rig.gateway.count("assume_role"):
-                break
+        await wait_while_held(pilot, lambda: rig.gateway.count("assume_role") > 0)
         assert rig.gateway.count("assume_role") == 1
         await pilot.press("slash", *"4998")
         await pilot.pause()
