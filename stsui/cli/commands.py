@@ -226,7 +226,7 @@ def _file_roles(config: Config) -> Mapping[str, Role]:
     """The roles the roles file names itself (not those discovered through IAM Identity Center)."""
     if not config.sso:
         return config.roles
-    from stsui.engine.sso import configured_roles
+    from stsui.engine.discovered_roles import configured_roles
 
     return configured_roles(config)
 

@@ -45,7 +45,7 @@ from stsui.store.recents import RecentsFile, recents_file
 
 if TYPE_CHECKING:
     from stsui.engine.gateway import Gateway, KeySource
-    from stsui.engine.sso import SsoLogins
+    from stsui.engine.sso_logins import SsoLogins
 
 MFA_MARGIN = timedelta(minutes=5)
 """An MFA session with less than this left is not used: the role session would outlive its source."""

@@ -19,7 +19,8 @@ from stsui.domain.sso import (
     Grant,
     SsoToken,
 )
-from stsui.engine.sso import SsoLogins, default_discovery_cache, with_discovered
+from stsui.engine.discovered_roles import default_discovery_cache, with_discovered
+from stsui.engine.sso_logins import SsoLogins
 from stsui.store.sso_cache import SsoTokenCache
 from stsui.tui.screens.sso import SsoLoginScreen
 from tests.tui.conftest import (
