@@ -202,6 +202,14 @@ def test_a_cache_of_another_stsui_is_not_used(monkeypatch: pytest.MonkeyPatch, c
     assert len(counted) == 2
 
 
+def test_every_source_the_cached_roles_depend_on_exists() -> None:
+    """A moved or renamed validation or naming module must stay in the cache's key: a missing one would be
+    stamped as missing for ever, and a change to it would not make the roles again."""
+    package = Path(cache_module.__file__).resolve().parent.parent
+    missing = [name for name in cache_module._RULES if not (package / name).is_file()]
+    assert not missing
+
+
 def test_100000_roles_load_from_the_cache_and_filter(counted: list[Path]) -> None:
     count = 100_000
     text = '[defaults]\nsource_profile = "base"\n' + "".join(
