@@ -84,6 +84,12 @@ def exec_credential(token: str, expires: datetime, version: str) -> str:
     )
 
 
+def kubectl_credential(url: str, now: datetime, session_expires: datetime, exec_info: str | None) -> str:
+    """What `stsui eks-token` prints: the ExecCredential with the token of the presigned `url`, expiring at
+    `token_expiry`, in the API version kubectl's `exec_info` (`$KUBERNETES_EXEC_INFO`) asks for."""
+    return exec_credential(token_of(url), token_expiry(now, session_expires), api_version(exec_info))
+
+
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
 
 
