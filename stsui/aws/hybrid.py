@@ -44,6 +44,17 @@ def _credentials(action: str) -> Callable[[Element], Credentials]:
     return read
 
 
+def _session(action: str, name: str, user: str, region: str | None) -> Callable[[Element], Session]:
+    """A session named `name` from an answer holding its credentials and the ARN under `user` (the
+    assumed-role or federated user)."""
+
+    def read(result: Element) -> Session:
+        credentials = _credentials(action)(result)
+        return Session(name, credentials, checked_arn(text(result, user, "Arn")), region)
+
+    return read
+
+
 def _keys(credentials: Caller | None) -> Keys | None:
     if credentials is None:
         return None
@@ -99,12 +110,7 @@ class HybridGateway:
             "AssumeRole",
             flatten(assume_role_params(role, duration)),
             what,
-            lambda result: Session(
-                role_name=role.name,
-                credentials=_credentials(what)(result),
-                assumed_role_arn=checked_arn(text(result, "AssumedRoleUser", "Arn")),
-                region=role.region,
-            ),
+            _session(what, role.name, "AssumedRoleUser", role.region),
         )
 
     def get_session_token(self, request: SessionTokenRequest) -> Credentials:
@@ -152,12 +158,7 @@ class HybridGateway:
             "GetFederationToken",
             {"Name": request.name, "Policy": request.policy, "DurationSeconds": str(request.duration)},
             what,
-            lambda result: Session(
-                role_name=request.name,
-                credentials=_credentials(what)(result),
-                assumed_role_arn=checked_arn(text(result, "FederatedUser", "Arn")),
-                region=request.region,
-            ),
+            _session(what, request.name, "FederatedUser", request.region),
         )
 
     def eks_token_url(self, credentials: Credentials, *, cluster: str, region: str | None) -> str:
