@@ -82,15 +82,12 @@ class SsoGateway(Protocol):
         self, *, region: str, client: ClientRegistration, start_url: str
     ) -> DeviceAuthorization: ...
 
-    def create_token(
-        self,
-        *,
-        region: str,
-        client: ClientRegistration,
-        device_code: str | None = None,
-        refresh_token: str | None = None,
-    ) -> Grant:
-        """The device-code grant (`device_code`) or the refresh-token grant (`refresh_token`)."""
+    def create_token(self, *, region: str, client: ClientRegistration, device_code: str) -> Grant:
+        """The device-code grant: the login the user approved in the browser (`PENDING` until then)."""
+        ...
+
+    def renew_token(self, *, region: str, client: ClientRegistration, refresh_token: str) -> Grant:
+        """The refresh-token grant: a fresh access token for a login without asking the user."""
         ...
 
     def list_accounts(

@@ -109,9 +109,10 @@ class SsoLogins:
             )
 
     def _refresh(self, instance: SsoInstance, token: SsoToken) -> SsoToken:
+        assert token.refresh_token  # refreshable(): the callers asked
         assert token.client_id and token.client_secret and token.registration_expires_at
         client = ClientRegistration(token.client_id, token.client_secret, token.registration_expires_at)
-        grant = self.gateway.create_token(
+        grant = self.gateway.renew_token(
             region=instance.region, client=client, refresh_token=token.refresh_token
         )
         return self._store(instance, client, grant, fallback_refresh=token.refresh_token)
