@@ -122,8 +122,7 @@ def check_role_arn(value: Any) -> str:
 def check_profile(value: Any) -> str:
     """A section name that cannot break ~/.aws/credentials (parsed by RawConfigParser)."""
     text = _string(value, "a profile name string")
-    problem = profile_name_problem(text)
-    if problem:
+    if problem := profile_name_problem(text):
         raise refused(f"must be a plain profile name (this one {problem})", text)
     return text
 
@@ -228,9 +227,8 @@ def check_console_open(value: Any) -> str:
     from stsui.domain.console_open import problem
 
     text = _string(value, "a string")
-    found = problem(text)
-    if found:
-        raise refused(f"{found}", text)
+    if found := problem(text):
+        raise refused(found, text)
     return text
 
 
