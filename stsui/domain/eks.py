@@ -90,20 +90,19 @@ def kubectl_credential(url: str, now: datetime, session_expires: datetime, exec_
     return exec_credential(token_of(url), token_expiry(now, session_expires), api_version(exec_info))
 
 
-_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
-
-
 def server_problem(server: str) -> str | None:
     """Why `server` cannot be a cluster's API server for a bearer token (completing "--server …"), or None:
     an https URL with a host, no user name, spaces or control characters."""
     import urllib.parse
+
+    from stsui.domain.urls import URL_UNSAFE
 
     try:
         parts = urllib.parse.urlsplit(server)
         parts.port  # noqa: B018  (ValueError for a port that is none)
     except ValueError:
         return "cannot be read as a URL"
-    if _URL_UNSAFE.search(server) or parts.scheme != "https" or not parts.hostname or parts.username:
+    if URL_UNSAFE.search(server) or parts.scheme != "https" or not parts.hostname or parts.username:
         return "must be the cluster's https:// endpoint, like https://ABC123.gr7.eu-west-1.eks.amazonaws.com"
     return None
 
