@@ -29,7 +29,8 @@ from stsui.aws.messages import (
     timed_out,
 )
 from stsui.aws.params import assume_role_params
-from stsui.domain.model import AccessKey, Credentials, Identity, Role, Session
+from stsui.domain.model import AccessKey, Caller, Credentials, Identity, Role, Session
+from stsui.domain.sts_calls import FederationTokenRequest, SessionTokenRequest
 
 T = TypeVar("T")
 
@@ -66,7 +67,7 @@ class BotoGateway:
     def _region(self, session: boto3.session.Session, region: str | None) -> str:
         return region or self._default_region or session.region_name or DEFAULT_REGION
 
-    def _client(self, profile: str | None, region: str | None, source: Credentials | AccessKey | None) -> Any:
+    def _client(self, profile: str | None, region: str | None, source: Caller | None) -> Any:
         with self._lock:
             if source is not None:
                 session = self._session(None)
@@ -137,7 +138,7 @@ class BotoGateway:
         except (KeyError, TypeError, AttributeError, ValueError):  # a 200 without the fields STS always sends
             raise translate(MalformedResponse(), action, self._endpoint(client)) from None
 
-    def assume_role(self, role: Role, *, duration: int, source: Credentials | AccessKey | None) -> Session:
+    def assume_role(self, role: Role, *, duration: int, source: Caller | None) -> Session:
         params = assume_role_params(role, duration)
         what = assume_role_action(role.name)
         return self._call(
@@ -152,32 +153,19 @@ class BotoGateway:
             ),
         )
 
-    def get_session_token(
-        self,
-        *,
-        source_profile: str | None,
-        region: str | None,
-        serial: str,
-        code: str,
-        duration: int,
-        keys: AccessKey | None = None,
-    ) -> Credentials:
-        what = session_token_action(serial)
+    def get_session_token(self, request: SessionTokenRequest) -> Credentials:
+        what = session_token_action(request.serial)
         return self._call(
             what,
-            lambda: self._client(source_profile, region, keys),
+            lambda: self._client(request.source_profile, request.region, request.keys),
             lambda client: client.get_session_token(
-                DurationSeconds=duration, SerialNumber=serial, TokenCode=code
+                DurationSeconds=request.duration, SerialNumber=request.serial, TokenCode=request.code
             ),
             lambda answer: _credentials(what, answer["Credentials"]),
         )
 
     def caller_identity(
-        self,
-        *,
-        profile: str | None = None,
-        credentials: Credentials | AccessKey | None = None,
-        region: str | None = None,
+        self, *, profile: str | None = None, credentials: Caller | None = None, region: str | None = None
     ) -> Identity:
         keys = credentials.name if isinstance(credentials, AccessKey) else None
         return self._call(
@@ -200,26 +188,19 @@ class BotoGateway:
             return False  # SSO, role profiles, credential_process with an expiry, containers, instances
         return not credentials.token
 
-    def get_federation_token(
-        self,
-        *,
-        profile: str | None,
-        region: str | None,
-        name: str,
-        policy: str,
-        duration: int,
-        keys: AccessKey | None = None,
-    ) -> Session:
-        what = federation_token_action(profile, keys.name if keys else None)
+    def get_federation_token(self, request: FederationTokenRequest) -> Session:
+        what = federation_token_action(request.profile, request.keys.name if request.keys else None)
         return self._call(
             what,
-            lambda: self._client(profile, region, keys),
-            lambda client: client.get_federation_token(Name=name, Policy=policy, DurationSeconds=duration),
+            lambda: self._client(request.profile, request.region, request.keys),
+            lambda client: client.get_federation_token(
+                Name=request.name, Policy=request.policy, DurationSeconds=request.duration
+            ),
             lambda answer: Session(
-                role_name=name,
+                role_name=request.name,
                 credentials=_credentials(what, answer["Credentials"]),
                 assumed_role_arn=checked_arn(answer["FederatedUser"]["Arn"]),
-                region=region,
+                region=request.region,
             ),
         )
 

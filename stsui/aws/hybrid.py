@@ -22,7 +22,8 @@ from stsui.aws.messages import (
 from stsui.aws.params import assume_role_params, flatten
 from stsui.aws.profiles import Plan, Resolver
 from stsui.aws.sigv4 import Keys
-from stsui.domain.model import AccessKey, Credentials, Identity, Role, Session
+from stsui.domain.model import AccessKey, Caller, Credentials, Identity, Role, Session
+from stsui.domain.sts_calls import FederationTokenRequest, SessionTokenRequest
 
 if TYPE_CHECKING:
     from stsui.aws.gateway import BotoGateway
@@ -43,7 +44,18 @@ def _credentials(action: str) -> Callable[[Element], Credentials]:
     return read
 
 
-def _keys(credentials: Credentials | AccessKey | None) -> Keys | None:
+def _session(action: str, name: str, user: str, region: str | None) -> Callable[[Element], Session]:
+    """A session named `name` from an answer holding its credentials and the ARN under `user` (the
+    assumed-role or federated user)."""
+
+    def read(result: Element) -> Session:
+        credentials = _credentials(action)(result)
+        return Session(name, credentials, checked_arn(text(result, user, "Arn")), region)
+
+    return read
+
+
+def _keys(credentials: Caller | None) -> Keys | None:
     if credentials is None:
         return None
     if isinstance(credentials, AccessKey):
@@ -51,7 +63,7 @@ def _keys(credentials: Credentials | AccessKey | None) -> Keys | None:
     return Keys(credentials.access_key_id, credentials.secret_access_key, credentials.session_token)
 
 
-def _keyring_name(credentials: Credentials | AccessKey | None) -> str | None:
+def _keyring_name(credentials: Caller | None) -> str | None:
     return credentials.name if isinstance(credentials, AccessKey) else None
 
 
@@ -75,9 +87,7 @@ class HybridGateway:
                 self._boto_gateway = BotoGateway(default_region=self._default_region)
             return self._boto_gateway
 
-    def _plan(
-        self, profile: str | None, region: str | None, source: Credentials | AccessKey | None
-    ) -> Plan | None:
+    def _plan(self, profile: str | None, region: str | None, source: Caller | None) -> Plan | None:
         keys = _keys(source)
         return self._resolver.plan(None if keys else profile, region or self._default_region, keys)
 
@@ -90,7 +100,7 @@ class HybridGateway:
         except (KeyError, ValueError):  # a 200 without the fields STS always sends
             raise not_sts(what, plan.target.endpoint) from None
 
-    def assume_role(self, role: Role, *, duration: int, source: Credentials | AccessKey | None) -> Session:
+    def assume_role(self, role: Role, *, duration: int, source: Caller | None) -> Session:
         plan = self._plan(role.source_profile, role.region, source)
         if plan is None:
             return self.boto.assume_role(role, duration=duration, source=source)
@@ -100,44 +110,23 @@ class HybridGateway:
             "AssumeRole",
             flatten(assume_role_params(role, duration)),
             what,
-            lambda result: Session(
-                role_name=role.name,
-                credentials=_credentials(what)(result),
-                assumed_role_arn=checked_arn(text(result, "AssumedRoleUser", "Arn")),
-                region=role.region,
-            ),
+            _session(what, role.name, "AssumedRoleUser", role.region),
         )
 
-    def get_session_token(
-        self,
-        *,
-        source_profile: str | None,
-        region: str | None,
-        serial: str,
-        code: str,
-        duration: int,
-        keys: AccessKey | None = None,
-    ) -> Credentials:
-        plan = self._plan(source_profile, region, keys)
+    def get_session_token(self, request: SessionTokenRequest) -> Credentials:
+        plan = self._plan(request.source_profile, request.region, request.keys)
         if plan is None:
-            return self.boto.get_session_token(
-                source_profile=source_profile,
-                region=region,
-                serial=serial,
-                code=code,
-                duration=duration,
-                keys=keys,
-            )
-        fields = {"DurationSeconds": str(duration), "SerialNumber": serial, "TokenCode": code}
-        what = session_token_action(serial)
+            return self.boto.get_session_token(request)
+        fields = {
+            "DurationSeconds": str(request.duration),
+            "SerialNumber": request.serial,
+            "TokenCode": request.code,
+        }
+        what = session_token_action(request.serial)
         return self._call(plan, "GetSessionToken", fields, what, _credentials(what))
 
     def caller_identity(
-        self,
-        *,
-        profile: str | None = None,
-        credentials: Credentials | AccessKey | None = None,
-        region: str | None = None,
+        self, *, profile: str | None = None, credentials: Caller | None = None, region: str | None = None
     ) -> Identity:
         plan = self._plan(profile, region, credentials)
         if plan is None:
@@ -159,33 +148,17 @@ class HybridGateway:
         assert plan.keys is not None
         return not plan.keys.session_token
 
-    def get_federation_token(
-        self,
-        *,
-        profile: str | None,
-        region: str | None,
-        name: str,
-        policy: str,
-        duration: int,
-        keys: AccessKey | None = None,
-    ) -> Session:
-        plan = self._plan(profile, region, keys)
+    def get_federation_token(self, request: FederationTokenRequest) -> Session:
+        plan = self._plan(request.profile, request.region, request.keys)
         if plan is None:
-            return self.boto.get_federation_token(
-                profile=profile, region=region, name=name, policy=policy, duration=duration, keys=keys
-            )
-        what = federation_token_action(profile, _keyring_name(keys))
+            return self.boto.get_federation_token(request)
+        what = federation_token_action(request.profile, _keyring_name(request.keys))
         return self._call(
             plan,
             "GetFederationToken",
-            {"Name": name, "Policy": policy, "DurationSeconds": str(duration)},
+            {"Name": request.name, "Policy": request.policy, "DurationSeconds": str(request.duration)},
             what,
-            lambda result: Session(
-                role_name=name,
-                credentials=_credentials(what)(result),
-                assumed_role_arn=checked_arn(text(result, "FederatedUser", "Arn")),
-                region=region,
-            ),
+            _session(what, request.name, "FederatedUser", request.region),
         )
 
     def eks_token_url(self, credentials: Credentials, *, cluster: str, region: str | None) -> str:

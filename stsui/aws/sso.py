@@ -158,20 +158,16 @@ class BotoSsoGateway:
             ),
         )
 
-    def create_token(
-        self,
-        *,
-        region: str,
-        client: ClientRegistration,
-        device_code: str | None = None,
-        refresh_token: str | None = None,
-    ) -> Grant:
+    def create_token(self, *, region: str, client: ClientRegistration, device_code: str) -> Grant:
+        return self._grant(region, client, grantType=DEVICE_GRANT, deviceCode=device_code)
+
+    def renew_token(self, *, region: str, client: ClientRegistration, refresh_token: str) -> Grant:
+        return self._grant(region, client, grantType="refresh_token", refreshToken=refresh_token)
+
+    def _grant(self, region: str, client: ClientRegistration, **grant: str) -> Grant:
+        """CreateToken with `grant`'s fields (the device-code or the refresh-token grant)."""
         oidc = self._client("sso-oidc", region)
-        params: dict[str, str] = {"clientId": client.client_id, "clientSecret": client.client_secret}
-        if refresh_token is not None:
-            params.update(grantType="refresh_token", refreshToken=refresh_token)
-        else:
-            params.update(grantType=DEVICE_GRANT, deviceCode=str(device_code))
+        params = {"clientId": client.client_id, "clientSecret": client.client_secret, **grant}
         return self._call(
             "CreateToken with IAM Identity Center",
             lambda: oidc.create_token(**params),

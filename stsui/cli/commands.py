@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from stsui.cli.confirm import confirm
-from stsui.cli.shared import mfa_code, obtain, print_json, print_objects, role_rows, time_left, took, warn
+from stsui.cli.shared import (
+    mfa_code,
+    obtain,
+    print_json,
+    print_objects,
+    print_warnings,
+    role_rows,
+    time_left,
+    took,
+    warn,
+)
 from stsui.cli.wiring import load_engine, load_roles
 from stsui.domain.collector import building
 from stsui.domain.errors import UsageError
@@ -51,8 +61,7 @@ def _recent_order(engine: Engine) -> list[str]:
     from stsui.domain.roster import Roster
 
     recents, warning = engine.recents.read()
-    if warning:
-        print(f"stsui: warning: {warning}", file=sys.stderr)
+    print_warnings(warning)
     roster = Roster.of(engine.config.roles)
     return recent_order(roster.names, recents, engine.clock(), roster.position, roster)
 
@@ -193,8 +202,7 @@ def cmd_pin(args: argparse.Namespace) -> int:
         return recents
 
     recents, warning = engine.recents.update(change) if names else engine.recents.read()
-    if warning:
-        print(f"stsui: warning: {warning}", file=sys.stderr)
+    print_warnings(warning)
     for name in names:
         print(f"{name}: {'pinned' if recents.pinned(name) else 'not pinned'}.")
     if not names:
@@ -218,7 +226,7 @@ def _file_roles(config: Config) -> Mapping[str, Role]:
     """The roles the roles file names itself (not those discovered through IAM Identity Center)."""
     if not config.sso:
         return config.roles
-    from stsui.engine.sso import configured_roles
+    from stsui.engine.discovered_roles import configured_roles
 
     return configured_roles(config)
 

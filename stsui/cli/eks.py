@@ -10,14 +10,7 @@ import sys
 from stsui.cli.grammar import CLUSTER_OPTION, EKS_TOKEN, REGION_OPTION
 from stsui.cli.shared import obtain, warn
 from stsui.cli.wiring import load_engine
-from stsui.domain.eks import (
-    EXEC_INFO_VARIABLE,
-    api_version,
-    cluster_problem,
-    exec_credential,
-    token_expiry,
-    token_of,
-)
+from stsui.domain.eks import EXEC_INFO_VARIABLE, cluster_problem, kubectl_credential
 from stsui.domain.errors import UsageError
 from stsui.domain.printable import printable
 
@@ -35,8 +28,7 @@ def cmd_eks_token(args: argparse.Namespace) -> int:
     warn(outcome)
     session = outcome.session
     url = engine.gateway.eks_token_url(session.credentials, cluster=cluster, region=region or role.region)
-    version = api_version(os.environ.get(EXEC_INFO_VARIABLE))
-    print(exec_credential(token_of(url), token_expiry(engine.clock(), session.expiration), version))
+    print(kubectl_credential(url, engine.clock(), session.expiration, os.environ.get(EXEC_INFO_VARIABLE)))
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stsui.cli.shared import add_mfa_code_option, ask_mfa_code
+from stsui.cli.shared import add_mfa_code_option, ask_mfa_code, print_warnings
 from stsui.cli.wiring import load_engine
 from stsui.domain.errors import UsageError
 from stsui.domain.model import AccessKey
@@ -72,8 +72,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         key_id, secret = _ask(name)
     key = checked_key(name, key_id, secret)
     added = add_key(engine, store, key)
-    for warning in added.warnings:
-        print(f"stsui: warning: {warning}", file=sys.stderr)
+    print_warnings(*added.warnings)
     held = OsKeyring().get(name)  # a fresh read: the keyring itself holds the keys, not this process
     if held.key != key:
         raise UsageError(

@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from stsui.cli.running import roles_file_option, running_stsui
+from stsui.cli.shared import print_warnings
 from stsui.cli.wiring import load_engine
 from stsui.domain.errors import UsageError
 from stsui.domain.synced_profiles import DEFAULT_PREFIX, prefix_problem
 
 if TYPE_CHECKING:
     from stsui.store.aws_config_file import SyncReport
-
-
-def running_stsui() -> list[str]:
-    """The command that runs this stsui from anywhere: its console script's absolute path (a link kept as it
-    is, so pipx's link still finds it after an upgrade), or this interpreter and `-m stsui`."""
-    first = sys.argv[0] if sys.argv else ""
-    if Path(first).name != "__main__.py" and first not in ("", "-c", "-m"):
-        path = os.path.abspath(first)
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return [path]
-        found = shutil.which("stsui")
-        if found:
-            return [os.path.abspath(found)]
-    return [os.path.abspath(sys.executable), "-m", "stsui"]
-
-
-def _roles_file_option(path: Path) -> Path | None:
-    """The roles file to name with `--config`: None when it is the one stsui finds without `--config`,
-    `STSUI_CONFIG` or `XDG_CONFIG_HOME` (an IDE may start without your shell's variables)."""
-    plain = Path.home() / ".config" / "stsui" / "roles.toml"
-    return None if os.path.realpath(path) == os.path.realpath(plain) else Path(os.path.abspath(path))
 
 
 def refuse_a_synced_profile(profile: str) -> None:
@@ -76,7 +54,7 @@ def cmd_profiles_sync(args: argparse.Namespace) -> int:
             engine.config.roles.values(),
             prefix=args.prefix,
             command=running_stsui(),
-            roles_file=_roles_file_option(engine.config.path),
+            roles_file=roles_file_option(engine.config.path),
             static=engine.store.profiles_with_keys(),
         )
         report = config.sync(wanted, dry_run=args.dry_run)
@@ -92,8 +70,7 @@ def _print(report: SyncReport, path: Path, *, dry_run: bool) -> None:
         for name in names:
             print(f"would {verb} profile {name}" if dry_run else f"{done} profile {name}")
     for skip in report.skipped:
-        why = f"skipped profile {skip.name} (role {skip.role}): {skip.reason}"
-        print(f"stsui: warning: {why}.", file=sys.stderr)
+        print_warnings(f"skipped profile {skip.name} (role {skip.role}): {skip.reason}.")
     counts = (
         f"{len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
         f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped"

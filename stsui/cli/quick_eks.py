@@ -22,14 +22,7 @@ from stsui.cli.quick import cached_session
 if TYPE_CHECKING:
     from stsui.domain.model import Role
 
-from stsui.domain.eks import (
-    EXEC_INFO_VARIABLE,
-    api_version,
-    cluster_problem,
-    exec_credential,
-    token_expiry,
-    token_of,
-)
+from stsui.domain.eks import EXEC_INFO_VARIABLE, cluster_problem, kubectl_credential
 
 
 def eks_token(argv: Sequence[str]) -> int | None:
@@ -56,8 +49,8 @@ def eks_token(argv: Sequence[str]) -> int | None:
     )
     if url is None:
         return None
-    version = api_version(os.environ.get(EXEC_INFO_VARIABLE))
-    sys.stdout.write(exec_credential(token_of(url), token_expiry(now, session.expiration), version) + "\n")
+    exec_info = os.environ.get(EXEC_INFO_VARIABLE)
+    sys.stdout.write(kubectl_credential(url, now, session.expiration, exec_info) + "\n")
     return 0
 
 

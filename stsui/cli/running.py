@@ -26,5 +26,7 @@ def running_stsui() -> list[str]:
 def roles_file_option(path: Path) -> Path | None:
     """The roles file to name with `--config`: None when it is the one stsui finds without `--config`,
     `STSUI_CONFIG` or `XDG_CONFIG_HOME` (an IDE or kubectl may start without your shell's variables)."""
-    plain = Path.home() / ".config" / "stsui" / "roles.toml"
+    from stsui.domain.paths import plain_config_path_str
+
+    plain = plain_config_path_str()
     return None if os.path.realpath(path) == os.path.realpath(plain) else Path(os.path.abspath(path))

@@ -121,9 +121,7 @@ def took(engine: Engine, roles: Sequence[Role]) -> None:
     """The user took `roles` (assume, `sts NAME`, exec, console, env): kept in the history for the
     recent-first order; a warning on stderr when it cannot be kept (never a failure)."""
     if roles:
-        warning = engine.took(roles)
-        if warning:
-            print(f"stsui: warning: {warning}", file=sys.stderr)
+        print_warnings(engine.took(roles))
 
 
 def time_left(expires_at: datetime | None, now: datetime) -> str:
@@ -133,10 +131,16 @@ def time_left(expires_at: datetime | None, now: datetime) -> str:
     return "" if expires_at is None else format_time_left((expires_at - now).total_seconds())
 
 
+def print_warnings(*warnings: str | None) -> None:
+    """One `stsui: warning:` line on stderr for each of `warnings` (None or "" is no warning)."""
+    for warning in warnings:
+        if warning:
+            print(f"stsui: warning: {warning}", file=sys.stderr)
+
+
 def warn(outcome: Obtained) -> None:
     """The outcome's warnings (a duration capped, a profile kept), one `stsui: warning:` line each."""
-    for warning in outcome.warnings:
-        print(f"stsui: warning: {warning}", file=sys.stderr)
+    print_warnings(*outcome.warnings)
 
 
 ITEM_BREAK = ",\n"
@@ -158,8 +162,9 @@ def print_json(data: object) -> None:
 
 def print_objects(objects: Iterable[dict[str, object]]) -> None:
     """A JSON list with one object per line, written as it is made: `ROWS_AT_ONCE` objects at a time are
-    encoded by one call of the C encoder and their lines broken at the `ITEM_BREAK`s between objects (indenting
-    10,000 rows in pure Python took longer than everything else `list` does; one call per row, a fifth of it).
+    encoded by one call of the C encoder and their lines broken at the `ITEM_BREAK`s between objects
+    (indenting 10,000 rows in pure Python took longer than everything else `list` does; one call per row, a
+    fifth of it).
     Objects holding objects get line breaks between those too: white space only."""
     import itertools
 

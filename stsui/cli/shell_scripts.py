@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import NamedTuple
 
 from stsui.cli.shell import MARK
@@ -95,20 +96,32 @@ def _print_lines(words: list[str]) -> str:
     return "printf '%s\\n' " + " ".join(quote(word) for word in words)
 
 
-def _bash(name: str, g: Grammar) -> str:
-    option_cases = "".join(
-        f"      {cmd}) {_print_lines(opts)} ;;\n" for cmd, opts in g.commands.items() if opts
-    )
+def _option_cases(g: Grammar, case: Callable[[str, list[str]], str]) -> str:
+    """The `case` lines completing each command's options, for the commands that have any."""
+    return "".join(case(cmd, opts) for cmd, opts in g.commands.items() if opts)
+
+
+def _use_function(name: str, paren: str) -> str:
+    """The bash and zsh function `name` (`sts`): it evaluates what `stsui shell-use` prints when that is code
+    (it starts with MARK), and prints it otherwise; `paren` opens each case pattern (zsh's style, "(")."""
     return f"""\
 {name}() {{
   local __sts_code
   __sts_code="$(command stsui shell-use --shell sh "$@")" || return
   case "$__sts_code" in
-    {quote(MARK)}*) eval "$__sts_code" ;;
-    ?*) printf '%s\\n' "$__sts_code" ;;
+    {paren}{quote(MARK)}*) eval "$__sts_code" ;;
+    {paren}?*) printf '%s\\n' "$__sts_code" ;;
   esac
 }}
 
+"""
+
+
+def _bash(name: str, g: Grammar) -> str:
+    option_cases = _option_cases(g, lambda cmd, opts: f"      {cmd}) {_print_lines(opts)} ;;\n")
+    return (
+        _use_function(name, "")
+        + f"""\
 __stsui_words() {{
   local cmd="" i=1
   while [ "$i" -lt "$1" ]; do
@@ -157,22 +170,14 @@ __sts_complete() {{
 complete -F __stsui_complete stsui
 complete -F __sts_complete {name}
 """
+    )
 
 
 def _zsh(name: str, g: Grammar) -> str:
-    option_cases = "".join(
-        f"      ({cmd}) compadd -- {_words(opts)} ;;\n" for cmd, opts in g.commands.items() if opts
-    )
-    return f"""\
-{name}() {{
-  local __sts_code
-  __sts_code="$(command stsui shell-use --shell sh "$@")" || return
-  case "$__sts_code" in
-    ({quote(MARK)}*) eval "$__sts_code" ;;
-    (?*) printf '%s\\n' "$__sts_code" ;;
-  esac
-}}
-
+    option_cases = _option_cases(g, lambda cmd, opts: f"      ({cmd}) compadd -- {_words(opts)} ;;\n")
+    return (
+        _use_function(name, "(")
+        + f"""\
 __stsui_complete() {{
   local cmd="" i=2
   while (( i < CURRENT )); do
@@ -208,6 +213,7 @@ if (( $+functions[compdef] )); then
   compdef __sts_complete {name}
 fi
 """
+    )
 
 
 def _fish(name: str, g: Grammar) -> str:

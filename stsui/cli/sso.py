@@ -17,7 +17,7 @@ from stsui.domain.times import rfc3339
 if TYPE_CHECKING:
     from stsui.domain.sso import DeviceAuthorization, SsoInstance
     from stsui.engine.engine import Engine
-    from stsui.engine.sso import SsoLogins
+    from stsui.engine.sso_logins import SsoLogins
     from stsui.store.sso_cache import DiscoveryCache
 
 
@@ -80,7 +80,7 @@ def _opener(no_browser: bool, instance: SsoInstance) -> Any:
 
 
 def cmd_login(args: argparse.Namespace) -> int:
-    from stsui.engine.sso import default_discovery_cache
+    from stsui.engine.discovered_roles import default_discovery_cache
 
     engine = load_engine(args.config)
     logins = _logins(engine)
@@ -118,7 +118,7 @@ def cmd_logout(args: argparse.Namespace) -> int:
 def _sync_one(
     engine: Engine, instance: SsoInstance, cache: DiscoveryCache, rate: float = PORTAL_RATE
 ) -> dict[str, Any]:
-    from stsui.engine.sso import Discoverer, sync
+    from stsui.engine.role_discovery import Discoverer, sync
 
     discoverer = Discoverer(_logins(engine), rate=rate)
     before = {
@@ -165,7 +165,7 @@ def _progress(instance: SsoInstance) -> Any:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from stsui.engine.sso import default_discovery_cache
+    from stsui.engine.discovered_roles import default_discovery_cache
 
     engine = load_engine(args.config)
     cache = default_discovery_cache()

@@ -16,7 +16,7 @@ from stsui.store.credentials_file import CredentialsFile
 
 if TYPE_CHECKING:
     from stsui.engine.gateway import Gateway, SsoGateway
-    from stsui.engine.sso import SsoLogins
+    from stsui.engine.sso_logins import SsoLogins
     from stsui.store.roles_cache import Discovered
 
 
@@ -37,7 +37,7 @@ def sso_gateway() -> SsoGateway:
 def sso_logins() -> SsoLogins:
     """Logins in the AWS CLI's token cache; the gateway is built on the first call that needs AWS."""
     from stsui.domain.paths import sso_token_dir
-    from stsui.engine.sso import SsoLogins
+    from stsui.engine.sso_logins import SsoLogins
     from stsui.store.sso_cache import SsoTokenCache
 
     return SsoLogins(SsoTokenCache(sso_token_dir()), sso_gateway)
@@ -66,7 +66,7 @@ def load_roles(path: Path) -> Config:
         config = config_from_bytes(raw, path)
         discovered: list[Discovered] = []
         if config.sso:
-            from stsui.engine.sso import default_discovery_cache, with_discovered
+            from stsui.engine.discovered_roles import default_discovery_cache, with_discovered
 
             found = default_discovery_cache()
             discovered = [(file, _stat(file)) for file in map(found.file, config.sso)]  # before reading

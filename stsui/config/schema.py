@@ -60,6 +60,11 @@ def show(value: Any) -> str:
     return _kind(value)
 
 
+def refused(why: str, text: str) -> Invalid:
+    """The one form of a refused value: "<key> `why`; got 'text'"."""
+    return Invalid(f"{why}; got {show(text)}")
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
@@ -88,7 +93,7 @@ def _matching(pattern: re.Pattern[str], rule: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         text = _string(value, rule)
         if pattern.fullmatch(text) is None:
-            raise Invalid(f"must be {rule}; got {show(text)}")
+            raise refused(f"must be {rule}", text)
         return text
 
     return check
@@ -97,7 +102,7 @@ def _matching(pattern: re.Pattern[str], rule: str) -> Callable[[Any], str]:
 def _text(value: Any) -> str:
     text = _string(value)
     if _CONTROL.search(text):
-        raise Invalid(f"must not contain control characters or line breaks; got {show(text)}")
+        raise refused("must not contain control characters or line breaks", text)
     return text
 
 
@@ -105,7 +110,7 @@ def _arn(pattern: re.Pattern[str], text: str, rule: str) -> str:
     """`text` if it matches `pattern` within STS's bounds for a role or policy ARN (20-2048 characters),
     else `Invalid` with `rule` ("must be …")."""
     if not 20 <= len(text) <= 2048 or pattern.fullmatch(text) is None:
-        raise Invalid(f"{rule} (20-2048 characters); got {show(text)}")
+        raise refused(f"{rule} (20-2048 characters)", text)
     return text
 
 
@@ -117,9 +122,8 @@ def check_role_arn(value: Any) -> str:
 def check_profile(value: Any) -> str:
     """A section name that cannot break ~/.aws/credentials (parsed by RawConfigParser)."""
     text = _string(value, "a profile name string")
-    problem = profile_name_problem(text)
-    if problem:
-        raise Invalid(f"must be a plain profile name (this one {problem}); got {show(text)}")
+    if problem := profile_name_problem(text):
+        raise refused(f"must be a plain profile name (this one {problem})", text)
     return text
 
 
@@ -173,23 +177,23 @@ check_mfa_serial = _matching(
 def check_source_identity(value: Any) -> str:
     text = _string(value)
     if text[:4].lower() == "aws:":
-        raise Invalid(f"must not start with 'aws:' (reserved by AWS); got {show(text)}")
+        raise refused("must not start with 'aws:' (reserved by AWS)", text)
     if _SOURCE_IDENTITY.fullmatch(text) is None:
-        raise Invalid(f"must be 2-256 characters of letters, digits and _+=,.@-; got {show(text)}")
+        raise refused("must be 2-256 characters of letters, digits and _+=,.@-", text)
     return text
 
 
 def check_source_role(value: Any) -> str:
     text = _string(value, "the name of another role")
     if ROLE_NAME.fullmatch(text) is None:
-        raise Invalid(f"must be the name of another configured role; got {show(text)}")
+        raise refused("must be the name of another configured role", text)
     return text
 
 
 def check_source_keys(value: Any) -> str:
     text = _string(value, "the name of a key in the OS keyring")
     if ROLE_NAME.fullmatch(text) is None:
-        raise Invalid(f"must name a key added with 'stsui keys add NAME' ({NAME_RULE}); got {show(text)}")
+        raise refused(f"must name a key added with 'stsui keys add NAME' ({NAME_RULE})", text)
     return text
 
 
@@ -223,9 +227,8 @@ def check_console_open(value: Any) -> str:
     from stsui.domain.console_open import problem
 
     text = _string(value, "a string")
-    found = problem(text)
-    if found:
-        raise Invalid(f"{found}; got {show(text)}")
+    if found := problem(text):
+        raise refused(found, text)
     return text
 
 
@@ -295,9 +298,9 @@ def check_policy(value: Any) -> str:
     try:
         document = json.loads(text)
     except (ValueError, RecursionError):
-        raise Invalid(f"must be a JSON policy document; got {show(text)}") from None
+        raise refused("must be a JSON policy document", text) from None
     if not isinstance(document, dict):
-        raise Invalid(f"must be a JSON object (a policy document); got {show(text)}")
+        raise refused("must be a JSON object (a policy document)", text)
     return text
 
 
@@ -354,9 +357,10 @@ def check_start_url(value: Any) -> str:
     """The AWS access portal URL users open to sign in, like 'https://my-org.awsapps.com/start'."""
     text = _string(value, "an https:// URL string")
     if len(text) > 2048 or _START_URL.fullmatch(text) is None:
-        raise Invalid(
+        raise refused(
             "must be the AWS access portal URL, like 'https://my-org.awsapps.com/start' "
-            f"(https, at most 2048 characters); got {show(text)}"
+            "(https, at most 2048 characters)",
+            text,
         )
     return text
 
@@ -380,13 +384,14 @@ def check_profile_template(value: Any) -> str:
     try:
         used = {name for _text_part, name, spec, conv in string.Formatter().parse(text) if name is not None}
     except ValueError:
-        raise Invalid(f"{rule} (braces must pair up); got {show(text)}") from None
+        raise refused(f"{rule} (braces must pair up)", text) from None
     if not used <= set(TEMPLATE_FIELDS):
-        raise Invalid(f"{rule}; got {show(text)}")
+        raise refused(rule, text)
     if "role_name" not in used or not used & {"account_id", "account_name"}:
-        raise Invalid(
+        raise refused(
             "must contain {role_name} and {account_id} or {account_name}, so that every role gets its own "
-            f"profile; got {show(text)}"
+            "profile",
+            text,
         )
     return text
 

@@ -12,10 +12,6 @@ from stsui.domain.printable import printable
 from stsui.domain.times import parse_expiry
 
 
-def cli_cache_dir() -> Path:
-    return Path.home() / ".aws" / "cli" / "cache"
-
-
 def from_cli_cache(directory: Path, config: AwsConfig) -> list[Found]:
     names = config.cache_names()
     return from_json_files(

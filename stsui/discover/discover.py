@@ -9,12 +9,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from stsui.discover.aws_config import read_aws_config
-from stsui.discover.cli_cache import cli_cache_dir, from_cli_cache
+from stsui.discover.cli_cache import from_cli_cache
 from stsui.discover.credentials import from_credentials_file
 from stsui.discover.environment import from_environment, shell_profile
 from stsui.discover.found import Found, Kind, Source
-from stsui.discover.sso_logins import from_sso_cache, sso_cache_dir
-from stsui.domain.paths import aws_config_path
+from stsui.discover.sso_logins import from_sso_cache
+from stsui.domain.paths import aws_config_path, cli_cache_dir, sso_token_dir
 from stsui.store.credentials_file import CredentialsFile
 
 
@@ -38,7 +38,7 @@ def discover(
     found += from_credentials_file(store)
     cached = from_cli_cache(cli_cache or cli_cache_dir(), config)
     found += cached
-    found += from_sso_cache(sso_cache or sso_cache_dir(), config)
+    found += from_sso_cache(sso_cache or sso_token_dir(), config)
     if config.problem:
         path = aws_config or aws_config_path()
         found.append(Found(Source.AWS_CONFIG, str(path), Kind.UNREADABLE, note=config.problem, path=path))

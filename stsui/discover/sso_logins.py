@@ -12,10 +12,6 @@ from stsui.domain.printable import printable
 from stsui.domain.times import parse_expiry
 
 
-def sso_cache_dir() -> Path:
-    return Path.home() / ".aws" / "sso" / "cache"
-
-
 def from_sso_cache(directory: Path, config: AwsConfig) -> list[Found]:
     names = {login_cache_key(name): name for name in config.sso_sessions}
     return from_json_files(directory, Source.SSO_LOGIN, lambda path, data: _login(path, data, names))

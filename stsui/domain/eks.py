@@ -84,7 +84,10 @@ def exec_credential(token: str, expires: datetime, version: str) -> str:
     )
 
 
-_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+def kubectl_credential(url: str, now: datetime, session_expires: datetime, exec_info: str | None) -> str:
+    """What `stsui eks-token` prints: the ExecCredential with the token of the presigned `url`, expiring at
+    `token_expiry`, in the API version kubectl's `exec_info` (`$KUBERNETES_EXEC_INFO`) asks for."""
+    return exec_credential(token_of(url), token_expiry(now, session_expires), api_version(exec_info))
 
 
 def server_problem(server: str) -> str | None:
@@ -92,12 +95,14 @@ def server_problem(server: str) -> str | None:
     an https URL with a host, no user name, spaces or control characters."""
     import urllib.parse
 
+    from stsui.domain.urls import URL_UNSAFE
+
     try:
         parts = urllib.parse.urlsplit(server)
         parts.port  # noqa: B018  (ValueError for a port that is none)
     except ValueError:
         return "cannot be read as a URL"
-    if _URL_UNSAFE.search(server) or parts.scheme != "https" or not parts.hostname or parts.username:
+    if URL_UNSAFE.search(server) or parts.scheme != "https" or not parts.hostname or parts.username:
         return "must be the cluster's https:// endpoint, like https://ABC123.gr7.eu-west-1.eks.amazonaws.com"
     return None
 

@@ -46,6 +46,10 @@ class AccessKey:
     secret_access_key: str = field(repr=False)
 
 
+Caller = Credentials | AccessKey
+"""What an AWS call can be signed with instead of a profile: a session, or the keyring's long-term keys."""
+
+
 @dataclass(frozen=True)
 class Session:
     """A role's live session: its credentials and the assumed-role ARN STS reported."""

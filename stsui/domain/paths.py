@@ -42,8 +42,13 @@ def config_path_str(explicit: str | None) -> str:
     from_env = os.environ.get("STSUI_CONFIG", "")
     if from_env:
         return os.path.expanduser(from_env)
-    base = _xdg_dir("XDG_CONFIG_HOME") or os.path.join(_home(), ".config")
-    return os.path.join(base, "stsui", "roles.toml")
+    base = _xdg_dir("XDG_CONFIG_HOME")
+    return os.path.join(base, "stsui", "roles.toml") if base is not None else plain_config_path_str()
+
+
+def plain_config_path_str() -> str:
+    """`~/.config/stsui/roles.toml`: the roles file when no `--config` and no variable name another."""
+    return os.path.join(_home(), ".config", "stsui", "roles.toml")
 
 
 def config_path(explicit: str | None) -> Path:
@@ -129,6 +134,12 @@ def sso_token_dir() -> Path:
     """The AWS CLI's and botocore's IAM Identity Center token cache, `~/.aws/sso/cache` (no variable moves
     it), shared with them: a login by either side is the other's."""
     return _path(os.path.join(_home(), ".aws", "sso", "cache"))
+
+
+def cli_cache_dir() -> Path:
+    """The AWS CLI's credential cache, `~/.aws/cli/cache`: botocore's sessions of role and SSO profiles
+    (read only, for the other sessions)."""
+    return _path(os.path.join(_home(), ".aws", "cli", "cache"))
 
 
 KUBECONFIG_VARIABLE = "KUBECONFIG"

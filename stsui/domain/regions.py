@@ -35,6 +35,8 @@ class Partition:
     listed: frozenset[str]
     """Every name it lists, pseudo-regions too: what botocore's lookup matches first."""
     pattern: re.Pattern[str]
+    dns_suffixes: tuple[str, ...]
+    """The domains AWS serves it from: its `dnsSuffix` and `dualStackDnsSuffix`."""
 
 
 def _data_file() -> Path:
@@ -59,20 +61,27 @@ def partitions() -> tuple[Partition, ...]:
             pattern = re.compile(entry["regionRegex"])
             names = tuple(entry["regions"])
             regions = tuple(name for name in names if pattern.match(name))
-            found.append(Partition(entry["id"], regions, frozenset(names), pattern))
+            outputs = entry["outputs"]
+            suffixes = (str(outputs["dnsSuffix"]), str(outputs["dualStackDnsSuffix"]))
+            found.append(Partition(entry["id"], regions, frozenset(names), pattern, suffixes))
     except (OSError, ValueError, KeyError, TypeError, re.error):
         raise ConfigError(f"botocore's region data {path} cannot be read; reinstall botocore.") from None
     return tuple(found)
 
 
-def partition_of(region: str) -> str:
+def partition_for(region: str) -> Partition:
     """The partition botocore puts `region` in: the first that lists it or whose pattern matches it, else
-    the first partition (`aws`)."""
+    the first partition (`aws`). The one region-to-partition rule of stsui."""
     known = partitions()
     for partition in known:
         if region in partition.listed or partition.pattern.match(region):
-            return partition.name
-    return known[0].name
+            return partition
+    return known[0]
+
+
+def partition_of(region: str) -> str:
+    """The name of `partition_for(region)`."""
+    return partition_for(region).name
 
 
 def regions_of(partition: str) -> tuple[str, ...]:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from stsui.domain.limits import PORTAL_RATE as PORTAL_RATE
-from stsui.domain.partitions import AWS_DOMAINS, partition_of_region
 from stsui.domain.printable import printable
 from stsui.domain.urls import https_url_problem
 
@@ -15,6 +14,17 @@ DEFAULT_SCOPES = ("sso:account:access",)
 DEFAULT_PROFILE_TEMPLATE = "{account_name}.{role_name}"
 TEMPLATE_FIELDS = ("sso", "account_id", "account_name", "role_name")
 """The placeholders a `profile_template` may use."""
+
+
+PORTAL_DOMAINS = {
+    "aws": ("awsapps.com", "aws"),
+    "aws-us-gov": ("awsapps.com", "aws"),
+    "aws-cn": ("awsapps.cn",),
+}
+"""Where IAM Identity Center's access portal lives besides a partition's service domains:
+`<id>.awsapps.com/start`, `ssoins-<id>.portal.<region>.app.aws` (the `.aws` top-level domain is Amazon's
+own), `<id>.awsapps.cn`. A host is AWS's in the partition when it is one of these or of the partition's
+`dns_suffixes`, or a subdomain of one."""
 
 
 ACCOUNT_ID = re.compile(r"\d{12}", re.ASCII)
@@ -103,7 +113,10 @@ def untrusted_sign_in_page(instance: SsoInstance, device: DeviceAuthorization) -
     page (up to its query, where the code is) for the user to check, or None: they must be https pages of
     AWS in the partition of the instance's region (`device.sso.<region>.amazonaws.com/?user_code=…`,
     `<id>.awsapps.com/start/#/device?user_code=…`)."""
-    hosts = AWS_DOMAINS[partition_of_region(instance.region)]
+    from stsui.domain.regions import partition_for  # botocore's data, read when a login starts
+
+    partition = partition_for(instance.region)
+    hosts = (*partition.dns_suffixes, *PORTAL_DOMAINS.get(partition.name, ()))
     for page in (device.verification_uri_complete, device.verification_uri):
         problem = https_url_problem(page, hosts)
         if problem:

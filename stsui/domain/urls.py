@@ -9,13 +9,14 @@ from collections.abc import Sequence
 
 from stsui.domain.printable import printable
 
-_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+"""What no URL stsui opens or writes may hold: spaces, control characters, backslashes."""
 
 
 def https_url_problem(url: str, hosts: Sequence[str]) -> str | None:
     """Why `url` is not an https URL on one of `hosts` or a subdomain of one (port 443, no user name or
     password, no spaces, controls or backslashes), or None. The phrase completes "the URL …"."""
-    if _URL_UNSAFE.search(url):
+    if URL_UNSAFE.search(url):
         return "contains spaces, control characters or backslashes"
     try:
         parts = urllib.parse.urlsplit(url)

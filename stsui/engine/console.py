@@ -18,6 +18,7 @@ from stsui.domain.console import (
 from stsui.domain.durations import format_duration
 from stsui.domain.errors import UsageError
 from stsui.domain.model import Config, Role, Session
+from stsui.domain.sts_calls import FederationTokenRequest
 from stsui.engine.engine import Engine
 
 FEDERATED_NAME_LIMIT = 32
@@ -137,12 +138,14 @@ def sign_in_as_base(engine: Engine, target: ConsoleTarget) -> ConsoleLogin:
             "console with 'stsui console NAME' instead."
         )
     session = gateway.get_federation_token(
-        profile=config.source_profile,
-        region=target.region,
-        name=config.session_name[:FEDERATED_NAME_LIMIT],
-        policy=config.console_policy or ALLOW_ALL_POLICY,
-        duration=config.console_duration,
-        keys=engine.base_keys(),
+        FederationTokenRequest(
+            profile=config.source_profile,
+            region=target.region,
+            name=config.session_name[:FEDERATED_NAME_LIMIT],
+            policy=config.console_policy or ALLOW_ALL_POLICY,
+            duration=config.console_duration,
+            keys=engine.base_keys(),
+        )
     )
     url = gateway.console_login_url(
         SigninRequest(session.credentials, target.partition, target.destination, None, target.who)

@@ -35,6 +35,7 @@ from stsui.domain.model import (
     reusable,
     status_of,
 )
+from stsui.domain.sts_calls import SessionTokenRequest
 from stsui.domain.times import utc_now
 from stsui.engine.mfa_codes import MfaCodes
 from stsui.store.cache import MfaCache, SessionCache, UsedCodes
@@ -44,7 +45,7 @@ from stsui.store.recents import RecentsFile, recents_file
 
 if TYPE_CHECKING:
     from stsui.engine.gateway import Gateway, KeySource
-    from stsui.engine.sso import SsoLogins
+    from stsui.engine.sso_logins import SsoLogins
 
 MFA_MARGIN = timedelta(minutes=5)
 """An MFA session with less than this left is not used: the role session would outlive its source."""
@@ -365,12 +366,14 @@ class Engine:
     def _get_session_token(self, role: Role, mfa_code: str) -> Credentials:
         assert role.mfa_serial is not None
         credentials = self.gateway.get_session_token(
-            source_profile=role.source_profile,
-            region=role.region,
-            serial=role.mfa_serial,
-            code=mfa_code,
-            duration=role.mfa_session_duration,
-            keys=self._base_keys(role),
+            SessionTokenRequest(
+                source_profile=role.source_profile,
+                region=role.region,
+                serial=role.mfa_serial,
+                code=mfa_code,
+                duration=role.mfa_session_duration,
+                keys=self._base_keys(role),
+            )
         )
         self.mfa.put(role.base, role.mfa_serial, credentials)
         return credentials

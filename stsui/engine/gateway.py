@@ -5,39 +5,26 @@ from __future__ import annotations
 from typing import Protocol
 
 from stsui.domain.console import SigninRequest
-from stsui.domain.model import AccessKey, Credentials, Identity, Role, Session
+from stsui.domain.model import AccessKey, Caller, Credentials, Identity, Role, Session
 from stsui.domain.sso import ClientRegistration, DeviceAuthorization, Grant
+from stsui.domain.sts_calls import FederationTokenRequest, SessionTokenRequest
 
 
 class Gateway(Protocol):
     """The STS calls stsui makes, and the console sign-in. Implementations raise `StsError` (or
     `ConfigError`) only."""
 
-    def assume_role(self, role: Role, *, duration: int, source: Credentials | AccessKey | None) -> Session:
+    def assume_role(self, role: Role, *, duration: int, source: Caller | None) -> Session:
         """AssumeRole with every parameter of `role`, calling with `source` (a session, or the keyring's
         long-term keys) or else `role.source_profile`."""
         ...
 
-    def get_session_token(
-        self,
-        *,
-        source_profile: str | None,
-        region: str | None,
-        serial: str,
-        code: str,
-        duration: int,
-        keys: AccessKey | None = None,
-    ) -> Credentials:
-        """GetSessionToken with an MFA code, for the MFA session that later AssumeRole calls use; with the
-        keyring's `keys` instead of `source_profile` when given."""
+    def get_session_token(self, request: SessionTokenRequest) -> Credentials:
+        """GetSessionToken with an MFA code, for the MFA session that later AssumeRole calls use."""
         ...
 
     def caller_identity(
-        self,
-        *,
-        profile: str | None = None,
-        credentials: Credentials | AccessKey | None = None,
-        region: str | None = None,
+        self, *, profile: str | None = None, credentials: Caller | None = None, region: str | None = None
     ) -> Identity:
         """GetCallerIdentity for explicit credentials (a session, the keyring's keys), a profile, or the
         standard chain."""
@@ -48,18 +35,8 @@ class Gateway(Protocol):
         (SSO, a role profile, a session token); no call is made for static keys."""
         ...
 
-    def get_federation_token(
-        self,
-        *,
-        profile: str | None,
-        region: str | None,
-        name: str,
-        policy: str,
-        duration: int,
-        keys: AccessKey | None = None,
-    ) -> Session:
-        """GetFederationToken with `profile`'s (or the keyring's `keys`) long-term keys (for
-        `stsui console --base`)."""
+    def get_federation_token(self, request: FederationTokenRequest) -> Session:
+        """GetFederationToken with long-term keys (for `stsui console --base`)."""
         ...
 
     def console_login_url(self, request: SigninRequest) -> str:
@@ -85,16 +62,14 @@ class IamGateway(Protocol):
     MFA session of it. `user_name` None acts on the caller's own user (root keys). Raise `StsError`."""
 
     def create_access_key(
-        self, *, caller: Credentials | AccessKey, user_name: str | None, partition: str, name: str
+        self, *, caller: Caller, user_name: str | None, partition: str, name: str
     ) -> AccessKey: ...
 
     def delete_access_key(
-        self, *, caller: Credentials | AccessKey, user_name: str | None, partition: str, access_key_id: str
+        self, *, caller: Caller, user_name: str | None, partition: str, access_key_id: str
     ) -> None: ...
 
-    def list_access_keys(
-        self, *, caller: Credentials | AccessKey, user_name: str | None, partition: str
-    ) -> list[str]: ...
+    def list_access_keys(self, *, caller: Caller, user_name: str | None, partition: str) -> list[str]: ...
 
 
 class SsoGateway(Protocol):
@@ -107,15 +82,12 @@ class SsoGateway(Protocol):
         self, *, region: str, client: ClientRegistration, start_url: str
     ) -> DeviceAuthorization: ...
 
-    def create_token(
-        self,
-        *,
-        region: str,
-        client: ClientRegistration,
-        device_code: str | None = None,
-        refresh_token: str | None = None,
-    ) -> Grant:
-        """The device-code grant (`device_code`) or the refresh-token grant (`refresh_token`)."""
+    def create_token(self, *, region: str, client: ClientRegistration, device_code: str) -> Grant:
+        """The device-code grant: the login the user approved in the browser (`PENDING` until then)."""
+        ...
+
+    def renew_token(self, *, region: str, client: ClientRegistration, refresh_token: str) -> Grant:
+        """The refresh-token grant: a fresh access token for a login without asking the user."""
         ...
 
     def list_accounts(

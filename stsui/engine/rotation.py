@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 
 from stsui.domain.access_keys import WAIT_FOR_NEW_KEY, KeyInfo, StoredKey
 from stsui.domain.arns import partition_of_arn
@@ -49,25 +49,17 @@ def mfa_role(engine: Engine, name: str) -> Role | None:
     return None
 
 
+@dataclass
 class Rotation:
     """One key's rotation; `sleep` and `monotonic` are injected for the tests of the wait."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        store: KeyStore,
-        iam: IamGateway,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
-        wait: float = WAIT_FOR_NEW_KEY,
-    ) -> None:
-        self.engine = engine
-        self.store = store
-        self.iam = iam
-        self.sleep = sleep
-        self.monotonic = monotonic
-        self.wait = wait
+    engine: Engine
+    store: KeyStore
+    iam: IamGateway
+    _: KW_ONLY
+    sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
+    wait: float = WAIT_FOR_NEW_KEY
 
     def rotate(self, name: str, *, mfa_code: str | None = None) -> Rotated:
         stored = self.store.get(name)

@@ -166,7 +166,8 @@ class IdentityCenter:
     def sync(self) -> None:
         """Discover every instance's accounts and roles again (progress as it goes); the handler of what it
         posts takes the new roles."""
-        from stsui.engine.sso import Discoverer, default_discovery_cache, sync, with_discovered
+        from stsui.engine.discovered_roles import default_discovery_cache, with_discovered
+        from stsui.engine.role_discovery import Discoverer, sync
 
         logins = self.engine.sso
         assert logins is not None
@@ -202,7 +203,7 @@ class IdentityCenter:
 
     def never_synced(self, sso: str) -> bool:
         """Whether the instance's accounts were never discovered (a first login then syncs at once)."""
-        from stsui.engine.sso import default_discovery_cache
+        from stsui.engine.discovered_roles import default_discovery_cache
 
         instance = self.engine.config.sso[sso]
         return default_discovery_cache().get(instance.name, instance.start_url)[1] is None

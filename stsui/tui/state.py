@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
 from stsui.domain.durations import format_ago, format_time_left
@@ -143,13 +143,11 @@ class RoleState:
         return None if expires_at is None else (expires_at - now).total_seconds()
 
     def session_changed(self, entry: ProfileEntry | None) -> None:
-        """A new session (or none) supersedes what was known about the old one."""
+        """A new session (or none) supersedes what was known about the old one: each of `SESSION_FACTS`
+        is back to its default."""
         self.entry = entry
-        self.error = None
-        self.needs_mfa = None
-        self.checked_at = None
-        self.mfa_warned = False
-        self.backoff = None
+        for name, default in _SESSION_DEFAULTS:
+            setattr(self, name, default)
 
     def status(self, now: datetime, login_gone: bool = False) -> Status:
         """The session's own status (without work in progress): the last error, else `status_of`;
@@ -221,6 +219,12 @@ class RoleState:
             region=self.region or "",
             color=role.color,
         )
+
+
+_DEFAULTS = {f.name: f.default for f in fields(RoleState)}
+SESSION_FACTS = ("error", "needs_mfa", "checked_at", "mfa_warned", "backoff")
+"""What `RoleState` knows of its session rather than of the role: forgotten when the session changes."""
+_SESSION_DEFAULTS = tuple((name, _DEFAULTS[name]) for name in SESSION_FACTS)
 
 
 DUE_MARGIN = timedelta(milliseconds=1)

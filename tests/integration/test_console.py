@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from stsui.domain.sts_calls import FederationTokenRequest
 from tests.support.clock import real_ns
 from tests.support.fake_browser import FakeBrowser, page_destination
 from tests.support.fake_signin import TOKEN, FakeSignin, fake_signin
@@ -335,7 +336,13 @@ def gateway(request: pytest.FixtureRequest, home: Home, monkeypatch: pytest.Monk
 
 def test_get_federation_token_on_both_paths(gateway) -> None:  # type: ignore[no-untyped-def]
     session = gateway.get_federation_token(
-        profile="default", region="eu-west-1", name="tester", policy='{"Version":"2012-10-17"}', duration=900
+        FederationTokenRequest(
+            profile="default",
+            region="eu-west-1",
+            name="tester",
+            policy='{"Version":"2012-10-17"}',
+            duration=900,
+        )
     )
     assert session.assumed_role_arn.endswith(":federated-user/tester")
     assert session.credentials.session_token

@@ -15,7 +15,8 @@ from stsui.aws.sso import BotoSsoGateway
 from stsui.domain.errors import NeedsLogin, StsError
 from stsui.domain.sso import EXPIRED, DeviceAuthorization, DiscoveredRole, SsoInstance
 from stsui.domain.times import rfc3339
-from stsui.engine.sso import ENDLESS_PAGES, Discoverer, Discovery, RateLimit, SsoLogins, merge
+from stsui.engine.role_discovery import ENDLESS_PAGES, Discoverer, Discovery, RateLimit, merge
+from stsui.engine.sso_logins import SsoLogins
 from stsui.store.sso_cache import SsoTokenCache, token_file_name
 from tests.support.clock import Clock, moment
 from tests.support.sso_fake import SsoFake

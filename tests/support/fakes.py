@@ -12,7 +12,8 @@ from pathlib import Path
 from stsui.config.load import load_config
 from stsui.domain.console import SigninRequest
 from stsui.domain.errors import StsError
-from stsui.domain.model import AccessKey, Credentials, Identity, Role, Session
+from stsui.domain.model import AccessKey, Caller, Credentials, Identity, Role, Session
+from stsui.domain.sts_calls import FederationTokenRequest, SessionTokenRequest
 from stsui.engine.engine import Engine
 from stsui.store.credentials_file import CredentialsFile
 from tests.support.clock import START, Clock
@@ -63,34 +64,21 @@ class FakeGateway:
             self._issued[credentials.access_key_id] = session
         return session
 
-    def get_session_token(
-        self,
-        *,
-        source_profile: str | None,
-        region: str | None,
-        serial: str,
-        code: str,
-        duration: int,
-        keys: AccessKey | None = None,
-    ) -> Credentials:
-        self.calls.append(("get_session_token", code))
-        if keys is not None:
-            self.keys_used.append(("get_session_token", keys.name))
+    def get_session_token(self, request: SessionTokenRequest) -> Credentials:
+        self.calls.append(("get_session_token", request.code))
+        if request.keys is not None:
+            self.keys_used.append(("get_session_token", request.keys.name))
         if "mfa" in self.failures:
             raise self.failures["mfa"]
         return Credentials(
             "ASIAFAKEMFA000000001",
             f"{SECRET_MARK}-mfa-secret",
             f"{SECRET_MARK}-mfa-token",
-            self.clock() + timedelta(seconds=duration),
+            self.clock() + timedelta(seconds=request.duration),
         )
 
     def caller_identity(
-        self,
-        *,
-        profile: str | None = None,
-        credentials: Credentials | AccessKey | None = None,
-        region: str | None = None,
+        self, *, profile: str | None = None, credentials: Caller | None = None, region: str | None = None
     ) -> Identity:
         if isinstance(credentials, AccessKey):
             self.keys_used.append(("caller_identity", credentials.name))
@@ -110,16 +98,7 @@ class FakeGateway:
     def has_long_term_keys(self, profile: str | None) -> bool:
         return True  # the rig's [default] has long-term keys
 
-    def get_federation_token(
-        self,
-        *,
-        profile: str | None,
-        region: str | None,
-        name: str,
-        policy: str,
-        duration: int,
-        keys: AccessKey | None = None,
-    ) -> Session:
+    def get_federation_token(self, request: FederationTokenRequest) -> Session:
         raise AssertionError("the TUI never signs in as the base identity")
 
     def console_login_url(self, request: SigninRequest) -> str:

@@ -19,7 +19,8 @@ from stsui.domain.sso import (
     Grant,
     SsoToken,
 )
-from stsui.engine.sso import SsoLogins, default_discovery_cache, with_discovered
+from stsui.engine.discovered_roles import default_discovery_cache, with_discovered
+from stsui.engine.sso_logins import SsoLogins
 from stsui.store.sso_cache import SsoTokenCache
 from stsui.tui.screens.sso import SsoLoginScreen
 from tests.tui.conftest import (
@@ -64,9 +65,7 @@ class FakeIdentityCenter:
         url = f"{self.page}?user_code=WXYZ-1234&{SECRET_MARK}"
         return DeviceAuthorization(f"{SECRET_MARK}-device", "WXYZ-1234", self.page, url, 600, 1)
 
-    def create_token(
-        self, *, region: str, client: ClientRegistration, device_code=None, refresh_token=None
-    ) -> Grant:  # type: ignore[no-untyped-def]
+    def create_token(self, *, region: str, client: ClientRegistration, device_code: str) -> Grant:
         self.calls.append("create_token")
         for _ in range(200):  # up to 2 s, or until the login is cancelled
             if self.approved.wait(0.01):

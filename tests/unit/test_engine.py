@@ -240,7 +240,8 @@ def test_listing_many_discovered_roles_reads_each_login_once(isolated_home: Path
     instance's login (it read the token cache once per role)."""
     from stsui.cli.shared import role_rows
     from stsui.domain.sso import DiscoveredRole
-    from stsui.engine.sso import SsoLogins, default_discovery_cache, with_discovered
+    from stsui.engine.discovered_roles import default_discovery_cache, with_discovered
+    from stsui.engine.sso_logins import SsoLogins
     from stsui.store.sso_cache import SsoTokenCache
 
     start_url = "https://my-org.awsapps.com/start"

@@ -11,6 +11,7 @@ import pytest
 
 from stsui.domain.errors import StsError
 from stsui.domain.model import AccessKey, Credentials
+from stsui.domain.sts_calls import SessionTokenRequest
 from stsui.engine.mfa_codes import STEP, step_of
 from tests.support.fakes import Clock, FakeGateway, KeysInMemory, make_engine
 
@@ -44,17 +45,17 @@ mfa_process = "false"
 class StrictSts(FakeGateway):
     """Refuses a TOTP code it took before, and one that is not the device's code at the clock's time."""
 
-    def get_session_token(self, **kwargs) -> Credentials:  # type: ignore[no-untyped-def, override]
-        code = kwargs["code"]
+    def get_session_token(self, request: SessionTokenRequest) -> Credentials:
+        code = request.code
         if any(name == "get_session_token" and what == code for name, what in self.calls):
             raise StsError(
                 "GetSessionToken failed: AccessDenied: MultiFactorAuthentication failed", "AccessDenied"
             )
-        if kwargs["serial"] == SERIAL and not TOTP.verify(code, for_time=self.clock()):
+        if request.serial == SERIAL and not TOTP.verify(code, for_time=self.clock()):
             raise StsError(
                 "GetSessionToken failed: AccessDenied: invalid MFA one time pass code", "AccessDenied"
             )
-        return super().get_session_token(**kwargs)
+        return super().get_session_token(request)
 
 
 class Rig:

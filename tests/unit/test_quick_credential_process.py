@@ -189,7 +189,7 @@ def test_a_role_discovered_through_identity_center_is_answered_as_the_full_comma
     from stsui.config.load import load_config
     from stsui.domain.exports import credential_process_json
     from stsui.domain.sso import DiscoveredRole
-    from stsui.engine.sso import default_discovery_cache, with_discovered
+    from stsui.engine.discovered_roles import default_discovery_cache, with_discovered
     from stsui.store.sso_cache import DiscoveryCache
 
     path = config_path(None)

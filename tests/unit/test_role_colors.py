@@ -10,7 +10,7 @@ from stsui.config.load import load_config
 from stsui.domain.colors import COLORS, color_value, rgb, sgr
 from stsui.domain.errors import ConfigError
 from stsui.domain.model import Config
-from stsui.engine.sso import discovered_roles
+from stsui.engine.discovered_roles import discovered_roles
 from stsui.store.roles_cache import RolesCache
 
 ARN = "arn:aws:iam::123456789012:role/Admin"
@@ -130,7 +130,7 @@ def test_colours_and_groups_survive_the_validated_roles_cache(tmp_path: Path) ->
 
 def test_roles_found_in_identity_center_take_their_group_and_defaults(tmp_path: Path) -> None:
     from stsui.domain.sso import DiscoveredRole
-    from stsui.engine.sso import DiscoveryCache
+    from stsui.store.sso_cache import DiscoveryCache
 
     text = """\
 [defaults]

@@ -202,6 +202,14 @@ def test_a_cache_of_another_stsui_is_not_used(monkeypatch: pytest.MonkeyPatch, c
     assert len(counted) == 2
 
 
+def test_every_source_the_cached_roles_depend_on_exists() -> None:
+    """A moved or renamed validation or naming module must stay in the cache's key: a missing one would be
+    stamped as missing for ever, and a change to it would not make the roles again."""
+    package = Path(cache_module.__file__).resolve().parent.parent
+    missing = [name for name in cache_module._RULES if not (package / name).is_file()]
+    assert not missing
+
+
 def test_100000_roles_load_from_the_cache_and_filter(counted: list[Path]) -> None:
     count = 100_000
     text = '[defaults]\nsource_profile = "base"\n' + "".join(
@@ -309,7 +317,7 @@ def discovered(accounts: int, roles: tuple[str, ...] = ("Admin", "ReadOnly")) ->
 
 def sync(found: list[Any]) -> None:
     """What `stsui sso sync` leaves in the discovery cache."""
-    from stsui.engine.sso import default_discovery_cache
+    from stsui.engine.discovered_roles import default_discovery_cache
     from tests.support.clock import real_now
 
     default_discovery_cache().put("work", "https://my-org.awsapps.com/start", found, real_now())
@@ -321,7 +329,7 @@ def test_discovered_roles_are_cached_with_the_roles_until_a_sync(
     """The roles every command works with (the file's, then the discovered ones, named) come from one cache
     file while neither the roles file nor the discovery cache changed: no validation, no naming, no read of
     the discovery cache. A sync, or its cache going, is seen at the next command."""
-    from stsui.engine.sso import default_discovery_cache, with_discovered
+    from stsui.engine.discovered_roles import default_discovery_cache, with_discovered
     from stsui.store.sso_cache import DiscoveryCache
 
     path = roles_file(FULL + SSO_WORK)
@@ -357,7 +365,7 @@ def test_a_discovery_cache_written_just_now_is_not_relied_on(
 ) -> None:
     """A discovery file changed within the racy window could change again unseen: the roles are named
     from it, but not cached until it is older."""
-    from stsui.engine.sso import default_discovery_cache
+    from stsui.engine.discovered_roles import default_discovery_cache
 
     path = roles_file(FULL + SSO_WORK)
     sync(discovered(3))

@@ -129,15 +129,17 @@ def test_whoami_and_the_base_identity_use_the_keys(rig) -> None:  # type: ignore
 
 def test_console_base_signs_in_with_the_keys_through_get_federation_token(rig) -> None:  # type: ignore[no-untyped-def]
     from stsui.domain.model import Credentials, Session
+    from stsui.domain.sts_calls import FederationTokenRequest
     from stsui.engine.console import base_target, sign_in_as_base
 
     engine, gateway, _ = rig
     used: list[AccessKey | None] = []
 
-    def federation(*, profile, region, name, policy, duration, keys=None):  # type: ignore[no-untyped-def]
-        used.append(keys)
+    def federation(request: FederationTokenRequest) -> Session:
+        used.append(request.keys)
         credentials = Credentials("ASIAFED", "s", "t", engine.clock().replace(year=2099))
-        return Session(name, credentials, "arn:aws:sts::999999999999:federated-user/x", region)
+        arn = "arn:aws:sts::999999999999:federated-user/x"
+        return Session(request.name, credentials, arn, request.region)
 
     gateway.get_federation_token = federation
     login = sign_in_as_base(engine, base_target(engine.config))

@@ -13,7 +13,7 @@ import pytest
 
 from stsui.domain.errors import UnsafeFileError
 from stsui.domain.model import Credentials, Session
-from stsui.domain.partitions import AWS_DOMAINS, partition_of_region
+from stsui.domain.regions import partition_for, partition_of
 from stsui.domain.rules import profile_name_problem
 from stsui.domain.sso import (
     MAX_NAME,
@@ -211,10 +211,10 @@ def test_partitions_are_botocores(partition: dict[str, object]) -> None:
     either of botocore's DNS suffixes for it is AWS's."""
     name = str(partition["id"])
     regions = [region for region in partition["regions"] if not region.endswith("-global")]  # type: ignore[attr-defined]
-    assert regions and {partition_of_region(region) for region in regions} == {name}
+    assert regions and {partition_of(region) for region in regions} == {name}
     outputs = partition["outputs"]
     for suffix in (outputs["dnsSuffix"], outputs["dualStackDnsSuffix"]):  # type: ignore[index]
-        assert suffix in AWS_DOMAINS[name]
+        assert suffix in partition_for(regions[0]).dns_suffixes
         page = f"https://oidc.{regions[0]}.{suffix}/?user_code=A"
         assert untrusted_sign_in_page(_instance(regions[0]), _device(page)) is None
-    assert partition_of_region("zz-nowhere-9") == "aws"  # botocore's default partition
+    assert partition_of("zz-nowhere-9") == "aws"  # botocore's default partition

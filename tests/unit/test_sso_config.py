@@ -11,7 +11,7 @@ from stsui.domain.errors import ConfigError
 from stsui.domain.model import Config, Role
 from stsui.domain.rules import profile_name_problem
 from stsui.domain.sso import DiscoveredRole, SsoInstance
-from stsui.engine.sso import discovered_roles
+from stsui.engine.discovered_roles import discovered_roles
 from stsui.store.sso_cache import DiscoveryCache
 from tests.support.clock import moment
 

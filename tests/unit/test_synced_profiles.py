@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from botocore.compat import compat_shell_split
 
-from stsui.cli.profiles import _roles_file_option
+from stsui.cli.running import roles_file_option
 from stsui.domain.model import Role
 from stsui.domain.synced_profiles import credential_process, prefix_problem, wanted_profiles
 
@@ -34,8 +34,8 @@ def test_the_roles_file_is_named_only_when_an_ide_would_not_find_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert _roles_file_option(tmp_path / ".config" / "stsui" / "roles.toml") is None
-    assert _roles_file_option(tmp_path / "elsewhere.toml") == tmp_path / "elsewhere.toml"
+    assert roles_file_option(tmp_path / ".config" / "stsui" / "roles.toml") is None
+    assert roles_file_option(tmp_path / "elsewhere.toml") == tmp_path / "elsewhere.toml"
 
 
 def _role(name: str, profile: str | None = None) -> Role:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+
+from stsui.engine.engine import Engine
+from stsui.tui.actions import ACTIONS, help_rows
+from stsui.tui.display import display_path
 
 
 class HelpScreen(ModalScreen[None]):
@@ -35,3 +39,13 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def roles_help(app: App[object], engine: Engine, offered: Callable[[str], bool]) -> HelpScreen:
+    """The roles screen's help: the keys it `offered` now, and where its roles and sessions live."""
+    intro = (
+        f"Roles from {display_path(engine.config.path)}.\n"
+        f"Sessions are written to their profiles in {display_path(engine.store.path)}."
+    )
+    actions = tuple(action for action in ACTIONS if offered(action.action))
+    return HelpScreen(help_rows(app.get_key_display, actions), intro)

@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState
 from stsui.domain.model import Role
 from stsui.engine.engine import Engine
 from stsui.tui import messages as facts
-from stsui.tui.actions import ACTIONS, SSO_LOGIN, SSO_SYNC, bindings, help_rows
+from stsui.tui.actions import SSO_LOGIN, SSO_SYNC, bindings
 from stsui.tui.clipboard import Clipboard
 from stsui.tui.commands import StsuiCommands
 from stsui.tui.console_sign_in import ConsoleSignIn
@@ -38,7 +38,7 @@ from stsui.tui.identity_center import IdentityCenter
 from stsui.tui.renewals import MfaDevice, RenewalPolicy
 from stsui.tui.role_sessions import RoleSessions
 from stsui.tui.screens.confirm import confirm_first
-from stsui.tui.screens.help import HelpScreen
+from stsui.tui.screens.help import roles_help
 from stsui.tui.screens.mfa import MfaScreen
 from stsui.tui.serving import Serving
 from stsui.tui.state import RoleBook, Working
@@ -333,12 +333,7 @@ class RolesScreen(Screen[None]):
         self._show_highlighted()
 
     def action_help(self) -> None:
-        intro = (
-            f"Roles from {display_path(self.engine.config.path)}.\n"
-            f"Sessions are written to their profiles in {display_path(self.engine.store.path)}."
-        )
-        actions = tuple(action for action in ACTIONS if self.offered(action.action))
-        self.app.push_screen(HelpScreen(help_rows(self.app.get_key_display, actions), intro))
+        self.app.push_screen(roles_help(self.app, self.engine, self.offered))
 
     def action_other_sessions(self) -> None:
         """Open the other sessions (read-only; discovery runs in that screen's worker)."""
