@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -138,14 +138,18 @@ PINS, TAKES = 200, 10_000
 """Every TUI and `list` sandbox holds what a year of use leaves: 200 pins and a full history of takes."""
 
 
-def write_recents(sandbox: Sandbox, roles: int, now: datetime) -> None:
+def write_recents(
+    sandbox: Sandbox, roles: int, now: datetime, name: Callable[[int], str] | None = None
+) -> None:
     """`PINS` pins (spread over the roles; those past `roles` are names the file no longer has) and
-    `TAKES` takes of up to 2,000 roles over the last week, as stsui's recents file keeps them."""
+    `TAKES` takes of up to 2,000 roles over the last week, as stsui's recents file keeps them; `name` names
+    role number N (1-based; the roles file's `role_name` unless given)."""
+    name = name or role_name
     step = max(roles // PINS, 1)
-    pins = [role_name(1 + index * step) for index in range(PINS)]
-    taken = min(roles, 2_000)
+    pins = [name(1 + index * step) for index in range(PINS)]
+    taken = max(min(roles, 2_000), 1)
     stamp = int(now.timestamp())
-    takes = [[role_name(1 + (index * 7919) % taken), stamp - index * 60] for index in range(TAKES)][::-1]
+    takes = [[name(1 + (index * 7919) % taken), stamp - index * 60] for index in range(TAKES)][::-1]
     data = {"format": 1, "pins": pins, "takes": takes, "regions": [], "order": "recent"}
     state = sandbox.home / ".local" / "state" / "stsui"
     state.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -292,7 +296,9 @@ def make_sso_sandbox(root: Path, endpoint: str, accounts: int, sessions: int = 0
     }
     token_file = hashlib.sha1(SSO_INSTANCE.encode(), usedforsecurity=False).hexdigest() + ".json"
     _private(box.home / ".aws" / "sso" / "cache" / token_file, json.dumps(token))
-    live = [(a, p) for a in range(1, accounts + 1) for p in PERMISSION_SETS][:sessions]
+    every = [(a, p) for a in range(1, accounts + 1) for p in PERMISSION_SETS]
+    write_recents(box, len(every), now, lambda number: discovered_name(*every[(number - 1) % len(every)]))
+    live = every[:sessions]
     with box.credentials.open("a", encoding="utf-8") as out:
         for index, (account, permission_set) in enumerate(live, start=1):
             out.write(_discovered_session(index, account, permission_set, now, box))

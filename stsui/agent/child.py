@@ -13,10 +13,13 @@ import os
 import shlex
 from collections.abc import Mapping
 
-from stsui.agent.config_copy import ConfigCopy
 from stsui.domain.exports import IDENTITY_VARIABLES
 from stsui.domain.model import Credentials
 from stsui.domain.times import rfc3339
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from stsui.agent.config_copy import ConfigCopy  # every command's parser imports this module
 
 EXEC_MARKER = "STSUI_EXEC"
 """Set in every child of `stsui exec` (to the pid of the exec): a nested exec is refused."""

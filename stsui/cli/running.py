@@ -4,7 +4,6 @@ kubeconfig, and `credential_process` profiles), which run it without the user's 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -17,6 +16,8 @@ def running_stsui() -> list[str]:
         path = os.path.abspath(first)
         if os.path.isfile(path) and os.access(path, os.X_OK):
             return [path]
+        import shutil  # only where the running stsui is looked up
+
         found = shutil.which("stsui")
         if found:
             return [os.path.abspath(found)]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Generic, TypeVar
@@ -192,6 +191,8 @@ class Bulk:
                 finished[role.name].set()
 
         if pending:
+            from concurrent.futures import ThreadPoolExecutor  # 4 ms: not for every command that parses argv
+
             with ThreadPoolExecutor(max_workers=min(self.workers, len(pending))) as pool:
                 for future in [pool.submit(one, role) for role in self._in_chain_order(pending)]:
                     future.result()  # a bug in a job surfaces here, not lost in a thread
